@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// The only place that reads the environment. Every variable has a working default except
+// JWT_SECRET in production; a bad value fails start-up with a message naming the variable.
+
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  PUBLIC_URL: z.url().optional(),
+  CORS_ORIGINS: list,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for SQLite)')
+    .optional(),
+  DATABASE_POOL_SIZE: int(10),
+  TRUST_PROXY: z.stringbool().default(false),
+  MESSAGE_MAX_LENGTH: int(5000),
+  EDIT_WINDOW_SECONDS: int(15 * 60),
+  SEND_RATE_LIMIT: int(20),
+  SEND_RATE_WINDOW_SECONDS: int(60),
+  PAGE_SIZE_DEFAULT: int(50),
+  PAGE_SIZE_MAX: int(100),
+  ACCESS_TOKEN_TTL_SECONDS: int(15 * 60),
+  REFRESH_TOKEN_TTL_DAYS: int(30),
+  LOGIN_RATE_LIMIT: int(10),
+  LOGIN_RATE_WINDOW_SECONDS: int(15 * 60),
+  MAX_JSON_BODY_BYTES: int(1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
+  EVENT_POLL_MS: int(1000),
+  SHUTDOWN_GRACE_MS: int(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  dataDir: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.NODE_ENV === 'production' && !cfg.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {
+    throw new ConfigError(
+      'Invalid configuration:\n  PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX',
+    );
+  }
+  return { ...cfg, dataDir: resolve(cfg.DATA_DIR) };
+}

@@ -1,0 +1,64 @@
+import type { HttpBindings } from '@hono/node-server';
+import { type ApiDeps, appRouter, createContext, type EventHub } from '@parley/api';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config.ts';
+import type { AppLogger } from '../logger.ts';
+import { clientIp } from './client-ip.ts';
+import { type HealthDeps, healthRoutes } from './health.ts';
+
+export interface HttpAppDeps {
+  api: ApiDeps;
+  hub: EventHub;
+  config: Config;
+  logger: AppLogger;
+  health: HealthDeps;
+}
+
+export function createHttpApp({ api, hub, config, logger, health }: HttpAppDeps) {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+
+  app.use(secureHeaders());
+  app.use(
+    cors({
+      // Only listed origins; same-origin requests (the bundled web demo) need no CORS at all.
+      origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'trpc-accept'],
+      maxAge: 600,
+      credentials: false,
+    }),
+  );
+  app.use(
+    '/trpc/*',
+    bodyLimit({
+      maxSize: config.MAX_JSON_BODY_BYTES,
+      onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' }, 413),
+    }),
+  );
+
+  app.route('/health', healthRoutes(health));
+
+  app.all('/trpc/*', (c) =>
+    fetchRequestHandler({
+      endpoint: '/trpc',
+      req: c.req.raw,
+      router: appRouter,
+      createContext: ({ info }) =>
+        createContext(api, hub, {
+          // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
+          token: c.req.header('authorization') ?? info.connectionParams?.token,
+          ip: clientIp(c.env.incoming, config.TRUST_PROXY),
+        }),
+      onError: ({ error, path, type }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
+        }
+      },
+    }),
+  );
+
+  return app;
+}

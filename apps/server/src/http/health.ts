@@ -1,0 +1,27 @@
+import { type Db, pingDb } from '@parley/db';
+import { Hono } from 'hono';
+
+export interface HealthDeps {
+  db: Db;
+  dialect: string;
+  startedAt: number;
+}
+
+/** Liveness at /health; each dependency at /health/<name>, 503 when it fails. */
+export function healthRoutes(deps: HealthDeps): Hono {
+  const app = new Hono();
+  app.get('/', (c) =>
+    c.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) }),
+  );
+  app.get('/db', async (c) => {
+    const started = performance.now();
+    try {
+      await pingDb(deps.db);
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      return c.json({ status: 'ok', dialect: deps.dialect, latencyMs });
+    } catch (error) {
+      return c.json({ status: 'error', dialect: deps.dialect, error: String(error) }, 503);
+    }
+  });
+  return app;
+}

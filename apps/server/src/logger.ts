@@ -1,0 +1,23 @@
+import pino from 'pino';
+
+/** JSON logs. Redaction is a safety net; the code never logs tokens, passwords or text. */
+export function createLogger(level: string) {
+  return pino({
+    level,
+    base: { service: 'parley' },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        '*.accessToken',
+        '*.refreshToken',
+        '*.text',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export type AppLogger = ReturnType<typeof createLogger>;

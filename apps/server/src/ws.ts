@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import { type ApiDeps, appRouter, createContext, type EventHub } from '@parley/api';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config.ts';
+import { clientIp } from './http/client-ip.ts';
+
+/**
+ * tRPC over WebSocket on the HTTP server's port, path /trpc. The access token comes in
+ * `connectionParams.token` (browsers cannot set headers on a WebSocket).
+ */
+export function attachWebSocket(
+  server: Server,
+  { api, hub, config }: { api: ApiDeps; hub: EventHub; config: Config },
+) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname !== '/trpc') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const handler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req, info }) =>
+      createContext(api, hub, {
+        token: info.connectionParams?.token,
+        ip: clientIp(req, config.TRUST_PROXY),
+      }),
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
+  return {
+    wss,
+    /** Ask clients to reconnect (to another instance), then close what is left. */
+    async close(graceMs: number) {
+      handler.broadcastReconnectNotification();
+      await new Promise<void>((resolve) => {
+        if (wss.clients.size === 0) return resolve();
+        const timer = setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        for (const client of wss.clients) {
+          client.once('close', () => {
+            if (wss.clients.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          client.close(1012, 'server restarting');
+        }
+      });
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

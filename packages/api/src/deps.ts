@@ -1,0 +1,50 @@
+import type { Db } from '@parley/db';
+import type { EventBus } from './ports/event-bus.ts';
+import type { Logger } from './ports/logger.ts';
+import type { RateLimiter } from './ports/rate-limiter.ts';
+
+export interface Limits {
+  messageMaxLength: number;
+  editWindowMs: number;
+  sendRate: { points: number; durationMs: number };
+  pageSizeDefault: number;
+  pageSizeMax: number;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  loginRatePerAccount: { points: number; durationMs: number };
+  loginRatePerIp: { points: number; durationMs: number };
+}
+
+export const defaultLimits: Limits = {
+  messageMaxLength: 5000,
+  editWindowMs: 15 * 60_000,
+  sendRate: { points: 20, durationMs: 60_000 },
+  pageSizeDefault: 50,
+  pageSizeMax: 100,
+  accessTokenTtlMs: 15 * 60_000,
+  refreshTokenTtlMs: 30 * 24 * 3600_000,
+  loginRatePerAccount: { points: 10, durationMs: 15 * 60_000 },
+  loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
+};
+
+export interface Clock {
+  now(): number;
+}
+
+export interface AuthConfig {
+  /** HS256 secret, at least 32 bytes. */
+  jwtSecret: Uint8Array;
+  issuer: string;
+  audience: string;
+}
+
+/** Everything the domain needs from the outside world; the server fills it with adapters. */
+export interface ApiDeps {
+  db: Db;
+  bus: EventBus;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+  clock: Clock;
+  limits: Limits;
+  auth: AuthConfig;
+}

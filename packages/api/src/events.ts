@@ -1,0 +1,34 @@
+import type { ConversationDto, MessageDto, ReceiptDto } from './schemas.ts';
+
+/**
+ * Durable events: appended to the log with the change, replayed on resume.
+ * Conversation payloads are the member-independent part; clients refetch the per-member view
+ * (unread count, role) with `conversations.get` when they need it.
+ */
+export type ConversationSummary = Pick<
+  ConversationDto,
+  'id' | 'type' | 'title' | 'contextType' | 'contextId' | 'createdAt' | 'updatedAt'
+>;
+
+export type DurableEvent =
+  | { type: 'message.created'; conversationId: string; message: MessageDto }
+  | { type: 'message.edited'; conversationId: string; message: MessageDto }
+  | { type: 'message.deleted'; conversationId: string; message: MessageDto }
+  | {
+      type: 'reaction.added' | 'reaction.removed';
+      conversationId: string;
+      messageId: string;
+      userId: string;
+      emoji: string;
+    }
+  | ({ type: 'receipt' } & ReceiptDto)
+  | {
+      type: 'conversation.created' | 'conversation.updated';
+      conversationId: string;
+      conversation: ConversationSummary;
+    };
+
+export type DurableEventType = DurableEvent['type'];
+
+/** What a subscriber receives: the event plus its log id and commit time. */
+export type StreamEvent = DurableEvent & { id: string; at: string };

@@ -1,0 +1,16 @@
+import { authRouter } from './routers/auth.ts';
+import { conversationsRouter } from './routers/conversations.ts';
+import { eventsRouter } from './routers/events.ts';
+import { messagesRouter } from './routers/messages.ts';
+import { usersRouter } from './routers/users.ts';
+import { createTRPCRouter } from './trpc.ts';
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  users: usersRouter,
+  conversations: conversationsRouter,
+  messages: messagesRouter,
+  events: eventsRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,71 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import {
+  conversationSchema,
+  idSchema,
+  pageSchema,
+  participantSchema,
+  receiptSchema,
+} from '../schemas.ts';
+import {
+  getConversation,
+  listConversations,
+  listParticipants,
+  openDirect,
+} from '../services/conversations.ts';
+import { moveWatermarks } from '../services/receipts.ts';
+import { authedProcedure } from '../trpc.ts';
+
+const conversationInput = z.object({ conversationId: idSchema });
+const watermarkInput = z.object({
+  conversationId: idSchema,
+  /** Defaults to the conversation's last message. */
+  upToSeq: z.number().int().min(0).nullish(),
+});
+const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
+
+export const conversationsRouter = {
+  openDirect: authedProcedure
+    .input(
+      z.object({
+        userId: idSchema,
+        context: z
+          .object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) })
+          .optional(),
+      }),
+    )
+    .output(conversationSchema)
+    .mutation(({ ctx, input }) => openDirect(ctx.deps, ctx.userId, input)),
+
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          cursor: z.string().max(512).nullish(),
+          limit: z.coerce.number().int().min(1).max(100).optional(),
+        })
+        .default({}),
+    )
+    .output(pageSchema(conversationSchema))
+    .query(({ ctx, input }) => listConversations(ctx.deps, ctx.userId, input)),
+
+  get: authedProcedure
+    .input(conversationInput)
+    .output(conversationSchema)
+    .query(({ ctx, input }) => getConversation(ctx.deps, ctx.userId, input.conversationId)),
+
+  participants: authedProcedure
+    .input(conversationInput)
+    .output(z.array(participantSchema))
+    .query(({ ctx, input }) => listParticipants(ctx.deps, ctx.userId, input.conversationId)),
+
+  markRead: authedProcedure
+    .input(watermarkInput)
+    .output(watermarkOutput)
+    .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'read')),
+
+  markDelivered: authedProcedure
+    .input(watermarkInput)
+    .output(watermarkOutput)
+    .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,23 @@
+import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import { z } from 'zod';
+import { streamEvents } from '../services/event-stream.ts';
+import { authedProcedure } from '../trpc.ts';
+
+export const eventsRouter = {
+  /**
+   * The device's live stream. Durable events are `tracked` with their log id: reconnect with
+   * the last id (tRPC clients and SSE's Last-Event-ID do it for you) to receive everything
+   * missed, in order, then live events. Ephemeral events (typing, presence) are not tracked.
+   */
+  subscribe: authedProcedure
+    .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const item of streamEvents(ctx.deps, ctx.hub, ctx.userId, {
+        lastEventId: input.lastEventId,
+        signal,
+      })) {
+        if (item.kind === 'durable') yield tracked(item.event.id, item.event);
+        else yield item.event;
+      }
+    }),
+} satisfies TRPCRouterRecord;

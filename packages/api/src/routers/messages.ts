@@ -1,0 +1,64 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { idSchema, messageSchema } from '../schemas.ts';
+import { deleteMessage, editMessage, setReaction } from '../services/message-changes.ts';
+import { getMessage, listMessages, sendMessage } from '../services/messages.ts';
+import { authedProcedure } from '../trpc.ts';
+
+// The configured limit (default 5000) is checked in the service; this is the hard ceiling.
+const text = z.string().min(1).max(65_536);
+const messageInput = z.object({ messageId: idSchema });
+// One emoji, possibly with modifiers and joiners (family emoji are long).
+const emoji = z.string().min(1).max(32);
+const seq = z.coerce.number().int().min(0);
+
+export const messagesRouter = {
+  send: authedProcedure
+    .input(
+      z.object({
+        conversationId: idSchema,
+        clientMessageId: z.string().min(1).max(64),
+        text,
+        replyToId: idSchema.nullish(),
+      }),
+    )
+    .output(messageSchema)
+    .mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.userId, input)),
+
+  list: authedProcedure
+    .input(
+      z.object({
+        conversationId: idSchema,
+        before: seq.nullish(),
+        after: seq.nullish(),
+        limit: z.coerce.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .output(z.object({ messages: z.array(messageSchema), hasMore: z.boolean() }))
+    .query(({ ctx, input }) => listMessages(ctx.deps, ctx.userId, input)),
+
+  get: authedProcedure
+    .input(messageInput)
+    .output(messageSchema)
+    .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  edit: authedProcedure
+    .input(z.object({ messageId: idSchema, text }))
+    .output(messageSchema)
+    .mutation(({ ctx, input }) => editMessage(ctx.deps, ctx.userId, input)),
+
+  delete: authedProcedure
+    .input(messageInput)
+    .output(messageSchema)
+    .mutation(({ ctx, input }) => deleteMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  react: authedProcedure
+    .input(z.object({ messageId: idSchema, emoji }))
+    .output(messageSchema)
+    .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
+
+  unreact: authedProcedure
+    .input(z.object({ messageId: idSchema, emoji }))
+    .output(messageSchema)
+    .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,35 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { idSchema, meSchema, pageSchema, userSchema } from '../schemas.ts';
+import { getMe, getUser, searchUsers, updateMe } from '../services/users.ts';
+import { authedProcedure } from '../trpc.ts';
+
+export const usersRouter = {
+  me: authedProcedure.output(meSchema).query(({ ctx }) => getMe(ctx.deps, ctx.userId)),
+
+  updateMe: authedProcedure
+    .input(
+      z.object({
+        displayName: z.string().trim().min(1).max(64).optional(),
+        about: z.string().max(500).optional(),
+      }),
+    )
+    .output(meSchema)
+    .mutation(({ ctx, input }) => updateMe(ctx.deps, ctx.userId, input)),
+
+  get: authedProcedure
+    .input(z.object({ userId: idSchema }))
+    .output(userSchema)
+    .query(({ ctx, input }) => getUser(ctx.deps, input.userId)),
+
+  search: authedProcedure
+    .input(
+      z.object({
+        q: z.string().trim().min(1).max(100),
+        cursor: z.string().max(512).nullish(),
+        limit: z.coerce.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .output(pageSchema(userSchema))
+    .query(({ ctx, input }) => searchUsers(ctx.deps, ctx.userId, input)),
+} satisfies TRPCRouterRecord;

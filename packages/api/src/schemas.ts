@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+// Output schemas double as the REST/OpenAPI contract, so they stay flat and union-free.
+
+export const idSchema = z.string().min(1).max(64);
+
+export const userSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  about: z.string(),
+  avatarFileId: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+});
+export type UserDto = z.infer<typeof userSchema>;
+
+export const meSchema = userSchema.extend({
+  email: z.string(),
+  createdAt: z.string(),
+});
+export type MeDto = z.infer<typeof meSchema>;
+
+export const reactionSummarySchema = z.object({
+  emoji: z.string(),
+  count: z.number().int(),
+  userIds: z.array(z.string()),
+});
+
+export const messageStatusSchema = z.enum(['sent', 'delivered', 'read']);
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export const messageSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  clientMessageId: z.string(),
+  kind: z.enum(['text', 'system']),
+  text: z.string(),
+  replyToId: z.string().nullable(),
+  reactions: z.array(reactionSummarySchema),
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+  /** For the caller's own messages: the overall status across the other members; else null. */
+  status: messageStatusSchema.nullable(),
+});
+export type MessageDto = z.infer<typeof messageSchema>;
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  type: z.enum(['direct', 'group']),
+  title: z.string().nullable(),
+  contextType: z.string().nullable(),
+  contextId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastSeq: z.number().int(),
+  /** The other member of a direct chat. */
+  peer: userSchema.nullable(),
+  myRole: z.enum(['admin', 'member']),
+  lastReadSeq: z.number().int(),
+  lastDeliveredSeq: z.number().int(),
+  unreadCount: z.number().int(),
+  lastMessage: messageSchema.nullable(),
+});
+export type ConversationDto = z.infer<typeof conversationSchema>;
+
+export const participantSchema = z.object({
+  user: userSchema,
+  role: z.enum(['admin', 'member']),
+  joinedAt: z.string(),
+  lastDeliveredSeq: z.number().int(),
+  lastReadSeq: z.number().int(),
+});
+export type ParticipantDto = z.infer<typeof participantSchema>;
+
+export const authResultSchema = z.object({
+  user: meSchema,
+  accessToken: z.string(),
+  accessTokenExpiresAt: z.number().int(),
+  refreshToken: z.string(),
+  refreshTokenExpiresAt: z.number().int(),
+});
+export type AuthResult = z.infer<typeof authResultSchema>;
+
+export const receiptSchema = z.object({
+  conversationId: z.string(),
+  userId: z.string(),
+  lastDeliveredSeq: z.number().int(),
+  lastReadSeq: z.number().int(),
+});
+export type ReceiptDto = z.infer<typeof receiptSchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

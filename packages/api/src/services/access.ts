@@ -1,0 +1,49 @@
+import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
+import { notFound } from '../errors.ts';
+
+/** The caller's membership, or NOT_FOUND whether or not the conversation exists. */
+export async function requireMember(
+  db: DbOrTx,
+  conversationId: string,
+  userId: string,
+): Promise<MemberRow> {
+  const member = await db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!member) throw notFound('Conversation');
+  return member;
+}
+
+/** A message the caller may see: member of its conversation, and sent after they joined. */
+export async function requireVisibleMessage(
+  db: DbOrTx,
+  messageId: string,
+  userId: string,
+): Promise<{ message: MessageRow; member: MemberRow }> {
+  const message = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', messageId)
+    .executeTakeFirst();
+  if (!message) throw notFound('Message');
+  const member = await db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', message.conversation_id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!member || message.seq <= member.joined_seq) throw notFound('Message');
+  return { message, member };
+}
+
+export async function memberIds(db: DbOrTx, conversationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select('user_id')
+    .where('conversation_id', '=', conversationId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}

@@ -1,0 +1,253 @@
+import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import { ulid } from 'ulid';
+import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import type { ConversationSummary } from '../events.ts';
+import type { ConversationDto, ParticipantDto } from '../schemas.ts';
+import { requireMember } from './access.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { toMessageDto, toUserDto } from './mappers.ts';
+import { lastMessages } from './message-queries.ts';
+import { nowIso, writeWithEvents } from './write.ts';
+
+export interface DirectContext {
+  type: string;
+  id: string;
+}
+
+/** One direct chat per pair (and per context, e.g. one per property listing). */
+function directKey(a: string, b: string, context?: DirectContext): string {
+  const pair = [a, b].sort().join(':');
+  return context ? `${pair}|${context.type}:${context.id}` : pair;
+}
+
+export function conversationSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    contextType: row.context_type,
+    contextId: row.context_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function openDirect(
+  deps: ApiDeps,
+  callerId: string,
+  input: { userId: string; context?: DirectContext },
+): Promise<ConversationDto> {
+  if (input.userId === callerId) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot open a direct chat with yourself' });
+  }
+  const key = directKey(callerId, input.userId, input.context);
+  const existing = await deps.db
+    .selectFrom('conversations')
+    .select('id')
+    .where('direct_key', '=', key)
+    .executeTakeFirst();
+  if (existing) return getConversation(deps, callerId, existing.id);
+
+  const id = await writeWithEvents(deps, async (trx, emit) => {
+    const peer = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('id', '=', input.userId)
+      .executeTakeFirst();
+    if (!peer) throw notFound('User');
+    // Re-check under the event-log lock: a concurrent open of the same pair may have won.
+    const raced = await trx
+      .selectFrom('conversations')
+      .select('id')
+      .where('direct_key', '=', key)
+      .executeTakeFirst();
+    if (raced) return raced.id;
+    const now = nowIso(deps);
+    const row: ConversationRow = {
+      id: ulid(),
+      type: 'direct',
+      direct_key: key,
+      context_type: input.context?.type ?? null,
+      context_id: input.context?.id ?? null,
+      title: null,
+      description: null,
+      avatar_file_id: null,
+      created_by: callerId,
+      created_at: now,
+      updated_at: now,
+      last_seq: 0,
+      last_message_at: null,
+    };
+    await trx.insertInto('conversations').values(row).execute();
+    await trx
+      .insertInto('members')
+      .values(
+        [callerId, input.userId].map((userId) => ({
+          conversation_id: row.id,
+          user_id: userId,
+          role: 'member' as const,
+          joined_at: now,
+          joined_seq: 0,
+          last_delivered_seq: 0,
+          last_read_seq: 0,
+        })),
+      )
+      .execute();
+    emit({
+      event: {
+        type: 'conversation.created',
+        conversationId: row.id,
+        conversation: conversationSummary(row),
+      },
+    });
+    return row.id;
+  });
+  return getConversation(deps, callerId, id);
+}
+
+type MemberView = ConversationRow &
+  Pick<MemberRow, 'role' | 'joined_seq' | 'last_read_seq' | 'last_delivered_seq'> & {
+    unread_count: number | null;
+  };
+
+function conversationsOf(db: DbOrTx, userId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('members as m', (j) =>
+      j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId),
+    )
+    .selectAll('c')
+    .select(['m.role', 'm.joined_seq', 'm.last_read_seq', 'm.last_delivered_seq'])
+    .select((eb) =>
+      eb
+        .selectFrom('messages as x')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('x.conversation_id', '=', 'c.id')
+        .whereRef('x.seq', '>', 'm.last_read_seq')
+        .where('x.sender_id', '<>', userId)
+        .where('x.kind', '=', 'text')
+        .where('x.deleted_at', 'is', null)
+        .as('unread_count'),
+    );
+}
+
+/** Adds peers and last messages to member views with two batched queries. */
+async function toConversationDtos(
+  deps: ApiDeps,
+  userId: string,
+  rows: MemberView[],
+): Promise<ConversationDto[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const directIds = rows.filter((r) => r.type === 'direct').map((r) => r.id);
+  const peers =
+    directIds.length === 0
+      ? []
+      : await deps.db
+          .selectFrom('members')
+          .innerJoin('users', 'users.id', 'members.user_id')
+          .selectAll('users')
+          .select('members.conversation_id')
+          .where('members.conversation_id', 'in', directIds)
+          .where('members.user_id', '<>', userId)
+          .execute();
+  const latest = await lastMessages(deps.db, ids);
+  return rows.map((r) => {
+    const peer = peers.find((p) => p.conversation_id === r.id);
+    const last = latest.find((m) => m.message.conversation_id === r.id);
+    return {
+      id: r.id,
+      type: r.type,
+      title: r.title,
+      contextType: r.context_type,
+      contextId: r.context_id,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      lastSeq: r.last_seq,
+      peer: peer ? toUserDto(peer) : null,
+      myRole: r.role,
+      lastReadSeq: r.last_read_seq,
+      lastDeliveredSeq: r.last_delivered_seq,
+      unreadCount: Number(r.unread_count),
+      lastMessage:
+        last && last.message.seq > r.joined_seq
+          ? toMessageDto(last.message, last.reactions)
+          : null,
+    };
+  });
+}
+
+export async function getConversation(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationDto> {
+  const row = await conversationsOf(deps.db, userId)
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Conversation');
+  const [dto] = await toConversationDtos(deps, userId, [row]);
+  return dto!;
+}
+
+/** The caller's conversations, most recent activity first. */
+export async function listConversations(
+  deps: ApiDeps,
+  userId: string,
+  input: { cursor?: string | null; limit?: number },
+): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
+  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  let query = conversationsOf(deps.db, userId);
+  const after = decodeCursor(input.cursor, 2);
+  if (after) {
+    const [updatedAt, id] = after as [string, string];
+    query = query.where((eb) =>
+      eb.or([
+        eb('c.updated_at', '<', updatedAt),
+        eb.and([eb('c.updated_at', '=', updatedAt), eb('c.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: await toConversationDtos(deps, userId, page),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.id]) : null,
+  };
+}
+
+export async function listParticipants(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+): Promise<ParticipantDto[]> {
+  await requireMember(deps.db, conversationId, userId);
+  const rows = await deps.db
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .selectAll('users')
+    .select([
+      'members.role',
+      'members.joined_at',
+      'members.last_delivered_seq',
+      'members.last_read_seq',
+    ])
+    .where('members.conversation_id', '=', conversationId)
+    .orderBy('members.joined_at')
+    .orderBy('users.id')
+    .execute();
+  return rows.map((r) => ({
+    user: toUserDto(r),
+    role: r.role,
+    joinedAt: r.joined_at,
+    lastDeliveredSeq: r.last_delivered_seq,
+    lastReadSeq: r.last_read_seq,
+  }));
+}

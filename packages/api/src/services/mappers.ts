@@ -1,0 +1,59 @@
+import type { MessageRow, ReactionRow, UserRow } from '@parley/db';
+import type { MeDto, MessageDto, MessageStatus, UserDto } from '../schemas.ts';
+
+export function toUserDto(row: UserRow): UserDto {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    about: row.about,
+    avatarFileId: row.avatar_file_id,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+export function toMeDto(row: UserRow): MeDto {
+  return { ...toUserDto(row), email: row.email, createdAt: row.created_at };
+}
+
+export function summarizeReactions(rows: ReactionRow[]): MessageDto['reactions'] {
+  const byEmoji = new Map<string, string[]>();
+  for (const r of rows) {
+    const users = byEmoji.get(r.emoji) ?? [];
+    users.push(r.user_id);
+    byEmoji.set(r.emoji, users);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));
+}
+
+export function toMessageDto(
+  row: MessageRow,
+  reactions: ReactionRow[] = [],
+  status: MessageStatus | null = null,
+): MessageDto {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    clientMessageId: row.client_message_id,
+    kind: row.kind,
+    text: row.text,
+    replyToId: row.reply_to_id,
+    reactions: summarizeReactions(reactions),
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    status,
+  };
+}
+
+/** Watermarks of the other members decide a message's overall status for its sender. */
+export function statusFor(
+  seq: number,
+  others: { last_delivered_seq: number; last_read_seq: number }[],
+): MessageStatus {
+  if (others.length === 0) return 'read';
+  if (others.every((m) => m.last_read_seq >= seq)) return 'read';
+  if (others.every((m) => m.last_delivered_seq >= seq)) return 'delivered';
+  return 'sent';
+}

@@ -1,0 +1,42 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.ts';
+import { RateLimitedError } from './errors.ts';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const invalid = cause instanceof ZodError;
+    return {
+      ...shape,
+      // "email: Invalid email address; password: Too small..." instead of a JSON dump.
+      message: invalid
+        ? `Invalid input: ${cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`
+        : shape.message,
+      data: {
+        ...shape.data,
+        // Never leak stack traces to clients, even in development.
+        stack: undefined,
+        issues: invalid ? cause.issues : undefined,
+        retryAfterMs: cause instanceof RateLimitedError ? cause.retryAfterMs : undefined,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure;
+
+/** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
+export const authedProcedure = t.procedure.use(function requireUser({ ctx, next }) {
+  if (ctx.auth.status !== 'authenticated') {
+    const message =
+      ctx.auth.status === 'rejected' && ctx.auth.reason === 'expired'
+        ? 'Access token expired'
+        : 'Authentication required';
+    throw new TRPCError({ code: 'UNAUTHORIZED', message });
+  }
+  return next({ ctx: { ...ctx, userId: ctx.auth.userId, tokenExpiresAt: ctx.auth.expiresAt } });
+});

@@ -1,0 +1,21 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
+import type { EventsTable } from './tables/events.ts';
+import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
+import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
+
+export interface Database {
+  users: UsersTable;
+  password_credentials: PasswordCredentialsTable;
+  refresh_tokens: RefreshTokensTable;
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  reactions: ReactionsTable;
+  events: EventsTable;
+}
+
+export type Db = Kysely<Database>;
+/** Query functions take either the database or an open transaction first. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import { incrementBase32, ulid } from 'ulid';
+import type { DbOrTx } from '../database.ts';
+import { dialectOf } from '../dialect.ts';
+import type { EventRow } from '../tables/events.ts';
+
+// Any constant works; it only has to be the same for every writer of the event log.
+const EVENT_LOG_LOCK_KEY = 0x70617231; // "par1"
+
+/**
+ * Serializes writers of the event log until the transaction ends.
+ *
+ * Readers resume with `id > lastEventId`. If two transactions could take ids in one order and
+ * commit in the other, a reader could see the later id first and skip the earlier one forever.
+ * Holding one lock from id allocation to commit makes commit order equal id order. SQLite
+ * already allows a single writer at a time, so only PostgreSQL needs the advisory lock.
+ * Call it first in every transaction that appends events, so lock order is always the same.
+ */
+export async function lockEventLog(trx: DbOrTx): Promise<void> {
+  if (dialectOf(trx) === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK_KEY})`.execute(trx);
+  }
+}
+
+export interface AppendEvent {
+  conversationId: string | null;
+  userId?: string | null;
+  type: string;
+  payload: unknown;
+  at: string;
+}
+
+/** Appends events with ULIDs that are strictly increasing across all writers. Needs the lock. */
+export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const last = await trx
+    .selectFrom('events')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let previous = last?.id ?? '';
+  const rows: EventRow[] = events.map((e) => {
+    let id = ulid();
+    // Same millisecond or a clock that stepped back: stay above the previous id.
+    if (id <= previous) id = previous.slice(0, 10) + incrementBase32(previous.slice(10));
+    previous = id;
+    return {
+      id,
+      conversation_id: e.conversationId,
+      user_id: e.userId ?? null,
+      type: e.type,
+      payload: JSON.stringify(e.payload),
+      created_at: e.at,
+    };
+  });
+  await trx.insertInto('events').values(rows).execute();
+  return rows;
+}

@@ -1,0 +1,28 @@
+import type { Insertable, Selectable } from 'kysely';
+
+export type MessageKind = 'text' | 'system';
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_message_id: string;
+  kind: MessageKind;
+  /** Cleared (empty) on soft delete. */
+  text: string;
+  reply_to_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessageRow = Insertable<MessagesTable>;
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: string;
+}
+export type ReactionRow = Selectable<ReactionsTable>;
