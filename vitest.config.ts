@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/server'],
     testTimeout: 30_000,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-artifacts/vitest.json' },
     hookTimeout: 60_000,
   },
 });

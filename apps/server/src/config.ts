@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 // The only place that reads the environment. Every variable has a working default except
@@ -44,13 +45,17 @@ const envSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
   SHUTDOWN_GRACE_MS: int(10_000),
+  WEB_DEMO_DIR: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
   dataDir: string;
+  webDemoDir: string;
 }
+
+const bundledWebDemo = fileURLToPath(new URL('../../web-demo/dist', import.meta.url));
 
 export class ConfigError extends Error {}
 
@@ -62,12 +67,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const cfg = parsed.data;
   if (cfg.NODE_ENV === 'production' && !cfg.JWT_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production',
+    );
   }
   if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {
     throw new ConfigError(
       'Invalid configuration:\n  PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX',
     );
   }
-  return { ...cfg, dataDir: resolve(cfg.DATA_DIR) };
+  return {
+    ...cfg,
+    dataDir: resolve(cfg.DATA_DIR),
+    webDemoDir: resolve(cfg.WEB_DEMO_DIR ?? bundledWebDemo),
+  };
 }

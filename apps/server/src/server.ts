@@ -29,7 +29,10 @@ function limitsFrom(config: Config): Limits {
     ...defaultLimits,
     messageMaxLength: config.MESSAGE_MAX_LENGTH,
     editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
-    sendRate: { points: config.SEND_RATE_LIMIT, durationMs: config.SEND_RATE_WINDOW_SECONDS * 1000 },
+    sendRate: {
+      points: config.SEND_RATE_LIMIT,
+      durationMs: config.SEND_RATE_WINDOW_SECONDS * 1000,
+    },
     pageSizeDefault: config.PAGE_SIZE_DEFAULT,
     pageSizeMax: config.PAGE_SIZE_MAX,
     accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000,
@@ -42,11 +45,18 @@ function limitsFrom(config: Config): Limits {
 }
 
 /** The composition root: adapters chosen by config, migrations, HTTP + WS on one port. */
-export async function startServer(config: Config, options: StartOptions = {}): Promise<ParleyServer> {
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<ParleyServer> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
   const db = config.DATABASE_URL
-    ? createDb({ dialect: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE })
+    ? createDb({
+        dialect: 'postgres',
+        url: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+      })
     : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db') });
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

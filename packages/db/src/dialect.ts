@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
-import type { DbOrTx } from './database.ts';
 import type { DbDialect } from './create-db.ts';
+import type { DbOrTx } from './database.ts';
 
 /** Which SQL dialect a db or transaction speaks; for the few dialect-specific functions. */
 export function dialectOf(db: DbOrTx): DbDialect {

@@ -1,16 +1,16 @@
 import type { RateLimiter, RateRule } from '@parley/api';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Fixed-window limits on rate-limiter-flexible. `makeLimiter` picks the store (memory here,
  * Redis for several instances); one limiter per rule, created on first use.
  */
 export function createFlexibleRateLimiter(
-  makeLimiter: (opts: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract,
+  makeLimiter: (opts: {
+    keyPrefix: string;
+    points: number;
+    duration: number;
+  }) => RateLimiterAbstract,
 ): RateLimiter {
   const limiters = new Map<string, RateLimiterAbstract>();
   const limiterFor = (rule: RateRule) => {

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
+import { webDemoRoutes } from './web-demo.ts';
 
 export interface HttpAppDeps {
   api: ApiDeps;
@@ -60,5 +61,6 @@ export function createHttpApp({ api, hub, config, logger, health }: HttpAppDeps)
     }),
   );
 
+  app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -10,9 +10,7 @@ const refreshToken = z.string().min(1).max(512);
 
 export const authRouter = {
   register: publicProcedure
-    .input(
-      z.object({ email, password, displayName: z.string().trim().min(1).max(64) }),
-    )
+    .input(z.object({ email, password, displayName: z.string().trim().min(1).max(64) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => register(ctx.deps, input)),
 

@@ -40,7 +40,10 @@ export async function openDirect(
   input: { userId: string; context?: DirectContext },
 ): Promise<ConversationDto> {
   if (input.userId === callerId) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot open a direct chat with yourself' });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'Cannot open a direct chat with yourself',
+    });
   }
   const key = directKey(callerId, input.userId, input.context);
   const existing = await deps.db
@@ -172,9 +175,7 @@ async function toConversationDtos(
       lastDeliveredSeq: r.last_delivered_seq,
       unreadCount: Number(r.unread_count),
       lastMessage:
-        last && last.message.seq > r.joined_seq
-          ? toMessageDto(last.message, last.reactions)
-          : null,
+        last && last.message.seq > r.joined_seq ? toMessageDto(last.message, last.reactions) : null,
     };
   });
 }

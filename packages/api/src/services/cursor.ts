@@ -7,7 +7,11 @@ export function decodeCursor(cursor: string | null | undefined, size: number): s
   if (!cursor) return null;
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.length === size && parts.every((p) => typeof p === 'string')) {
+    if (
+      Array.isArray(parts) &&
+      parts.length === size &&
+      parts.every((p) => typeof p === 'string')
+    ) {
       return parts;
     }
   } catch {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has working defaults for everything', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', MESSAGE_MAX_LENGTH: 5000 });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.CORS_ORIGINS).toEqual([]);
+  });
+
+  it('names every invalid variable', () => {
+    const attempt = () =>
+      loadConfig({
+        PORT: 'x',
+        DATABASE_URL: 'mysql://db',
+        JWT_SECRET: 'short',
+        TRUST_PROXY: 'maybe',
+      });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT[\s\S]*JWT_SECRET[\s\S]*DATABASE_URL[\s\S]*TRUST_PROXY/);
+  });
+
+  it('requires JWT_SECRET in production and parses lists', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+  });
+});

@@ -1,0 +1,90 @@
+import type { AppRouter, AuthResult } from '@parley/api';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  TRPCClientError,
+  wsLink,
+} from '@trpc/client';
+import WebSocket from 'ws';
+import type { TestServer } from './test-server.ts';
+
+export type Client = ReturnType<typeof httpClient>;
+
+/** A plain tRPC client over HTTP, sending `token()` as the bearer token when set. */
+export function httpClient(server: TestServer, token: () => string | undefined = () => undefined) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${server.url}/trpc`,
+        headers: () => {
+          const t = token();
+          return t ? { authorization: `Bearer ${t}` } : {};
+        },
+      }),
+    ],
+  });
+}
+
+/** A tRPC client over a real WebSocket (for subscriptions). Dispose closes the socket. */
+export function wsClient(server: TestServer, token: () => string | undefined) {
+  const socket = createWSClient({
+    url: server.wsUrl,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    connectionParams: () => ({ token: token() ?? '' }),
+    retryDelayMs: () => 50,
+  });
+  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: socket })] });
+  // The client is a Proxy, so disposal lives on a wrapper rather than on the client itself.
+  return {
+    client,
+    socket,
+    async [Symbol.asyncDispose]() {
+      await socket.close();
+    },
+  };
+}
+
+export interface TestUser {
+  auth: AuthResult;
+  id: string;
+  client: Client;
+}
+
+let counter = 0;
+
+export async function registerUser(server: TestServer, name: string): Promise<TestUser> {
+  counter += 1;
+  const anonymous = httpClient(server);
+  const local = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const email = `${local}.${process.pid}.${counter}@example.com`;
+  const auth = await anonymous.auth.register.mutate({
+    email,
+    password: `pw-${name}-long-enough`,
+    displayName: name,
+  });
+  const user: TestUser = {
+    auth,
+    id: auth.user.id,
+    client: httpClient(server, () => user.auth.accessToken),
+  };
+  return user;
+}
+
+/** The error of a call that must fail (fails the test if it succeeds). */
+export async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<AppRouter>;
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** The tRPC error code of a call that must fail, e.g. 'NOT_FOUND'. */
+export async function errorCode(promise: Promise<unknown>): Promise<string> {
+  return String((await rejection(promise)).data?.code);
+}
+
+export { deferred } from '@parley/db/testing';

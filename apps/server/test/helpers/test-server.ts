@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPgSchema, type Dialect, type PgSchema } from '@parley/db/testing';
+import { loadConfig, type ParleyServer, startServer } from '../../src/index.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+/** Wall clock plus an offset the test can move forward (edit windows, token expiry). */
+export class TestClock {
+  offsetMs = 0;
+  now = () => Date.now() + this.offsetMs;
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export interface TestServer extends AsyncDisposable {
+  url: string;
+  wsUrl: string;
+  clock: TestClock;
+  server: ParleyServer;
+  /** Stops the server and starts a new one on the same database (and port 0 again). */
+  restart(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  dialect?: Dialect;
+  env?: Record<string, string>;
+}
+
+/** The real server on 127.0.0.1:0 with its own database; `await using` disposes all of it. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dialect = options.dialect ?? 'sqlite';
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
+  let pg: PgSchema | undefined;
+  if (dialect === 'postgres') pg = await createPgSchema();
+  const clock = new TestClock();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(pg ? { DATABASE_URL: pg.url } : {}),
+    ...options.env,
+  });
+  let server = await startServer(config, { clock });
+  const handle: TestServer = {
+    get url() {
+      return server.url;
+    },
+    get wsUrl() {
+      return server.url.replace(/^http/, 'ws') + '/trpc';
+    },
+    clock,
+    get server() {
+      return server;
+    },
+    async restart() {
+      await server.close();
+      server = await startServer(config, { clock });
+    },
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}

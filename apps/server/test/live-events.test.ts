@@ -1,0 +1,126 @@
+import type { AppRouter, StreamEvent } from '@parley/api';
+import { describeEachDialect } from '@parley/db/testing';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { EventSource } from 'eventsource';
+import { expect, it, vi } from 'vitest';
+import { deferred, registerUser, wsClient } from './helpers/clients.ts';
+import { startTestServer } from './helpers/test-server.ts';
+
+type Received = { id?: string; data: StreamEvent };
+
+describeEachDialect('live events', (dialect) => {
+  it('delivers message events over WebSocket and resumes from the last event id', async () => {
+    await using server = await startTestServer({ dialect });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const eve = await registerUser(server, 'Eve');
+    await using benWs = wsClient(server, () => ben.auth.accessToken);
+    await using eveWs = wsClient(server, () => eve.auth.accessToken);
+    const received: Received[] = [];
+    const eveReceived: unknown[] = [];
+    const started = deferred();
+    const sub = benWs.client.events.subscribe.subscribe(
+      {},
+      { onStarted: () => started.resolve(), onData: (d) => received.push(d as Received) },
+    );
+    const eveSub = eveWs.client.events.subscribe.subscribe(
+      {},
+      { onData: (d) => eveReceived.push(d) },
+    );
+    await started.promise;
+
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const msg = await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'live-1',
+      text: 'hello Ben',
+    });
+    await vi.waitFor(() =>
+      expect(received.map((r) => r.data.type)).toEqual(['conversation.created', 'message.created']),
+    );
+    const created = received[1]!;
+    expect(created.id).toBe(created.data.id);
+    expect(created.data).toMatchObject({
+      type: 'message.created',
+      message: { id: msg.id, text: 'hello Ben' },
+    });
+    sub.unsubscribe();
+
+    // Missed while away: an edit, a reaction and another message; then resume.
+    await ada.client.messages.edit.mutate({ messageId: msg.id, text: 'hello again' });
+    await ada.client.messages.react.mutate({ messageId: msg.id, emoji: '👋' });
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'live-2',
+      text: 'still there?',
+    });
+    const resumed: Received[] = [];
+    benWs.client.events.subscribe.subscribe(
+      { lastEventId: created.id },
+      { onData: (d) => resumed.push(d as Received) },
+    );
+    await vi.waitFor(() =>
+      expect(resumed.map((r) => r.data.type)).toEqual([
+        'message.edited',
+        'reaction.added',
+        'message.created',
+      ]),
+    );
+    await ben.client.conversations.markRead.mutate({ conversationId: chat.id });
+    await vi.waitFor(() =>
+      expect(resumed.at(-1)?.data).toMatchObject({
+        type: 'receipt',
+        userId: ben.id,
+        lastReadSeq: 2,
+      }),
+    );
+    expect(new Set(resumed.map((r) => r.id)).size).toBe(resumed.length);
+    // Eve shares no conversation with them and saw nothing.
+    expect(eveReceived).toEqual([]);
+    eveSub.unsubscribe();
+  });
+
+  it('rejects a subscription without a valid token', async () => {
+    await using server = await startTestServer({ dialect });
+    await using anon = wsClient(server, () => 'not-a-token');
+    const error = deferred<unknown>();
+    anon.client.events.subscribe.subscribe({}, { onError: (e) => error.resolve(e) });
+    expect(await error.promise).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('serves the same stream over SSE', async () => {
+    await using server = await startTestServer({ dialect });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const sse = createTRPCClient<AppRouter>({
+      links: [
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({
+            url: `${server.url}/trpc`,
+            EventSource,
+            connectionParams: () => ({ token: ben.auth.accessToken }),
+          }),
+          false: httpBatchLink({ url: `${server.url}/trpc` }),
+        }),
+      ],
+    });
+    const received: Received[] = [];
+    const started = deferred();
+    const sub = sse.events.subscribe.subscribe(
+      {},
+      { onStarted: () => started.resolve(), onData: (d) => received.push(d as Received) },
+    );
+    await started.promise;
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 's1',
+      text: 'over SSE',
+    });
+    await vi.waitFor(() =>
+      expect(received.map((r) => r.data.type)).toEqual(['conversation.created', 'message.created']),
+    );
+    sub.unsubscribe();
+  });
+});

@@ -1,0 +1,54 @@
+// Test support shared by every package's suites (imported as @parley/db/testing).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe } from 'vitest';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export const postgresUrl = process.env.PARLEY_TEST_POSTGRES_URL;
+
+/** Runs a suite on SQLite always and on PostgreSQL when PARLEY_TEST_POSTGRES_URL is set. */
+export function describeEachDialect(name: string, suite: (dialect: Dialect) => void): void {
+  describe(`${name} [sqlite]`, () => suite('sqlite'));
+  describe.skipIf(!postgresUrl)(
+    `${name} [postgres]${postgresUrl ? '' : ' (skipped: PARLEY_TEST_POSTGRES_URL is not set)'}`,
+    () => suite('postgres'),
+  );
+}
+
+export interface PgSchema {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh schema per test server, selected through the connection's search_path. */
+export async function createPgSchema(): Promise<PgSchema> {
+  if (!postgresUrl) throw new Error('PARLEY_TEST_POSTGRES_URL is not set');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: postgresUrl });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+/** Promise.withResolvers, which Node 20 lacks: for tests that wait on an event, not a timer. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
