@@ -2,12 +2,14 @@
 // `npm start` / `npm test` on a machine with only Node and npm: installs the workspace with
 // the pinned pnpm (through npx when pnpm is missing), then runs the pnpm script of that name.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Pinned here rather than in package.json#packageManager: pnpm 12 would then try to manage
+// its own version and fetch platform binaries that the registry does not publish.
+const PNPM_VERSION = '12.21.0';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const [task, ...args] = process.argv.slice(2);
 
 const env = { ...process.env };
@@ -23,9 +25,8 @@ function pnpmCommand() {
     encoding: 'utf8',
     shell: process.platform === 'win32',
   });
-  const wanted = packageManager.split('@')[1];
-  if (probe.status === 0 && probe.stdout.trim() === wanted) return ['pnpm'];
-  return ['npx', '--yes', packageManager];
+  if (probe.status === 0 && probe.stdout.trim() === PNPM_VERSION) return ['pnpm'];
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
 }
 
 function run(argv) {
