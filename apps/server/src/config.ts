@@ -44,6 +44,8 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  TYPING_TTL_MS: int(5000),
+  PRESENCE_GRACE_MS: int(5000),
   SHUTDOWN_GRACE_MS: int(10_000),
   WEB_DEMO_DIR: z.string().optional(),
 });

@@ -2,6 +2,8 @@ import { authRouter } from './routers/auth.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { messagesRouter } from './routers/messages.ts';
+import { presenceRouter } from './routers/presence.ts';
+import { typingRouter } from './routers/typing.ts';
 import { usersRouter } from './routers/users.ts';
 import { createTRPCRouter } from './trpc.ts';
 
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  typing: typingRouter,
+  presence: presenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,12 +12,18 @@ export const eventsRouter = {
   subscribe: authedProcedure
     .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const item of streamEvents(ctx.deps, ctx.hub, ctx.userId, {
-        lastEventId: input.lastEventId,
-        signal,
-      })) {
-        if (item.kind === 'durable') yield tracked(item.event.id, item.event);
-        else yield item.event;
+      // A live stream is what makes a device "connected" for presence.
+      const disconnect = ctx.live.presence.connect(ctx.userId);
+      try {
+        for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, {
+          lastEventId: input.lastEventId,
+          signal,
+        })) {
+          if (item.kind === 'durable') yield tracked(item.event.id, item.event);
+          else yield item.event;
+        }
+      } finally {
+        await disconnect();
       }
     }),
 } satisfies TRPCRouterRecord;
