@@ -1,7 +1,7 @@
 import type { StreamEvent } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import { registerUser } from './helpers/clients.ts';
+import { registerUser, registerUsers } from './helpers/clients.ts';
 import { connectDevice } from './helpers/streams.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
@@ -16,7 +16,7 @@ describeEachDialect('resume after being away', (dialect) => {
   for (const restart of [false, true]) {
     it(`replays exactly what was missed, in order, then goes live${restart ? ' (across a server restart)' : ''}`, async () => {
       await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '1000' } });
-      const [ada, ben] = await Promise.all(['Ada', 'Ben'].map((n) => registerUser(server, n)));
+      const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
       const before = await connectDevice(server, ben);
       const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
       await vi.waitFor(() => expect(before.durable).toHaveLength(1)); // conversation.created
@@ -65,7 +65,7 @@ describeEachDialect('resume after being away', (dialect) => {
 
   it('never misses or repeats an event while senders race and the reader keeps reconnecting', async () => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '10000' } });
-    const [ada, ben] = await Promise.all(['Ada', 'Ben'].map((n) => registerUser(server, n)));
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     const total = 120;
     const senders = [ada, ben];
