@@ -96,16 +96,21 @@ describeEachDialect('event log', (dialect) => {
         aCommitted = true;
       });
       await aAllocated.promise;
+      const bPid = deferred<number>();
       const b = db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        bPid.resolve(rows[0]!.pid);
         await lockEventLog(trx);
         bAllocatedAt = aCommitted ? 'after A committed' : 'before A committed';
         const [row] = await appendEvents(trx, [event(2)]);
         return row!.id;
       });
       // PostgreSQL itself reports B waiting on the advisory lock while A is still open.
+      const pid = await bPid.promise;
       await vi.waitFor(async () => {
         const { rows } = await sql<{ n: number }>`
-          select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted
+          select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and not granted and pid = ${pid}
         `.execute(db);
         expect(rows[0]?.n).toBe(1);
       });
