@@ -1,7 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
+import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
 
@@ -14,6 +16,9 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  email_codes: EmailCodesTable;
+  push_subscriptions: PushSubscriptionsTable;
+  notifications: NotificationsTable;
 }
 
 export type Db = Kysely<Database>;
