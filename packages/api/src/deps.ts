@@ -1,6 +1,8 @@
 import type { Db } from '@parley/db';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
+import type { Mailer } from './ports/mailer.ts';
+import type { NotificationSink, PushSender } from './ports/notifier.ts';
 import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 
@@ -18,6 +20,11 @@ export interface Limits {
   typingTtlMs: number;
   /** A user whose last device disconnected is shown offline after this grace. */
   presenceGraceMs: number;
+  /** Email one-time codes: lifetime, guesses per code, requests per email and per address. */
+  otpTtlMs: number;
+  otpMaxAttempts: number;
+  otpRatePerEmail: { points: number; durationMs: number };
+  otpRatePerIp: { points: number; durationMs: number };
 }
 
 export const defaultLimits: Limits = {
@@ -32,6 +39,10 @@ export const defaultLimits: Limits = {
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
   typingTtlMs: 5_000,
   presenceGraceMs: 5_000,
+  otpTtlMs: 10 * 60_000,
+  otpMaxAttempts: 5,
+  otpRatePerEmail: { points: 5, durationMs: 15 * 60_000 },
+  otpRatePerIp: { points: 20, durationMs: 15 * 60_000 },
 };
 
 export interface Clock {
@@ -45,6 +56,26 @@ export interface AuthConfig {
   audience: string;
 }
 
+/** A wake-up call within one instance (e.g. "the outbox has new rows"). */
+export interface Signal {
+  notify(): void;
+  subscribe(listener: () => void): () => void;
+}
+
+export interface NotificationSettings {
+  /** Sinks from adapters (signed webhook, Redis channel); Web Push is added when `push` is set. */
+  sinks: NotificationSink[];
+  push: PushSender | null;
+  /** Whether notifications carry the start of the message text. */
+  preview: boolean;
+  /** Exponential backoff: `baseMs * 2^(attempt-1)`, capped at `maxMs`, `maxAttempts` in all. */
+  retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  /** Hosts a Web Push endpoint may point at; `*.example.com` matches subdomains. */
+  pushHosts: string[];
+  /** Notified after a commit that queued notifications; wakes this instance's dispatcher. */
+  queued: Signal;
+}
+
 /** Everything the domain needs from the outside world; the server fills it with adapters. */
 export interface ApiDeps {
   db: Db;
@@ -55,4 +86,7 @@ export interface ApiDeps {
   clock: Clock;
   limits: Limits;
   auth: AuthConfig;
+  /** Null when email is not configured (production without SMTP_URL): no one-time codes. */
+  mailer: Mailer | null;
+  notifications: NotificationSettings;
 }

@@ -2,6 +2,7 @@ import { authRouter } from './routers/auth.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { messagesRouter } from './routers/messages.ts';
+import { notificationsRouter } from './routers/notifications.ts';
 import { presenceRouter } from './routers/presence.ts';
 import { typingRouter } from './routers/typing.ts';
 import { usersRouter } from './routers/users.ts';
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   typing: typingRouter,
   presence: presenceRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { authResultSchema } from '../schemas.ts';
 import { login, logout, refresh, register } from '../services/auth.ts';
+import { requestOtp, verifyOtp } from '../services/otp.ts';
 import { publicProcedure } from '../trpc.ts';
 
 const email = z.email().max(254);
@@ -31,4 +32,22 @@ export const authRouter = {
       await logout(ctx.deps, input.refreshToken);
       return { ok: true as const };
     }),
+
+  /** Emails a sign-in code. Same answer whether or not the address has an account. */
+  requestOtp: publicProcedure
+    .input(z.object({ email }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => requestOtp(ctx.deps, input, ctx.ip)),
+
+  /** Signs in with the code; an address without an account gets one (`displayName` or derived). */
+  verifyOtp: publicProcedure
+    .input(
+      z.object({
+        email,
+        code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+        displayName: z.string().trim().min(1).max(64).optional(),
+      }),
+    )
+    .output(authResultSchema)
+    .mutation(({ ctx, input }) => verifyOtp(ctx.deps, input, ctx.ip)),
 } satisfies TRPCRouterRecord;

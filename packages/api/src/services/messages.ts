@@ -7,6 +7,7 @@ import type { MessageDto } from '../schemas.ts';
 import { requireMember, requireVisibleMessage } from './access.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
 import { withReactions } from './message-queries.ts';
+import { onlineRecipients, queueMessageNotifications } from './notification-queue.ts';
 import { nowIso, writeWithEvents } from './write.ts';
 
 export interface SendInput {
@@ -82,6 +83,8 @@ export async function sendMessage(
   if (!decision.allowed) {
     throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
   }
+  const online = await onlineRecipients(deps, input.conversationId, senderId);
+  let queued = 0;
   const row = await writeWithEvents(deps, async (trx, emit) => {
     const stored = await findByClientId(trx, senderId, input.clientMessageId);
     if (stored) return stored;
@@ -115,6 +118,7 @@ export async function sendMessage(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', senderId)
       .execute();
+    queued = await queueMessageNotifications(deps, trx, message, online);
     emit({
       event: {
         type: 'message.created',
@@ -124,6 +128,7 @@ export async function sendMessage(
     });
     return message;
   });
+  if (queued > 0) deps.notifications.queued.notify();
   const [dto] = await present(deps.db, senderId, input.conversationId, [row]);
   return dto!;
 }

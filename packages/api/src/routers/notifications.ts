@@ -1,0 +1,37 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { registerPush, unregisterPush } from '../services/push-subscriptions.ts';
+import { authedProcedure } from '../trpc.ts';
+
+const ok = z.object({ ok: z.literal(true) });
+const endpoint = z.string().min(1).max(2048);
+
+/** base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives). */
+const key = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+
+export const notificationsRouter = {
+  /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
+  vapidPublicKey: authedProcedure
+    .output(z.object({ publicKey: z.string().nullable() }))
+    .query(({ ctx }) => ({ publicKey: ctx.deps.notifications.push?.publicKey ?? null })),
+
+  registerPush: authedProcedure
+    .input(
+      z.object({
+        endpoint,
+        // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
+        keys: z.object({ p256dh: key(65), auth: key(16) }),
+      }),
+    )
+    .output(ok)
+    .mutation(({ ctx, input }) => registerPush(ctx.deps, ctx.userId, input)),
+
+  unregisterPush: authedProcedure
+    .input(z.object({ endpoint }))
+    .output(ok)
+    .mutation(({ ctx, input }) => unregisterPush(ctx.deps, ctx.userId, input.endpoint)),
+} satisfies TRPCRouterRecord;
