@@ -10,9 +10,11 @@ import {
   defaultLimits,
   type Limits,
   type LiveServices,
+  startNotificationDispatcher,
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
 import { createSharedStateAdapters } from './adapters/select.ts';
+import { createMailerAdapter, createNotificationSettings } from './adapters/select-messaging.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import { type AppLogger, createLogger } from './logger.ts';
@@ -51,6 +53,14 @@ function limitsFrom(config: Config): Limits {
     },
     typingTtlMs: config.TYPING_TTL_MS,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    otpRatePerEmail: {
+      points: config.OTP_RATE_LIMIT,
+      durationMs: config.OTP_RATE_WINDOW_SECONDS * 1000,
+    },
+    otpRatePerIp: {
+      points: config.OTP_IP_RATE_LIMIT,
+      durationMs: config.OTP_RATE_WINDOW_SECONDS * 1000,
+    },
   };
 }
 
@@ -72,19 +82,23 @@ export async function startServer(
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
   const shared = await createSharedStateAdapters(config);
+  const clock = options.clock ?? { now: () => Date.now() };
+  const mail = createMailerAdapter(config, logger);
   const api: ApiDeps = {
     db: db.db,
     bus: shared.bus,
     rateLimiter: shared.rateLimiter,
     presence: shared.presence,
     logger,
-    clock: options.clock ?? { now: () => Date.now() },
+    clock,
     limits: limitsFrom(config),
     auth: {
       jwtSecret: new TextEncoder().encode(config.JWT_SECRET ?? devJwtSecret(config.dataDir)),
       issuer: 'parley',
       audience: 'parley-clients',
     },
+    mailer: mail.mailer,
+    notifications: createNotificationSettings(config, shared.redis, clock),
   };
   const live: LiveServices = {
     hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
@@ -92,6 +106,7 @@ export async function startServer(
     typing: createTypingTracker(api),
   };
   await live.hub.start();
+  const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
 
   const app = createHttpApp({
     api,
@@ -99,6 +114,7 @@ export async function startServer(
     config,
     logger,
     health: { db: db.db, dialect: db.dialect, redis: shared.redis, startedAt },
+    devOutbox: mail.devOutbox,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -126,6 +142,8 @@ export async function startServer(
         live.typing.close();
         await live.presence.close();
         await live.hub.close();
+        await dispatcher.close();
+        await mail.mailer?.close();
         await shared.close();
         await db.destroy();
         logger.info('parley stopped');

@@ -5,9 +5,11 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import type { DevOutbox } from '../adapters/dev-mailer.ts';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
+import { devOutboxRoutes } from './dev-outbox.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
@@ -17,9 +19,11 @@ export interface HttpAppDeps {
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
+  /** The development mailer's outbox; only outside production. */
+  devOutbox?: DevOutbox | null;
 }
 
-export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health, devOutbox }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -41,6 +45,7 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
   );
 
   app.route('/health', healthRoutes(health));
+  if (devOutbox && config.NODE_ENV !== 'production') app.route('/dev', devOutboxRoutes(devOutbox));
 
   app.all('/trpc/*', (c) =>
     fetchRequestHandler({
