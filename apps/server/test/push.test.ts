@@ -168,6 +168,7 @@ describeEachDialect('Web Push', (dialect) => {
     const endpoint = push.endpoint('ben');
     for (const bad of [
       { ...keys, p256dh: keys.p256dh.slice(0, 40) },
+      { ...keys, p256dh: Buffer.alloc(65, 4).toString('base64url') },
       { ...keys, auth: Buffer.alloc(8).toString('base64url') },
       { ...keys, auth: 'not base64url!' },
     ]) {

@@ -1,3 +1,4 @@
+import { ECDH } from 'node:crypto';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { registerPush, unregisterPush } from '../services/push-subscriptions.ts';
@@ -13,6 +14,16 @@ const key = (bytes: number) =>
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
 
+/** A key web-push cannot encrypt to would fail every delivery: refuse it up front. */
+function isP256Point(key: string): boolean {
+  try {
+    ECDH.convertKey(Buffer.from(key, 'base64url'), 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const notificationsRouter = {
   /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
   vapidPublicKey: authedProcedure
@@ -24,7 +35,10 @@ export const notificationsRouter = {
       z.object({
         endpoint,
         // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
-        keys: z.object({ p256dh: key(65), auth: key(16) }),
+        keys: z.object({
+          p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
+          auth: key(16),
+        }),
       }),
     )
     .output(ok)
