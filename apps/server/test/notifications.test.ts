@@ -1,4 +1,4 @@
-import type { Notification } from '@parley/api';
+import type { NotificationPayload } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import { Redis } from 'ioredis';
 import { expect, it, vi } from 'vitest';
@@ -49,7 +49,7 @@ describeEachDialect('offline notifications', (dialect) => {
       senderName: 'Ada',
       preview: null,
       createdAt: first.createdAt,
-    } satisfies Notification);
+    } satisfies NotificationPayload);
     expect(JSON.stringify(receiver.accepted)).not.toContain('private');
 
     // Ben comes online: his messages are delivered live, not notified.
@@ -200,9 +200,10 @@ describeEachDialect('offline notifications', (dialect) => {
         env: { REDIS_URL: redisUrl!, REDIS_PREFIX: uniquePrefix(), ...fastNotify },
       });
       const subscriber = new Redis(redisUrl!);
-      const heard: Notification[] = [];
+      const heard: NotificationPayload[] = [];
       subscriber.on('message', (channel: string, message: string) => {
-        if (channel === 'events:message.created') heard.push(JSON.parse(message) as Notification);
+        if (channel === 'events:message.created')
+          heard.push(JSON.parse(message) as NotificationPayload);
       });
       await subscriber.subscribe('events:message.created');
       try {

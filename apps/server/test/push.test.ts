@@ -1,4 +1,4 @@
-import type { Notification } from '@parley/api';
+import type { NotificationPayload } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import { importJWK, jwtVerify } from 'jose';
 import { expect, it, vi } from 'vitest';
@@ -97,7 +97,7 @@ describeEachDialect('Web Push', (dialect) => {
       });
       await verifyVapid(String(request.headers.authorization), push.origin);
       const browser = request.path === '/push/phone' ? phone : laptop;
-      const notification = JSON.parse(browser.decrypt(request.body)) as Notification;
+      const notification = JSON.parse(browser.decrypt(request.body)) as NotificationPayload;
       expect(notification).toMatchObject({
         type: 'message.created',
         userId: ben.id,

@@ -16,7 +16,7 @@ export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports
 export type { Logger } from './ports/logger.ts';
 export type { Mailer, MailMessage } from './ports/mailer.ts';
 export type {
-  Notification,
+  NotificationPayload,
   NotificationSink,
   PushOptions,
   PushSender,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Notification, NotificationSink } from '@parley/api';
+import type { NotificationPayload, NotificationSink } from '@parley/api';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { createRedisChannelSink } from '../../src/adapters/redis-channel-sink.ts';
@@ -12,7 +12,7 @@ import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 interface Subject extends AsyncDisposable {
   sink: NotificationSink;
   /** Notifications the receiving side has got. */
-  received(): Notification[];
+  received(): NotificationPayload[];
   /** Makes the receiving side refuse the next delivery. */
   breakReceiver(): Promise<void>;
 }
@@ -45,9 +45,9 @@ const adapters: [string, boolean, () => Promise<Subject>][] = [
       const channel = `${uniquePrefix()}events:message.created`;
       const publisher = new Redis(redisUrl!, { maxRetriesPerRequest: 0 });
       const subscriber = new Redis(redisUrl!);
-      const heard: Notification[] = [];
+      const heard: NotificationPayload[] = [];
       subscriber.on('message', (_channel: string, message: string) =>
-        heard.push(JSON.parse(message) as Notification),
+        heard.push(JSON.parse(message) as NotificationPayload),
       );
       await subscriber.subscribe(channel);
       return {
@@ -64,7 +64,7 @@ const adapters: [string, boolean, () => Promise<Subject>][] = [
   ],
 ];
 
-const notification: Notification = {
+const notification: NotificationPayload = {
   id: '01JNOTIFICATION0000000000',
   type: 'message.created',
   userId: 'u-ben',

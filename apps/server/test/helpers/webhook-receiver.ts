@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Notification } from '@parley/api';
+import type { NotificationPayload } from '@parley/api';
 
 export interface WebhookDelivery {
   id: string;
-  notification: Notification;
+  notification: NotificationPayload;
   timestamp: number;
 }
 
@@ -43,7 +43,7 @@ export async function startWebhookReceiver(secret: string, now: () => number = D
     } else {
       accepted.push({
         id,
-        notification: JSON.parse(body) as Notification,
+        notification: JSON.parse(body) as NotificationPayload,
         timestamp: Number(timestamp),
       });
     }

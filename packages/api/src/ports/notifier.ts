@@ -2,7 +2,7 @@
  * What an offline member is told about a new message. The same JSON goes to every sink.
  * `preview` is the start of the message text only when previews are switched on.
  */
-export interface Notification {
+export interface NotificationPayload {
   /** The outbox row id: stable across retries, so receivers can drop duplicates. */
   id: string;
   type: 'message.created';
@@ -25,7 +25,7 @@ export interface Notification {
 export interface NotificationSink {
   /** Stored on each outbox row, so every sink retries on its own. */
   readonly name: string;
-  deliver(notification: Notification): Promise<void>;
+  deliver(notification: NotificationPayload): Promise<void>;
 }
 
 export interface PushTarget {

@@ -1,12 +1,12 @@
 import type { NotificationRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
-import type { Notification } from '../ports/notifier.ts';
+import type { NotificationPayload } from '../ports/notifier.ts';
 import { nowIso } from './write.ts';
 
 const PREVIEW_MAX_CHARS = 140;
 
 export type Prepared =
-  | { row: NotificationRow; notification: Notification }
+  | { row: NotificationRow; notification: NotificationPayload }
   | { row: NotificationRow; skip: string };
 
 /** The start of the text, cut on a code point (never half an emoji). */
