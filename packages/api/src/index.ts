@@ -4,12 +4,29 @@ import type { AppRouter } from './root.ts';
 export { type Context, type ContextInput, createContext } from './context.ts';
 export { type ApiDeps, type AuthConfig, type Clock, defaultLimits, type Limits } from './deps.ts';
 export type { DurableEvent, DurableEventType, StreamEvent } from './events.ts';
+export type {
+  BlobStore,
+  ByteRange,
+  PresignOptions,
+  PutOptions,
+} from './ports/blob-store.ts';
 export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports/event-bus.ts';
 export type { Logger } from './ports/logger.ts';
 export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export type * from './schemas.ts';
 export { createEventHub, type EventHub } from './services/event-hub.ts';
+export { requireAvatarImage } from './services/file-attachments.ts';
+export { sweepUnattachedFiles } from './services/file-sweep.ts';
+export {
+  deleteFile,
+  fileKeys,
+  getFile,
+  listConversationFiles,
+  recordFile,
+  requireReadableFile,
+  thumbnailSizesOf,
+} from './services/files.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

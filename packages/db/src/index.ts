@@ -5,6 +5,7 @@ export { migrateToLatest } from './migrate.ts';
 export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.ts';
 export * from './tables/conversations.ts';
 export * from './tables/events.ts';
+export * from './tables/files.ts';
 export * from './tables/messages.ts';
 export * from './tables/refresh-tokens.ts';
 export * from './tables/users.ts';

@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as init from './migrations/20261123T1300-init.ts';
+import * as files from './migrations/20261124T0900-files.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
   '20261123T1300-init': init,
+  '20261124T0900-files': files,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
