@@ -1,12 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { type ApiDeps, type Clock, createEventHub, defaultLimits, type Limits } from '@parley/api';
+import {
+  type ApiDeps,
+  type BlobStore,
+  type Clock,
+  createEventHub,
+  defaultLimits,
+  type Limits,
+} from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
+import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
 import { createInProcessBus } from './adapters/in-process-bus.ts';
 import { createMemoryRateLimiter } from './adapters/rate-limiter.ts';
+import { createS3BlobStore } from './adapters/s3-blob-store.ts';
 import type { Config } from './config.ts';
+import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
+import { createTusUploads } from './http/files/tus.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { devJwtSecret } from './secrets.ts';
 import { attachWebSocket } from './ws.ts';
@@ -21,7 +32,24 @@ export interface ParleyServer {
   url: string;
   port: number;
   db: DbHandle;
+  blobs: BlobStore;
+  /** Runs the file clean-up now (it also runs every FILE_SWEEP_INTERVAL_SECONDS). */
+  sweepFiles(): Promise<SweepResult>;
   close(): Promise<void>;
+}
+
+function blobStoreFrom(config: Config): BlobStore {
+  if (!config.S3_BUCKET) return createDiskBlobStore(join(config.dataDir, 'files'));
+  return createS3BlobStore({
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials:
+      config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+        : undefined,
+  });
 }
 
 function limitsFrom(config: Config): Limits {
@@ -73,16 +101,39 @@ export async function startServer(
       issuer: 'parley',
       audience: 'parley-clients',
     },
+    blobs: blobStoreFrom(config),
   };
   const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
   await hub.start();
+
+  // Uploads are staged on local disk whatever the blob store is (see README "Files").
+  const stagingDir = join(config.dataDir, 'uploads', 'staging');
+  const tus = createTusUploads(
+    { api, imageMaxPixels: config.IMAGE_MAX_PIXELS },
+    {
+      directory: join(config.dataDir, 'uploads', 'tus'),
+      maxBytes: config.UPLOAD_MAX_BYTES,
+      expireAfterMs: config.FILE_UNATTACHED_TTL_SECONDS * 1000,
+      corsOrigins: config.CORS_ORIGINS,
+      onError: (error) => logger.error({ err: error }, 'resumable upload failed'),
+    },
+  );
+  const sweeper = startFileSweeper({
+    api,
+    logger,
+    unattachedTtlMs: config.FILE_UNATTACHED_TTL_SECONDS * 1000,
+    intervalMs: config.FILE_SWEEP_INTERVAL_SECONDS * 1000,
+    stagingDir,
+    cleanUpUploads: () => tus.cleanUp(),
+  });
 
   const app = createHttpApp({
     api,
     hub,
     config,
     logger,
-    health: { db: db.db, dialect: db.dialect, startedAt },
+    health: { db: db.db, dialect: db.dialect, startedAt, storage: api.blobs },
+    files: { tus, stagingDir },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -100,6 +151,8 @@ export async function startServer(
     url,
     port,
     db,
+    blobs: api.blobs,
+    sweepFiles: () => sweeper.sweep(),
     close() {
       closing ??= (async () => {
         // Stop accepting first, then move live clients off, then release resources.
@@ -107,6 +160,7 @@ export async function startServer(
         await ws.close(config.SHUTDOWN_GRACE_MS);
         (server as import('node:http').Server).closeIdleConnections?.();
         await httpClosed;
+        await sweeper.stop();
         await hub.close();
         await api.bus.close();
         await db.destroy();
