@@ -26,6 +26,7 @@ export {
   recordFile,
   requireReadableFile,
   thumbnailSizesOf,
+  toFileDto,
 } from './services/files.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
