@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { FileDto } from '@parley/api';
 import sharp from 'sharp';
 import type { TestUser } from './clients.ts';
@@ -72,3 +73,29 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
+
+/**
+ * A decompression bomb: a real, tiny PNG whose header claims `width` x `height` pixels
+ * (IHDR rewritten, CRC fixed). Decoding it would need gigabytes; reading the header does not.
+ */
+export async function makePixelBomb(width: number, height: number): Promise<Buffer> {
+  const png = Buffer.from(await makePng(8, 8));
+  // Signature (8) + IHDR length (4) + "IHDR" (4), then width and height, then CRC at 29.
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
+
+/** What a refused upload must not leave: staged bytes, tus uploads, blobs or rows. */
+export async function leftovers(server: TestServer) {
+  const rows = await server.server.db.db.selectFrom('files').select('id').execute();
+  return {
+    rows: rows.length,
+    blobs: await server.server.blobs.list(''),
+    local: await filesUnder(join(server.dataDir, 'uploads')),
+    diskBlobs: await filesUnder(join(server.dataDir, 'files')),
+  };
+}
+
+export const nothingLeft = { rows: 0, blobs: [], local: [], diskBlobs: [] };

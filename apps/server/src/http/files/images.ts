@@ -37,7 +37,8 @@ export function isProcessableImage(contentType: string): boolean {
 export async function processImage(path: string, maxPixels: number): Promise<ProcessedImage> {
   let meta: Metadata;
   try {
-    meta = await sharp(path).metadata();
+    // No pixel limit for the header alone: it decodes nothing, and we want the real size.
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch {
     throw new HttpError(422, 'IMAGE_UNREADABLE', 'The image could not be read');
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -41,6 +41,7 @@ export async function receiveMultipart(
 
   let received: Promise<ReceivedFile> | undefined;
   let fileStream: Readable | undefined;
+  let out: WriteStream | undefined;
   const done = new Promise<ReceivedFile>((resolve, reject) => {
     parser.on('file', (field, stream, info) => {
       if (field !== 'file' || received) {
@@ -54,7 +55,8 @@ export async function receiveMultipart(
         truncated = true;
         reject(tooLarge(options.maxBytes));
       });
-      received = pipeline(stream, createWriteStream(path)).then(() => {
+      out = createWriteStream(path);
+      received = pipeline(stream, out).then(() => {
         if (truncated) throw tooLarge(options.maxBytes);
         return { path, name: info.filename ?? 'file', declaredType: info.mimeType };
       });
@@ -71,8 +73,13 @@ export async function receiveMultipart(
     return await done;
   } catch (error) {
     body.unpipe(parser);
+    received?.catch(() => {});
     fileStream?.destroy();
-    await received?.catch(() => {});
+    if (out && !out.closed) {
+      const closed = new Promise((resolve) => out!.once('close', resolve));
+      out.destroy();
+      await closed;
+    }
     await rm(path, { force: true });
     throw error;
   }

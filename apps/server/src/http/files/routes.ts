@@ -71,6 +71,9 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   );
 
   app.post('/files', async (c) => {
+    // A refusal may come before the body is read to its end: then the connection cannot be
+    // reused, so say so rather than let the client's next request hit a closing socket.
+    c.header('Connection', 'close');
     const declared = Number(c.req.header('content-length'));
     if (declared > config.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD) {
       throw tooLarge(config.UPLOAD_MAX_BYTES);
@@ -87,7 +90,7 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
         declaredType: received.declaredType,
         path: received.path,
       });
-      return c.json(file, 201, { Location: `/api/v1/files/${file.id}` });
+      return c.json(file, 201, { Location: `/api/v1/files/${file.id}`, Connection: 'keep-alive' });
     } finally {
       await rm(received.path, { force: true });
     }
