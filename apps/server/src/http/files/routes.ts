@@ -66,9 +66,15 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   app.use('/files/*', auth);
   app.use('/conversations/:id/files', auth);
 
-  app.on(['POST', 'HEAD', 'PATCH', 'DELETE'], ['/files/tus', '/files/tus/:uploadId'], (c) =>
+  app.on(['POST', 'PATCH', 'DELETE'], ['/files/tus', '/files/tus/:uploadId'], (c) =>
     deps.tus.handle(c.req.raw, c.get('userId')),
   );
+  // Hono routes HEAD as GET. tus answers HEAD (the offset); its GET (raw bytes) stays closed.
+  app.get('/files/tus/:uploadId', (c) => {
+    if (c.req.method !== 'HEAD')
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
+    return deps.tus.handle(c.req.raw, c.get('userId'));
+  });
 
   app.post('/files', async (c) => {
     // A refusal may come before the body is read to its end: then the connection cannot be
