@@ -52,16 +52,31 @@ export function createS3BlobStore(options: S3Options, client = createS3Client(op
     kind: 's3',
 
     async put(key, body, { size, contentType }) {
-      // A single PUT with a known length is atomic: S3 stores all of it or nothing.
-      await client.send(
-        new PutObjectCommand({
-          Bucket,
-          Key: key,
-          Body: body,
-          ContentLength: size,
-          ContentType: contentType,
-        }),
-      );
+      // A single PUT with a known length is atomic: S3 stores all of it or nothing. The SDK
+      // does not notice a failing body by itself, so a body error aborts the request.
+      const abort = new AbortController();
+      let bodyError: unknown;
+      const onError = (error: unknown) => {
+        bodyError = error;
+        abort.abort(error);
+      };
+      body.once('error', onError);
+      try {
+        await client.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: key,
+            Body: body,
+            ContentLength: size,
+            ContentType: contentType,
+          }),
+          { abortSignal: abort.signal },
+        );
+      } catch (error) {
+        throw bodyError ?? error;
+      } finally {
+        body.off('error', onError);
+      }
     },
 
     async get(key, range) {
