@@ -11,9 +11,9 @@ describeEachDialect('files and attachments', (dialect) => {
     it(`A shares an image with B; C cannot see it; Range and ETag work [${storage}]`, async () => {
       await using s3 = storage === 's3' ? await startS3Server() : undefined;
       await using server = await startTestServer({ dialect, env: s3?.env });
-      const [ada, ben, cy] = await Promise.all(
-        ['Ada', 'Ben', 'Cy'].map((n) => registerUser(server, n)),
-      );
+      const ada = await registerUser(server, 'Ada');
+      const ben = await registerUser(server, 'Ben');
+      const cy = await registerUser(server, 'Cy');
       const png = await makePng(1200, 800);
 
       const file = await upload(server, ada, png, 'holiday/../beach photo.png', 'image/png');

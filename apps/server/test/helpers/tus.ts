@@ -29,7 +29,7 @@ export function tusPatch(
   user: TestUser,
   location: string,
   offset: number,
-  body: BodyInit,
+  body: RequestInit['body'],
   signal?: AbortSignal,
 ): Promise<Response> {
   return fetch(new URL(location, server.url), {

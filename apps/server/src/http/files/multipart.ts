@@ -76,7 +76,7 @@ export async function receiveMultipart(
     received?.catch(() => {});
     fileStream?.destroy();
     if (out && !out.closed) {
-      const closed = new Promise((resolve) => out!.once('close', resolve));
+      const closed = new Promise<void>((resolve) => out!.once('close', () => resolve()));
       out.destroy();
       await closed;
     }
