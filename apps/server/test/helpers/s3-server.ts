@@ -26,6 +26,7 @@ export async function startS3Server(): Promise<S3TestServer> {
   });
   const { port } = await s3.run();
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopped: Promise<void> | undefined;
   return {
     endpoint,
     bucket,
@@ -37,9 +38,13 @@ export async function startS3Server(): Promise<S3TestServer> {
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
     },
-    async [Symbol.asyncDispose]() {
-      await s3.close();
-      await rm(directory, { recursive: true, force: true });
+    /** Stops the server (a test may do it early, e.g. to see health checks fail). */
+    [Symbol.asyncDispose]() {
+      stopped ??= (async () => {
+        await s3.close();
+        await rm(directory, { recursive: true, force: true });
+      })();
+      return stopped;
     },
   };
 }
