@@ -30,6 +30,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for SQLite)')
     .optional(),
   DATABASE_POOL_SIZE: int(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_PREFIX: z.string().min(1).default('parley:'),
   TRUST_PROXY: z.stringbool().default(false),
   MESSAGE_MAX_LENGTH: int(5000),
   EDIT_WINDOW_SECONDS: int(15 * 60),
@@ -44,6 +49,8 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  TYPING_TTL_MS: int(5000),
+  PRESENCE_GRACE_MS: int(5000),
   SHUTDOWN_GRACE_MS: int(10_000),
   WEB_DEMO_DIR: z.string().optional(),
   UPLOAD_MAX_BYTES: int(25 * 1024 * 1024),

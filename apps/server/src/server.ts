@@ -6,14 +6,16 @@ import {
   type BlobStore,
   type Clock,
   createEventHub,
+  createPresenceTracker,
+  createTypingTracker,
   defaultLimits,
   type Limits,
+  type LiveServices,
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
 import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
-import { createInProcessBus } from './adapters/in-process-bus.ts';
-import { createMemoryRateLimiter } from './adapters/rate-limiter.ts';
 import { createS3BlobStore } from './adapters/s3-blob-store.ts';
+import { createSharedStateAdapters } from './adapters/select.ts';
 import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
@@ -69,6 +71,8 @@ function limitsFrom(config: Config): Limits {
       points: config.LOGIN_RATE_LIMIT,
       durationMs: config.LOGIN_RATE_WINDOW_SECONDS * 1000,
     },
+    typingTtlMs: config.TYPING_TTL_MS,
+    presenceGraceMs: config.PRESENCE_GRACE_MS,
   };
 }
 
@@ -89,10 +93,12 @@ export async function startServer(
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
+  const shared = await createSharedStateAdapters(config);
   const api: ApiDeps = {
     db: db.db,
-    bus: createInProcessBus(),
-    rateLimiter: createMemoryRateLimiter(),
+    bus: shared.bus,
+    rateLimiter: shared.rateLimiter,
+    presence: shared.presence,
     logger,
     clock: options.clock ?? { now: () => Date.now() },
     limits: limitsFrom(config),
@@ -103,8 +109,12 @@ export async function startServer(
     },
     blobs: blobStoreFrom(config),
   };
-  const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
-  await hub.start();
+  const live: LiveServices = {
+    hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
+    presence: createPresenceTracker(api),
+    typing: createTypingTracker(api),
+  };
+  await live.hub.start();
 
   // Uploads are staged on local disk whatever the blob store is (see README "Files").
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -129,10 +139,10 @@ export async function startServer(
 
   const app = createHttpApp({
     api,
-    hub,
+    live,
     config,
     logger,
-    health: { db: db.db, dialect: db.dialect, startedAt, storage: api.blobs },
+    health: { db: db.db, dialect: db.dialect, redis: shared.redis, startedAt, storage: api.blobs },
     files: { tus, stagingDir },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -140,11 +150,11 @@ export async function startServer(
       resolve(s),
     );
   });
-  const ws = attachWebSocket(server as import('node:http').Server, { api, hub, config });
+  const ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
-  logger.info({ url, dialect: db.dialect }, 'parley listening');
+  logger.info({ url, dialect: db.dialect, redis: Boolean(shared.redis) }, 'parley listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -161,8 +171,10 @@ export async function startServer(
         (server as import('node:http').Server).closeIdleConnections?.();
         await httpClosed;
         await sweeper.stop();
-        await hub.close();
-        await api.bus.close();
+        live.typing.close();
+        await live.presence.close();
+        await live.hub.close();
+        await shared.close();
         await db.destroy();
         logger.info('parley stopped');
       })();

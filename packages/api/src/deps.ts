@@ -2,6 +2,7 @@ import type { Db } from '@parley/db';
 import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
+import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 
 export interface Limits {
@@ -14,6 +15,10 @@ export interface Limits {
   refreshTokenTtlMs: number;
   loginRatePerAccount: { points: number; durationMs: number };
   loginRatePerIp: { points: number; durationMs: number };
+  /** Typing stops this long after the last `typing.set(true)`. */
+  typingTtlMs: number;
+  /** A user whose last device disconnected is shown offline after this grace. */
+  presenceGraceMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -26,6 +31,8 @@ export const defaultLimits: Limits = {
   refreshTokenTtlMs: 30 * 24 * 3600_000,
   loginRatePerAccount: { points: 10, durationMs: 15 * 60_000 },
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
+  typingTtlMs: 5_000,
+  presenceGraceMs: 5_000,
 };
 
 export interface Clock {
@@ -44,6 +51,7 @@ export interface ApiDeps {
   db: Db;
   bus: EventBus;
   rateLimiter: RateLimiter;
+  presence: PresenceStore;
   logger: Logger;
   clock: Clock;
   limits: Limits;

@@ -3,6 +3,8 @@ import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { filesRouter } from './routers/files.ts';
 import { messagesRouter } from './routers/messages.ts';
+import { presenceRouter } from './routers/presence.ts';
+import { typingRouter } from './routers/typing.ts';
 import { usersRouter } from './routers/users.ts';
 import { createTRPCRouter } from './trpc.ts';
 
@@ -13,6 +15,8 @@ export const appRouter = createTRPCRouter({
   messages: messagesRouter,
   events: eventsRouter,
   files: filesRouter,
+  typing: typingRouter,
+  presence: presenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

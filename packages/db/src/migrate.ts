@@ -13,8 +13,8 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema to the latest version; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  // Kysely looks for its own tables in every schema unless told which; pin the current one so
-  // other schemas on the server (e.g. parallel test schemas) cannot confuse it.
+  // On PostgreSQL, pin the bookkeeping tables to the schema we run in: Kysely otherwise looks
+  // for them in every schema and can mistake another schema's tables for ours.
   const migrationTableSchema =
     dialectOf(db) === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]

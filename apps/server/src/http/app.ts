@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { type ApiDeps, appRouter, createContext, type EventHub } from '@parley/api';
+import { type ApiDeps, appRouter, createContext, type LiveServices } from '@parley/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -25,14 +25,14 @@ const TUS_HEADERS = [
 
 export interface HttpAppDeps {
   api: ApiDeps;
-  hub: EventHub;
+  live: LiveServices;
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
   files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
 }
 
-export function createHttpApp({ api, hub, config, logger, health, files }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health, files }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -68,7 +68,7 @@ export function createHttpApp({ api, hub, config, logger, health, files }: HttpA
       req: c.req.raw,
       router: appRouter,
       createContext: ({ info }) =>
-        createContext(api, hub, {
+        createContext(api, live, {
           // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
           token: c.req.header('authorization') ?? info.connectionParams?.token,
           ip: clientIp(c.env.incoming, config.TRUST_PROXY),
@@ -81,7 +81,7 @@ export function createHttpApp({ api, hub, config, logger, health, files }: HttpA
     }),
   );
 
-  app.route('/api/v1', filesRoutes({ api, hub, config, logger, ...files }));
+  app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -1,4 +1,4 @@
-import { type ApiDeps, createContext, type EventHub } from '@parley/api';
+import { type ApiDeps, createContext, type LiveServices } from '@parley/api';
 import { createMiddleware } from 'hono/factory';
 
 export type FilesEnv = { Variables: { userId: string } };
@@ -7,9 +7,9 @@ export type FilesEnv = { Variables: { userId: string } };
  * The same bearer access token as tRPC, checked by the same code (createContext): a missing,
  * invalid or expired token answers 401 with the reason.
  */
-export function requireUser(api: ApiDeps, hub: EventHub) {
+export function requireUser(api: ApiDeps, live: LiveServices) {
   return createMiddleware<FilesEnv>(async (c, next) => {
-    const ctx = await createContext(api, hub, {
+    const ctx = await createContext(api, live, {
       token: c.req.header('authorization'),
       ip: '',
     });

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import {
   type ApiDeps,
   deleteFile,
-  type EventHub,
   fileKeys,
+  type LiveServices,
   listConversationFiles,
   requireReadableFile,
   thumbnailSizesOf,
@@ -23,7 +23,7 @@ import type { TusUploads } from './tus.ts';
 
 export interface FilesRoutesDeps {
   api: ApiDeps;
-  hub: EventHub;
+  live: LiveServices;
   config: Config;
   logger: AppLogger;
   stagingDir: string;
@@ -61,7 +61,7 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   app.onError((error, c) =>
     errorResponse(c, error, (err) => logger.error({ err, path: c.req.path }, 'file route failed')),
   );
-  const auth = requireUser(api, deps.hub);
+  const auth = requireUser(api, deps.live);
   app.use('/files', auth);
   app.use('/files/*', auth);
   app.use('/conversations/:id/files', auth);
