@@ -14,7 +14,6 @@ import {
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
 import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
-import { createS3BlobStore } from './adapters/s3-blob-store.ts';
 import { createSharedStateAdapters } from './adapters/select.ts';
 import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
@@ -40,8 +39,10 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-function blobStoreFrom(config: Config): BlobStore {
+async function blobStoreFrom(config: Config): Promise<BlobStore> {
   if (!config.S3_BUCKET) return createDiskBlobStore(join(config.dataDir, 'files'));
+  // The AWS SDK takes a while to load; only S3 deployments pay for it.
+  const { createS3BlobStore } = await import('./adapters/s3-blob-store.ts');
   return createS3BlobStore({
     bucket: config.S3_BUCKET,
     region: config.S3_REGION,
@@ -107,7 +108,7 @@ export async function startServer(
       issuer: 'parley',
       audience: 'parley-clients',
     },
-    blobs: blobStoreFrom(config),
+    blobs: await blobStoreFrom(config),
   };
   const live: LiveServices = {
     hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),

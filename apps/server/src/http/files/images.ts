@@ -1,5 +1,5 @@
 import { encode } from 'blurhash';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { HttpError } from './http-error.ts';
 
 /** Thumbnail bounding boxes (px): list avatars, chat bubbles, full-screen previews. */
@@ -15,8 +15,16 @@ const PROCESSABLE = new Set([
   'image/tiff',
 ]);
 
-// Files are read once each; libvips' cache would only hold on to them.
-sharp.cache(false);
+// Loaded on the first image (libvips is large); files are read once each, so no cache.
+let loaded: Promise<typeof import('sharp')> | undefined;
+async function loadSharp() {
+  loaded ??= import('sharp').then((mod) => {
+    mod.default.cache(false);
+    return mod;
+  });
+  const sharp = (await loaded).default;
+  return (input: string | Buffer, options?: SharpOptions): Sharp => sharp(input, options);
+}
 
 export interface ProcessedImage {
   width: number;
@@ -35,6 +43,7 @@ export function isProcessableImage(contentType: string): boolean {
  * (EXIF-oriented, never enlarged) and a BlurHash placeholder from the smallest.
  */
 export async function processImage(path: string, maxPixels: number): Promise<ProcessedImage> {
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // No pixel limit for the header alone: it decodes nothing, and we want the real size.
