@@ -1,4 +1,5 @@
 import type { Db } from '@parley/db';
+import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
 import type { PresenceStore } from './ports/presence-store.ts';
@@ -55,4 +56,6 @@ export interface ApiDeps {
   clock: Clock;
   limits: Limits;
   auth: AuthConfig;
+  /** File bytes and thumbnails (disk or S3). */
+  blobs: BlobStore;
 }

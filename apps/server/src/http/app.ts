@@ -8,8 +8,20 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
+import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
 import { webDemoRoutes } from './web-demo.ts';
+
+// Request and response headers of the tus protocol (resumable uploads).
+const TUS_HEADERS = [
+  'Tus-Resumable',
+  'Upload-Length',
+  'Upload-Offset',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Expires',
+  'Parley-File-Id',
+];
 
 export interface HttpAppDeps {
   api: ApiDeps;
@@ -17,9 +29,10 @@ export interface HttpAppDeps {
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
+  files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
 }
 
-export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health, files }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -27,7 +40,14 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
     cors({
       // Only listed origins; same-origin requests (the bundled web demo) need no CORS at all.
       origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'trpc-accept'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Last-Event-ID',
+        'trpc-accept',
+        ...TUS_HEADERS,
+      ],
+      exposeHeaders: ['Location', 'ETag', 'Content-Range', 'Content-Disposition', ...TUS_HEADERS],
       maxAge: 600,
       credentials: false,
     }),
@@ -61,6 +81,7 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
     }),
   );
 
+  app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -1,3 +1,4 @@
+import type { BlobStore } from '@parley/api';
 import { type Db, pingDb } from '@parley/db';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
@@ -7,6 +8,7 @@ export interface HealthDeps {
   dialect: string;
   redis: Redis | null;
   startedAt: number;
+  storage: BlobStore;
 }
 
 /** Liveness at /health; each dependency at /health/<name>, 503 when it fails. */
@@ -34,6 +36,17 @@ export function healthRoutes(deps: HealthDeps): Hono {
       return c.json({ status: 'ok', latencyMs });
     } catch (error) {
       return c.json({ status: 'error', error: String(error) }, 503);
+    }
+  });
+  app.get('/storage', async (c) => {
+    const started = performance.now();
+    const backend = deps.storage.kind;
+    try {
+      await deps.storage.ping();
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      return c.json({ status: 'ok', backend, latencyMs });
+    } catch (error) {
+      return c.json({ status: 'error', backend, error: String(error) }, 503);
     }
   });
   return app;
