@@ -49,6 +49,7 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),
   SHUTDOWN_GRACE_MS: int(10_000),

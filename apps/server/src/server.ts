@@ -20,6 +20,7 @@ import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
 import { createTusUploads } from './http/files/tus.ts';
 import { type AppLogger, createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
 import { attachWebSocket } from './ws.ts';
 
@@ -84,13 +85,16 @@ export async function startServer(
 ): Promise<ParleyServer> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
+  const metrics = createMetrics();
+  const onQuery = metrics.observeQuery;
   const db = config.DATABASE_URL
     ? createDb({
         dialect: 'postgres',
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
+        onQuery,
       })
-    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db') });
+    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db'), onQuery });
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
@@ -101,6 +105,7 @@ export async function startServer(
     rateLimiter: shared.rateLimiter,
     presence: shared.presence,
     logger,
+    metrics: metrics.port,
     clock: options.clock ?? { now: () => Date.now() },
     limits: limitsFrom(config),
     auth: {
@@ -138,12 +143,31 @@ export async function startServer(
     cleanUpUploads: () => tus.cleanUp(),
   });
 
+  // The WebSocket server is attached after the HTTP server exists; numbers read it lazily.
+  let ws: ReturnType<typeof attachWebSocket> | undefined;
+  const liveNumbers = {
+    webSockets: () => ws?.wss.clients.size ?? 0,
+    subscribers: () => live.hub.size(),
+    hubStats: () => live.hub.stats(),
+  };
+  metrics.bindLive(liveNumbers);
   const app = createHttpApp({
     api,
     live,
     config,
     logger,
-    health: { db: db.db, dialect: db.dialect, redis: shared.redis, startedAt, storage: api.blobs },
+    health: {
+      db: db.db,
+      dialect: db.dialect,
+      redis: shared.redis,
+      startedAt,
+      storage: api.blobs,
+      stats: () => ({
+        webSockets: liveNumbers.webSockets(),
+        subscribers: liveNumbers.subscribers(),
+      }),
+    },
+    metrics: metrics.registry,
     files: { tus, stagingDir },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -151,7 +175,8 @@ export async function startServer(
       resolve(s),
     );
   });
-  const ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
+  ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
+  const wsServer = ws;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
@@ -168,7 +193,7 @@ export async function startServer(
       closing ??= (async () => {
         // Stop accepting first, then move live clients off, then release resources.
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await ws.close(config.SHUTDOWN_GRACE_MS);
+        await wsServer.close(config.SHUTDOWN_GRACE_MS);
         (server as import('node:http').Server).closeIdleConnections?.();
         await httpClosed;
         await sweeper.stop();

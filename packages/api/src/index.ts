@@ -12,6 +12,7 @@ export type {
 } from './ports/blob-store.ts';
 export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports/event-bus.ts';
 export type { Logger } from './ports/logger.ts';
+export { type Metrics, noMetrics } from './ports/metrics.ts';
 export type { PresenceStore } from './ports/presence-store.ts';
 export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.ts';
 export { type AppRouter, appRouter } from './root.ts';

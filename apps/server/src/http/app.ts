@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
@@ -29,10 +30,11 @@ export interface HttpAppDeps {
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
+  metrics: Registry;
   files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
 }
 
-export function createHttpApp({ api, live, config, logger, health, files }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health, metrics, files }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -61,6 +63,16 @@ export function createHttpApp({ api, live, config, logger, health, files }: Http
   );
 
   app.route('/health', healthRoutes(health));
+  app.get('/metrics', async (c) => {
+    // Optional bearer token, for when /metrics is reachable from outside the cluster.
+    if (
+      config.METRICS_TOKEN &&
+      c.req.header('authorization') !== `Bearer ${config.METRICS_TOKEN}`
+    ) {
+      return c.json({ code: 'UNAUTHORIZED', message: 'Metrics token required' }, 401);
+    }
+    return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
+  });
 
   app.all('/trpc/*', (c) =>
     fetchRequestHandler({
