@@ -1,7 +1,9 @@
 import type { Db } from '@parley/db';
+import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
 import type { Mailer } from './ports/mailer.ts';
+import type { Metrics } from './ports/metrics.ts';
 import type { NotificationSink, PushSender } from './ports/notifier.ts';
 import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
@@ -83,9 +85,12 @@ export interface ApiDeps {
   rateLimiter: RateLimiter;
   presence: PresenceStore;
   logger: Logger;
+  metrics: Metrics;
   clock: Clock;
   limits: Limits;
   auth: AuthConfig;
+  /** File bytes and thumbnails (disk or S3). */
+  blobs: BlobStore;
   /** Null when email is not configured (production without SMTP_URL): no one-time codes. */
   mailer: Mailer | null;
   notifications: NotificationSettings;

@@ -12,9 +12,16 @@ export {
   type Signal,
 } from './deps.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './events.ts';
+export type {
+  BlobStore,
+  ByteRange,
+  PresignOptions,
+  PutOptions,
+} from './ports/blob-store.ts';
 export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports/event-bus.ts';
 export type { Logger } from './ports/logger.ts';
 export type { Mailer, MailMessage } from './ports/mailer.ts';
+export { type Metrics, noMetrics } from './ports/metrics.ts';
 export type {
   NotificationPayload,
   NotificationSink,
@@ -27,6 +34,18 @@ export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.t
 export { type AppRouter, appRouter } from './root.ts';
 export type * from './schemas.ts';
 export { createEventHub, type EventHub } from './services/event-hub.ts';
+export { requireAvatarImage } from './services/file-attachments.ts';
+export { sweepUnattachedFiles } from './services/file-sweep.ts';
+export {
+  deleteFile,
+  fileKeys,
+  getFile,
+  listConversationFiles,
+  recordFile,
+  requireReadableFile,
+  thumbnailSizesOf,
+  toFileDto,
+} from './services/files.ts';
 export {
   type NotificationDispatcher,
   startNotificationDispatcher,

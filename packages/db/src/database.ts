@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
+import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
@@ -16,6 +17,8 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
   email_codes: EmailCodesTable;
   push_subscriptions: PushSubscriptionsTable;
   notifications: NotificationsTable;

@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema, messageSchema, messageStatusReportSchema } from '../schemas.ts';
+import { idSchema, messageSchema, messageStatusReportSchema, pageSchema } from '../schemas.ts';
 import { deleteMessage, editMessage, setReaction } from '../services/message-changes.ts';
+import { searchMyMessages } from '../services/message-search.ts';
 import { messageStatus } from '../services/message-status.ts';
 import { getMessage, listMessages, sendMessage } from '../services/messages.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -12,6 +13,8 @@ const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
 const emoji = z.string().min(1).max(32);
 const seq = z.coerce.number().int().min(0);
+/** Most attachments one message may carry. */
+export const MAX_ATTACHMENTS = 10;
 
 export const messagesRouter = {
   send: authedProcedure
@@ -19,8 +22,10 @@ export const messagesRouter = {
       z.object({
         conversationId: idSchema,
         clientMessageId: z.string().min(1).max(64),
-        text,
+        // May be empty when the message carries attachments (checked in the service).
+        text: z.string().max(65_536).default(''),
         replyToId: idSchema.nullish(),
+        attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
       }),
     )
     .output(messageSchema)
@@ -46,6 +51,19 @@ export const messagesRouter = {
     .input(messageInput)
     .output(messageSchema)
     .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  /** Words (prefix match, all required) in your conversations; best match first. */
+  search: authedProcedure
+    .input(
+      z.object({
+        q: z.string().trim().min(1).max(200),
+        conversationId: idSchema.nullish(),
+        cursor: z.string().max(512).nullish(),
+        limit: z.coerce.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .output(pageSchema(messageSchema))
+    .query(({ ctx, input }) => searchMyMessages(ctx.deps, ctx.userId, input)),
 
   /** Delivered/read per recipient and overall. */
   status: authedProcedure

@@ -181,7 +181,9 @@ async function toConversationDtos(
       // A mute that has run out reads as not muted.
       mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
       lastMessage:
-        last && last.message.seq > r.joined_seq ? toMessageDto(last.message, last.reactions) : null,
+        last && last.message.seq > r.joined_seq
+          ? toMessageDto(last.message, last.reactions, null, last.attachments)
+          : null,
     };
   });
 }

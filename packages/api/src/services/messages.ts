@@ -5,6 +5,8 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound, tooManyRequests } from '../errors.ts';
 import type { MessageDto } from '../schemas.ts';
 import { requireMember, requireVisibleMessage } from './access.ts';
+import { attachToMessage, requireOwnFiles } from './file-attachments.ts';
+import { toFileDto } from './files.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
 import { withReactions } from './message-queries.ts';
 import { onlineRecipients, queueMessageNotifications } from './notification-queue.ts';
@@ -15,10 +17,12 @@ export interface SendInput {
   clientMessageId: string;
   text: string;
   replyToId?: string | null;
+  /** File ids (the sender's own uploads); with attachments the text may be empty. */
+  attachments?: string[];
 }
 
-function checkText(deps: ApiDeps, text: string): void {
-  if (text.trim().length === 0) {
+function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
+  if (text.trim().length === 0 && !hasAttachments) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
   }
   if (text.length > deps.limits.messageMaxLength) {
@@ -46,11 +50,12 @@ async function present(
         .where('user_id', '<>', viewerId)
         .execute()
     : [];
-  return withR.map(({ message, reactions }) =>
+  return withR.map(({ message, reactions, attachments }) =>
     toMessageDto(
       message,
       reactions,
       message.sender_id === viewerId ? statusFor(message.seq, others) : null,
+      attachments,
     ),
   );
 }
@@ -75,7 +80,8 @@ export async function sendMessage(
 ): Promise<MessageDto> {
   const existing = await findByClientId(deps.db, senderId, input.clientMessageId);
   if (existing) return getStoredForRetry(deps, senderId, input, existing);
-  checkText(deps, input.text);
+  const attachments = input.attachments ?? [];
+  checkText(deps, input.text, attachments.length > 0);
   const decision = await deps.rateLimiter.consume(
     { name: 'send', ...deps.limits.sendRate },
     senderId,
@@ -90,6 +96,7 @@ export async function sendMessage(
     if (stored) return stored;
     const member = await requireMember(trx, input.conversationId, senderId);
     if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
+    const files = await requireOwnFiles(trx, senderId, attachments);
     const now = nowIso(deps);
     const bumped = await trx
       .updateTable('conversations')
@@ -111,6 +118,7 @@ export async function sendMessage(
       deleted_at: null,
     };
     await trx.insertInto('messages').values(message).execute();
+    await attachToMessage(trx, message.id, files, now);
     // The sender has obviously seen their own message.
     await trx
       .updateTable('members')
@@ -123,7 +131,7 @@ export async function sendMessage(
       event: {
         type: 'message.created',
         conversationId: input.conversationId,
-        message: toMessageDto(message),
+        message: toMessageDto(message, [], null, files.map(toFileDto)),
       },
     });
     return message;
