@@ -77,7 +77,7 @@ export async function prepareNotifications(
         seq: f.seq,
         senderId: f.sender_id,
         senderName: f.display_name,
-        preview: deps.notifications.preview ? previewOf(f.text) : null,
+        preview: deps.notifications.preview && f.text ? previewOf(f.text) : null,
         createdAt: f.created_at,
       },
     };
