@@ -136,10 +136,12 @@ describeEachDialect('Web Push', (dialect) => {
     });
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     await send(ada, chat.id);
-    await vi.waitFor(async () =>
-      expect(await outbox(server)).toMatchObject([
-        { sink: 'push', state: 'delivered', attempts: 3 },
-      ]),
+    await vi.waitFor(
+      async () =>
+        expect(await outbox(server)).toMatchObject([
+          { sink: 'push', state: 'delivered', attempts: 3 },
+        ]),
+      { timeout: 5000 },
     );
     expect(await subscriptions(server)).toEqual([
       { user_id: ben.id, endpoint: push.endpoint('flaky') },

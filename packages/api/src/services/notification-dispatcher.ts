@@ -48,11 +48,16 @@ export function startNotificationDispatcher(
   let again = false;
   let lastPrune = 0;
 
-  async function deliver(item: Prepared, token: string): Promise<void> {
+  /** True when delivered; failures and skips are settled here, deliveries by the caller. */
+  async function deliver(item: Prepared, token: string): Promise<boolean> {
     const { row } = item;
-    if ('skip' in item) return markSkipped(deps, row, token, item.skip);
+    if ('skip' in item) {
+      await markSkipped(deps, row, token, item.skip);
+      return false;
+    }
     try {
       await sinks.get(row.sink)!.deliver(item.notification);
+      return true;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const next = await markFailed(deps, row, token, reason);
@@ -60,9 +65,8 @@ export function startNotificationDispatcher(
         { notificationId: row.id, sink: row.sink, attempts: row.attempts + 1, reason, next },
         next === 'retry' ? 'notification delivery failed, will retry' : 'notification given up',
       );
-      return;
+      return false;
     }
-    await markDelivered(deps, row, token);
   }
 
   async function drain(): Promise<void> {
@@ -72,10 +76,19 @@ export function startNotificationDispatcher(
       if (rows.length === 0) break;
       const prepared = await prepareNotifications(deps, rows);
       const results = await Promise.allSettled(prepared.map((p) => deliver(p, token)));
+      // A settle that fails (database trouble) leaves the claim to run out: tried again later.
       for (const r of results) {
-        // Settling failed (database trouble): the claim runs out and the row is tried again.
         if (r.status === 'rejected') logger.error({ err: r.reason }, 'notification settle failed');
       }
+      const delivered = prepared.filter((_, i) => {
+        const r = results[i];
+        return r?.status === 'fulfilled' && r.value;
+      });
+      await markDelivered(
+        deps,
+        delivered.map((p) => p.row),
+        token,
+      );
       if (rows.length < batchSize) break;
     }
     if (deps.clock.now() - lastPrune > HOUR_MS) {

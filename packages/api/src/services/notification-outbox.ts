@@ -32,23 +32,19 @@ export async function claimDue(
   leaseMs: number,
 ): Promise<NotificationRow[]> {
   const now = nowIso(deps);
-  const due = await deps.db
-    .selectFrom('notifications')
-    .select('id')
-    .where('next_attempt_at', '<=', now)
-    .where('sink', 'in', sinks)
-    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
-    .orderBy('next_attempt_at')
-    .limit(limit)
-    .execute();
-  if (due.length === 0) return [];
+  // One statement: pick due rows, then take those still free.
   return deps.db
     .updateTable('notifications')
     .set({ claim_token: token, claimed_until: new Date(deps.clock.now() + leaseMs).toISOString() })
-    .where(
-      'id',
-      'in',
-      due.map((r) => r.id),
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('notifications')
+        .select('id')
+        .where('next_attempt_at', '<=', now)
+        .where('sink', 'in', sinks)
+        .where((e) => e.or([e('claimed_until', 'is', null), e('claimed_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit),
     )
     .where('next_attempt_at', 'is not', null)
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
@@ -71,14 +67,30 @@ async function settle(
     .execute();
 }
 
-export function markDelivered(deps: ApiDeps, row: NotificationRow, token: string) {
-  const now = nowIso(deps);
-  return settle(deps, row, token, {
-    state: 'delivered',
-    attempts: row.attempts + 1,
-    next_attempt_at: null,
-    delivered_at: now,
-  });
+/** One statement for all rows a pass delivered (under load a pass carries many). */
+export async function markDelivered(
+  deps: ApiDeps,
+  rows: NotificationRow[],
+  token: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await deps.db
+    .updateTable('notifications')
+    .set((eb) => ({
+      state: 'delivered',
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: null,
+      delivered_at: nowIso(deps),
+      claim_token: null,
+      claimed_until: null,
+    }))
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('claim_token', '=', token)
+    .execute();
 }
 
 /** Not sent and never will be (message deleted or read, member muted or gone). */
