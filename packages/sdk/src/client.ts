@@ -1,0 +1,223 @@
+import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
+import type {
+  ConversationsApi,
+  DurableEvent,
+  EphemeralEvent,
+  MessagesApi,
+  PresenceApi,
+  UsersApi,
+} from './contract.gen.ts';
+import { DeliveryAcks } from './delivery-acks.ts';
+import { Emitter } from './emitter.ts';
+import { LiveConnection, type WebSocketConstructor } from './live.ts';
+import { createNamespaces } from './namespaces.ts';
+import { Outbox } from './outbox.ts';
+import type { StoredOutgoing } from './outgoing.ts';
+import { andThen, PersistedStore } from './persisted.ts';
+import { type SessionChange, SessionManager } from './session.ts';
+import { StatusTracker } from './status-tracker.ts';
+import { defaultStorage } from './storage.ts';
+import { createHttpTransport, type Request } from './transport.ts';
+import { TypingSender } from './typing.ts';
+
+/** Creates the client. Nothing connects until a user signs in (or a stored session loads). */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  const url = options.url.replace(/\/+$/, '');
+  const wsUrl = options.wsUrl ?? `${url.replace(/^http/, 'ws')}/trpc`;
+  const WebSocket =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocket) {
+    throw new TypeError('No WebSocket in this runtime: pass { WebSocket } from the `ws` package');
+  }
+  const prefix = options.storageKey ?? 'parley';
+  const backoff = {
+    minDelayMs: options.backoff?.minDelayMs ?? 500,
+    maxDelayMs: options.backoff?.maxDelayMs ?? 30_000,
+  };
+  const emitter = new Emitter<ParleyEvents>();
+  const store = new PersistedStore(options.storage ?? defaultStorage(), prefix, (error) =>
+    queueMicrotask(() => {
+      throw error; // a broken storage must be visible, not silently lose the outbox
+    }),
+  );
+  let closed = false;
+  let live: LiveConnection | null = null;
+  let cursor: string | null = null;
+
+  const request: Request = (path, input) => http(path, input);
+  const session = new SessionManager(
+    store,
+    `${prefix}:refresh`,
+    (refreshToken) => request('auth.refresh', { refreshToken }),
+    onSessionChange,
+  );
+  const http = createHttpTransport({ url, session, fetch: options.fetch });
+  const me = () => session.session?.user.id ?? null;
+  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 300);
+  const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
+  const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
+  const outbox = new Outbox({
+    request,
+    store,
+    backoff,
+    maxAttempts: options.maxSendAttempts ?? 5,
+    isOnline: () => live?.state.status === 'connected',
+    onChange: (item) => emitter.emit('status', item),
+    onSent: (item) => statuses.track(item),
+  });
+
+  function onDurable(event: DurableEvent): void {
+    emitter.emit('event', event);
+    switch (event.type) {
+      case 'message.created':
+        if (event.message.senderId === me()) outbox.confirm(event.message);
+        else acks.received(event.message, me() ?? '');
+        emitter.emit('message', event.message);
+        break;
+      case 'receipt':
+        if (event.userId === me()) acks.watermark(event);
+        else statuses.receipt(event);
+        emitter.emit('receipt', event);
+        break;
+      case 'conversation.created':
+      case 'conversation.updated':
+        statuses.forget(event.conversationId);
+        emitter.emit('conversation', event);
+        break;
+      default:
+        emitter.emit('messageUpdated', event);
+    }
+  }
+
+  function onEphemeral(event: EphemeralEvent): void {
+    emitter.emit('event', event);
+    if (event.type === 'typing') emitter.emit('typing', event);
+    else if (event.type === 'presence') emitter.emit('presence', event);
+  }
+
+  function connect(): void {
+    live ??= new LiveConnection({
+      wsUrl,
+      WebSocket: WebSocket!,
+      session,
+      backoff,
+      lastEventId: cursor,
+      onDurable,
+      onEphemeral,
+      onCursor: (id) => store.write('cursor', id),
+      onState: (state) => {
+        emitter.emit('connection', state);
+        if (state.status !== 'connected') return;
+        // Back online: send what waited, acknowledge what the replay brought.
+        outbox.flush();
+        acks.flush();
+      },
+    });
+    live.start();
+    outbox.setActive(true);
+    acks.setActive(true);
+  }
+
+  function onSessionChange(change: SessionChange): void {
+    emitter.emit('session', { change, session: session.session });
+    if (closed) return;
+    if (change === 'login' || change === 'restore') {
+      if (live) live.renew();
+      else connect();
+    } else if (change === 'refresh') {
+      live?.renew();
+    } else if (change === 'logout' || change === 'expired') {
+      void live?.stop();
+      live = null;
+      cursor = null;
+      outbox.clear();
+      acks.setActive(false);
+      statuses.clear();
+      typing.clear();
+      store.write('outbox', null);
+      store.write('cursor', null);
+    }
+  }
+
+  async function signIn(path: 'auth.login' | 'auth.register', input: never) {
+    const auth = await request(path, input);
+    // Another account on this device: its outbox and stream position must not carry over.
+    if (session.session && session.session.user.id !== auth.user.id) session.signOut('logout');
+    session.signIn(auth);
+    return session.session!;
+  }
+
+  const ready = Promise.resolve(
+    andThen(store.read<string>('cursor'), (storedCursor) =>
+      andThen(store.read<StoredOutgoing[]>('outbox'), (stored) => {
+        cursor = storedCursor;
+        outbox.restore(stored);
+        return session.restore();
+      }),
+    ),
+  );
+
+  const api = createNamespaces(request);
+  const messages = api.messages as unknown as MessagesApi;
+  const conversations = api.conversations as unknown as ConversationsApi;
+  const users = api.users as unknown as UsersApi;
+
+  return {
+    ...api,
+    auth: {
+      register: (input) => signIn('auth.register', input as never),
+      login: (input) => signIn('auth.login', input as never),
+      async logout() {
+        const refreshToken = session.refreshToken;
+        session.signOut('logout');
+        if (refreshToken) await request('auth.logout', { refreshToken }).catch(() => undefined);
+      },
+    },
+    get session() {
+      return session.session;
+    },
+    get connection() {
+      return live?.state ?? { status: closed ? 'closed' : 'idle', error: null };
+    },
+    ready,
+    on: (name, listener) => emitter.on(name, listener),
+    messages: {
+      ...messages,
+      send(input) {
+        typing.sent(input.conversationId);
+        return outbox.send(input);
+      },
+      pending: (conversationId) => outbox.list(conversationId),
+    },
+    conversations: {
+      ...conversations,
+      async markRead(input) {
+        const receipt = await conversations.markRead(input);
+        acks.watermark(receipt); // read implies delivered: no ack needed up to here
+        return receipt;
+      },
+    },
+    users: {
+      ...users,
+      async updateMe(input) {
+        const updated = await users.updateMe(input);
+        session.updateUser(updated);
+        return updated;
+      },
+    },
+    presence: api.presence as unknown as PresenceApi,
+    typing: (conversationId, isTyping = true) => {
+      if (session.session) typing.set(conversationId, isTyping);
+    },
+    getAccessToken: () => session.accessToken(),
+    async close() {
+      closed = true;
+      await live?.stop();
+      live = null;
+      session.stop();
+      outbox.setActive(false);
+      acks.setActive(false);
+      await store.flush();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+export { createParleyClient } from './client.ts';
+export type {
+  AuthClient,
+  ConversationEvent,
+  MessagesClient,
+  MessageUpdate,
+  ParleyClient,
+  ParleyClientOptions,
+  ParleyEvents,
+  PresenceEvent,
+  ReceiptEvent,
+  SessionEvent,
+  TypingEvent,
+} from './client-types.ts';
+export type * from './contract.gen.ts';
+export { ParleyError, type ParleyErrorCode } from './errors.ts';
+export type { ConnectionState, ConnectionStatus, WebSocketConstructor } from './live.ts';
+export type { OutgoingMessage, OutgoingStatus, SendInput } from './outgoing.ts';
+export type { Session, SessionChange } from './session.ts';
+export { defaultStorage, memoryStorage, type ParleyStorage } from './storage.ts';
