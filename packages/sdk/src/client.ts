@@ -9,7 +9,7 @@ import type {
 } from './contract.gen.ts';
 import { DeliveryAcks } from './delivery-acks.ts';
 import { Emitter } from './emitter.ts';
-import { LiveConnection, type WebSocketConstructor } from './live.ts';
+import { type ConnectionState, LiveConnection, type WebSocketConstructor } from './live.ts';
 import { createNamespaces } from './namespaces.ts';
 import { Outbox } from './outbox.ts';
 import type { StoredOutgoing } from './outgoing.ts';
@@ -43,6 +43,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let closed = false;
   let live: LiveConnection | null = null;
   let cursor: string | null = null;
+  let connection: ConnectionState = { status: 'idle', error: null };
 
   const request: Request = (path, input) => http(path, input);
   const session = new SessionManager(
@@ -69,11 +70,25 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   function onDurable(event: DurableEvent): void {
     emitter.emit('event', event);
     switch (event.type) {
-      case 'message.created':
-        if (event.message.senderId === me()) outbox.confirm(event.message);
-        else acks.received(event.message, me() ?? '');
-        emitter.emit('message', event.message);
+      case 'message.created': {
+        const { message } = event;
+        // The server moves a sender's watermarks to their new message, without a receipt.
+        const implied = {
+          conversationId: message.conversationId,
+          userId: message.senderId,
+          lastDeliveredSeq: message.seq,
+          lastReadSeq: message.seq,
+        };
+        if (message.senderId === me()) {
+          outbox.confirm(message);
+          acks.watermark(implied);
+        } else {
+          acks.received(message, me() ?? '');
+          statuses.receipt(implied);
+        }
+        emitter.emit('message', message);
         break;
+      }
       case 'receipt':
         if (event.userId === me()) acks.watermark(event);
         else statuses.receipt(event);
@@ -106,6 +121,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       onEphemeral,
       onCursor: (id) => store.write('cursor', id),
       onState: (state) => {
+        connection = state;
         emitter.emit('connection', state);
         if (state.status !== 'connected') return;
         // Back online: send what waited, acknowledge what the replay brought.
@@ -177,7 +193,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       return session.session;
     },
     get connection() {
-      return live?.state ?? { status: closed ? 'closed' : 'idle', error: null };
+      return connection;
     },
     ready,
     on: (name, listener) => emitter.on(name, listener),

@@ -76,6 +76,9 @@ interface ErrorData {
 /** Wraps anything thrown by a call (tRPC client errors, fetch failures) as a ParleyError. */
 export function toParleyError(error: unknown): ParleyError {
   if (error instanceof ParleyError) return error;
+  // tRPC wraps what our own link throws (a refused refresh) in a TRPCClientError.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (cause instanceof ParleyError) return cause;
   const message = error instanceof Error ? error.message : String(error);
   // TRPCClientError carries the server's error shape in `data`; without it nothing answered.
   const data = (error as { data?: ErrorData } | null)?.data;

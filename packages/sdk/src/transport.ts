@@ -89,13 +89,20 @@ export function createHttpTransport(options: {
     ],
   });
   return async (path, input) => {
+    const call = () =>
+      procedureKinds[path] === 'query' ? client.query(path, input) : client.mutation(path, input);
     try {
-      const kind = procedureKinds[path];
-      return (await (kind === 'query'
-        ? client.query(path, input)
-        : client.mutation(path, input))) as never;
-    } catch (error) {
-      throw toParleyError(error);
+      return (await call()) as never;
+    } catch (cause) {
+      const error = toParleyError(cause);
+      // A query is safe to repeat: once, for the pooled keep-alive socket that died with the
+      // network (the next attempt opens a new one). Mutations are never repeated here.
+      if (error.code !== 'NETWORK_ERROR' || procedureKinds[path] !== 'query') throw error;
+    }
+    try {
+      return (await call()) as never;
+    } catch (cause) {
+      throw toParleyError(cause);
     }
   };
 }

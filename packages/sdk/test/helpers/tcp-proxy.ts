@@ -5,12 +5,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * `cut()` destroys every open connection (HTTP and WebSocket alike), as a lost network does.
  * `cutOnResponse(marker)`: when a request containing `marker` has been answered by the server,
  * the answer is dropped and everything is cut, so the server did the work but the client never
- * heard back ("the connection died in the middle of a send").
+ * heard back ("the connection died in the middle of a send"). `refuse(marker)`: connections
+ * carrying `marker` are dropped before it reaches the server, until `refuse(null)`.
  */
 export interface TcpProxy extends AsyncDisposable {
   url: string;
   cut(): void;
   cutOnResponse(marker: string): Promise<void>;
+  refuse(marker: string | null): void;
   /** Connections currently open through the proxy. */
   readonly open: number;
 }
@@ -19,6 +21,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let trap: { marker: string; sprung: () => void } | null = null;
+  let refused: string | null = null;
 
   const cut = () => {
     for (const { client, upstream } of pairs) {
@@ -34,6 +37,10 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     pairs.add(pair);
     let trapped = false;
     client.on('data', (chunk) => {
+      if (refused && chunk.includes(refused)) {
+        close();
+        return;
+      }
       if (trap && chunk.includes(trap.marker)) trapped = true;
       upstream.write(chunk);
     });
@@ -67,6 +74,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       return new Promise((resolve) => {
         trap = { marker, sprung: resolve };
       });
+    },
+    refuse(marker) {
+      refused = marker;
     },
     get open() {
       return pairs.size;

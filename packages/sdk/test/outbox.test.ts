@@ -1,0 +1,78 @@
+import { startTestServer } from '@parley/server/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { memoryStorage, ParleyError } from '../src/index.ts';
+import { connected, signedUpClient, testClient } from './helpers/sdk.ts';
+import { startTcpProxy } from './helpers/tcp-proxy.ts';
+
+describe('the outbox', () => {
+  it('marks a message failed after repeated failures, and retry() sends it once', async () => {
+    await using server = await startTestServer();
+    await using proxy = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(proxy.url, 'Ada', { maxSendAttempts: 3 });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+
+    // Every request that carries a send dies on the way; the live connection stays up.
+    proxy.refuse('messages.send');
+    const outgoing = ada.parley.messages.send({ conversationId: chat.id, text: 'stubborn' });
+    const failure = await outgoing.sent.catch((e) => e);
+    expect(failure).toBeInstanceOf(ParleyError);
+    expect(failure.code).toBe('NETWORK_ERROR');
+    expect(outgoing).toMatchObject({ status: 'failed', error: failure });
+    expect(ada.parley.messages.pending(chat.id)).toEqual([outgoing]);
+
+    proxy.refuse(null);
+    const stored = await outgoing.retry();
+    expect(outgoing.status).toBe('sent');
+    expect(stored.clientMessageId).toBe(outgoing.clientMessageId);
+    await vi.waitFor(() => expect(ben.texts()).toEqual(['stubborn']));
+    expect(ada.parley.messages.pending()).toEqual([]);
+  });
+
+  it('fails at once on a refusal that a retry cannot fix', async () => {
+    await using server = await startTestServer({ env: { MESSAGE_MAX_LENGTH: '10' } });
+    await using ada = await signedUpClient(server.url, 'Ada');
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+    const outgoing = ada.parley.messages.send({ conversationId: chat.id, text: 'far too long' });
+    await expect(outgoing.sent).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(outgoing.discard()).toBe(true);
+    expect(ada.parley.messages.pending()).toEqual([]);
+  });
+
+  it('survives a restart of the app: the stored outbox is sent by the next client', async () => {
+    await using server = await startTestServer();
+    await using proxy = await startTcpProxy(server.url);
+    const storage = memoryStorage();
+    const first = await signedUpClient(proxy.url, 'Ada', { storage });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await first.parley.conversations.openDirect({
+      userId: ben.parley.session!.user.id,
+    });
+    proxy.refuse('messages.send');
+    const queued = first.parley.messages.send({ conversationId: chat.id, text: 'from before' });
+    await vi.waitFor(() => expect(storage.getItem('parley:outbox')).toContain('from before'));
+    await first.parley.close(); // the app is closed before the message could go out
+
+    proxy.refuse(null);
+    await using second = testClient(proxy.url, { storage });
+    // The session comes back synchronously from a synchronous storage.
+    expect(second.parley.session?.user.displayName).toBe('Ada');
+    const [restored] = second.parley.messages.pending();
+    expect(restored).toMatchObject({ clientMessageId: queued.clientMessageId, status: 'pending' });
+    await restored!.sent;
+    await connected(second);
+    await vi.waitFor(() => expect(ben.texts()).toEqual(['from before']));
+    const history = await ben.parley.messages.list({ conversationId: chat.id });
+    expect(history.messages.map((m) => m.text)).toEqual(['from before']);
+    expect(storage.getItem('parley:outbox')).toBeNull();
+
+    await second.parley.auth.logout();
+    expect(second.parley.session).toBeNull();
+    expect(['session', 'outbox', 'cursor'].map((k) => storage.getItem(`parley:${k}`))).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+});
