@@ -1,6 +1,6 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import { registerUser } from './helpers/clients.ts';
+import { registerUser, registerUsers } from './helpers/clients.ts';
 import { connectDevice } from './helpers/streams.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
@@ -9,9 +9,7 @@ const fast = { TYPING_TTL_MS: '300', PRESENCE_GRACE_MS: '100' };
 describeEachDialect('typing, presence, devices', (dialect) => {
   it('sends typing only to the other members, and stops it on expiry, on request and on send', async () => {
     await using server = await startTestServer({ dialect, env: fast });
-    const [ada, ben, eve] = await Promise.all(
-      ['Ada', 'Ben', 'Eve'].map((n) => registerUser(server, n)),
-    );
+    const [ada, ben, eve] = await registerUsers(server, 'Ada', 'Ben', 'Eve');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     await using benPhone = await connectDevice(server, ben);
     await using benLaptop = await connectDevice(server, ben);
@@ -53,9 +51,7 @@ describeEachDialect('typing, presence, devices', (dialect) => {
 
   it('shows a user online while any device is connected, offline after the grace period', async () => {
     await using server = await startTestServer({ dialect, env: fast });
-    const [ada, ben, eve] = await Promise.all(
-      ['Ada', 'Ben', 'Eve'].map((n) => registerUser(server, n)),
-    );
+    const [ada, ben, eve] = await registerUsers(server, 'Ada', 'Ben', 'Eve');
     await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     await using adaPhone = await connectDevice(server, ada);
     await using evePhone = await connectDevice(server, eve);
@@ -93,7 +89,7 @@ describeEachDialect('typing, presence, devices', (dialect) => {
 
   it('reaches every device of a user; reading on one updates the others', async () => {
     await using server = await startTestServer({ dialect });
-    const [ada, ben] = await Promise.all(['Ada', 'Ben'].map((n) => registerUser(server, n)));
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     await using phone = await connectDevice(server, ben);
     await using laptop = await connectDevice(server, ben);

@@ -1,8 +1,6 @@
 import type { EphemeralEvent, StreamEvent } from '@parley/api';
 import { deferred } from '@parley/db/testing';
-import type { TestUser } from './clients.ts';
-import { wsClient } from './clients.ts';
-import type { TestServer } from './test-server.ts';
+import { type ServerAddress, type TestUser, wsClient } from './clients.ts';
 
 export interface Device extends AsyncDisposable {
   /** Durable events with their ids, in arrival order. */
@@ -14,14 +12,16 @@ export interface Device extends AsyncDisposable {
 }
 
 /**
- * One connected device of `user`: a WebSocket with a live `events.subscribe`, resolved once
- * the server has started the stream (so nothing sent afterwards can be missed).
+ * One connected device of `user`: a WebSocket with a live `events.subscribe`. Without a
+ * `lastEventId` it starts from the log's head taken now (`events.head`), as a client does
+ * before loading state, so nothing that happens after this call can be missed.
  */
 export async function connectDevice(
-  server: TestServer,
+  server: ServerAddress,
   user: TestUser,
-  lastEventId?: string,
+  from?: string,
 ): Promise<Device> {
+  const lastEventId = from ?? (await user.client.events.head.query()).lastEventId ?? '';
   const ws = wsClient(server, () => user.auth.accessToken);
   const started = deferred();
   const device: Device = {

@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../deps.ts';
 import type { EphemeralEvent, StreamEvent } from '../events.ts';
 import type { BusEphemeral } from '../ports/event-bus.ts';
-import { recipientsOf, toStreamEvent } from './event-log.ts';
+import { latestEventId, recipientsOf, toStreamEvent } from './event-log.ts';
 
 export type StreamItem =
   | { kind: 'durable'; event: StreamEvent }
@@ -84,13 +84,7 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
 
   return {
     async start() {
-      const last = await deps.db
-        .selectFrom('events')
-        .select('id')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      cursor = last?.id ?? '';
+      cursor = (await latestEventId(deps.db)) ?? '';
       unsubscribe = deps.bus.subscribe((message) => {
         if (message.kind === 'log') wake();
         else deliverEphemeral(message);
