@@ -117,6 +117,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       session,
       backoff,
       lastEventId: cursor,
+      head: () => request('events.head', undefined).then((head) => head.lastEventId),
       onDurable,
       onEphemeral,
       onCursor: (id) => store.write('cursor', id),
@@ -178,8 +179,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const conversations = api.conversations as unknown as ConversationsApi;
   const users = api.users as unknown as UsersApi;
 
+  // Namespaces the client wraps itself (auth, typing) or owns (events) are not exposed raw.
+  const { auth: _auth, events: _events, typing: _typing, ...plain } = api;
+
   return {
-    ...api,
+    ...plain,
     auth: {
       register: (input) => signIn('auth.register', input as never),
       login: (input) => signIn('auth.login', input as never),

@@ -263,6 +263,16 @@ export interface Procedures {
     };
     output: Participant[];
   };
+  /** The newest event id in the log. Take it before loading state, then subscribe with it as
+   * `lastEventId`: everything that happens in between is replayed, so even the first
+   * connection has no gap. */
+  'events.head': {
+    kind: 'query';
+    input: void;
+    output: {
+      lastEventId: string | null;
+    };
+  };
   'messages.delete': {
     kind: 'mutation';
     input: {
@@ -452,6 +462,16 @@ export interface ConversationsApi {
   }): Promise<Participant[]>;
 }
 
+/** The `events` procedures of the server. */
+export interface EventsApi {
+  /** The newest event id in the log. Take it before loading state, then subscribe with it as
+   * `lastEventId`: everything that happens in between is replayed, so even the first
+   * connection has no gap. */
+  head(): Promise<{
+    lastEventId: string | null;
+  }>;
+}
+
 /** The `messages` procedures of the server. */
 export interface MessagesApi {
   delete(input: {
@@ -544,6 +564,7 @@ export const procedureKinds = {
   'conversations.markRead': 'mutation',
   'conversations.openDirect': 'mutation',
   'conversations.participants': 'query',
+  'events.head': 'query',
   'messages.delete': 'mutation',
   'messages.edit': 'mutation',
   'messages.get': 'query',

@@ -29,6 +29,8 @@ export interface LiveOptions {
   session: SessionManager;
   backoff: BackoffOptions;
   lastEventId: string | null;
+  /** The log's newest event id (`events.head`), where a first connection starts. */
+  head(): Promise<string | null>;
   onDurable(event: DurableEvent): void;
   onEphemeral(event: EphemeralEvent): void;
   onState(state: ConnectionState): void;
@@ -76,6 +78,25 @@ export class LiveConnection {
     this.open();
   }
 
+  /**
+   * A first connection starts from the log's head, taken before the socket opens, so events
+   * between sign-in and the stream's start are replayed too. An empty log has no head: '0'
+   * sorts before every event id, so then the replay starts at the beginning.
+   */
+  private async startingPoint(): Promise<boolean> {
+    if (this.lastEventId !== null) return true;
+    try {
+      const head = await this.options.head();
+      this.lastEventId ??= head ?? '0';
+      return true;
+    } catch (error) {
+      if (!this.running) return false;
+      this.setState('connecting', toParleyError(error));
+      this.retryLater();
+      return false;
+    }
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.retryTimer);
@@ -95,6 +116,12 @@ export class LiveConnection {
   }
 
   private open(): void {
+    if (this.lastEventId === null) {
+      void this.startingPoint().then((ready) => {
+        if (ready && this.running && !this.link) this.open();
+      });
+      return;
+    }
     const { session, backoff } = this.options;
     const link = { token: null } as Link;
     link.ws = createWSClient({
