@@ -1,13 +1,7 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
-import type {
-  ConversationsApi,
-  DurableEvent,
-  EphemeralEvent,
-  MessagesApi,
-  PresenceApi,
-  UsersApi,
-} from './contract.gen.ts';
+import type { ConversationsApi, MessagesApi, PresenceApi, UsersApi } from './contract.gen.ts';
 import { DeliveryAcks } from './delivery-acks.ts';
+import { createDispatch } from './dispatch.ts';
 import { Emitter } from './emitter.ts';
 import { type ConnectionState, LiveConnection, type WebSocketConstructor } from './live.ts';
 import { createNamespaces } from './namespaces.ts';
@@ -67,48 +61,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     onSent: (item) => statuses.track(item),
   });
 
-  function onDurable(event: DurableEvent): void {
-    emitter.emit('event', event);
-    switch (event.type) {
-      case 'message.created': {
-        const { message } = event;
-        // The server moves a sender's watermarks to their new message, without a receipt.
-        const implied = {
-          conversationId: message.conversationId,
-          userId: message.senderId,
-          lastDeliveredSeq: message.seq,
-          lastReadSeq: message.seq,
-        };
-        if (message.senderId === me()) {
-          outbox.confirm(message);
-          acks.watermark(implied);
-        } else {
-          acks.received(message, me() ?? '');
-          statuses.receipt(implied);
-        }
-        emitter.emit('message', message);
-        break;
-      }
-      case 'receipt':
-        if (event.userId === me()) acks.watermark(event);
-        else statuses.receipt(event);
-        emitter.emit('receipt', event);
-        break;
-      case 'conversation.created':
-      case 'conversation.updated':
-        statuses.forget(event.conversationId);
-        emitter.emit('conversation', event);
-        break;
-      default:
-        emitter.emit('messageUpdated', event);
-    }
-  }
-
-  function onEphemeral(event: EphemeralEvent): void {
-    emitter.emit('event', event);
-    if (event.type === 'typing') emitter.emit('typing', event);
-    else if (event.type === 'presence') emitter.emit('presence', event);
-  }
+  const { onDurable, onEphemeral } = createDispatch({ emitter, me, outbox, acks, statuses });
 
   function connect(): void {
     live ??= new LiveConnection({

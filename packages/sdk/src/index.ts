@@ -12,8 +12,27 @@ export type {
   SessionEvent,
   TypingEvent,
 } from './client-types.ts';
-export type * from './contract.gen.ts';
-export { ParleyError, type ParleyErrorCode } from './errors.ts';
+export type {
+  AuthResult,
+  Conversation,
+  ConversationSummary,
+  ConversationsApi,
+  DurableEvent,
+  EphemeralEvent,
+  Me,
+  Message,
+  MessageStatusReport,
+  MessagesApi,
+  Participant,
+  Presence,
+  PresenceApi,
+  Procedures,
+  Reaction,
+  Receipt,
+  User,
+  UsersApi,
+} from './contract.gen.ts';
+export { ParleyError, type ParleyErrorCode, type ParleyErrorOptions } from './errors.ts';
 export type { ConnectionState, ConnectionStatus, WebSocketConstructor } from './live.ts';
 export type { OutgoingMessage, OutgoingStatus, SendInput } from './outgoing.ts';
 export type { Session, SessionChange } from './session.ts';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startTestServer } from '@parley/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureBundle } from '../scripts/bundle-size.ts';
 
 const run = promisify(execFile);
 const sdkDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +62,15 @@ describe('the published package', () => {
     // Exits non-zero on any resolution problem (node10, node16 CJS/ESM, bundler).
     await run(bin('attw'), [tarball, '--format', 'table-flipped'], { cwd: sdkDir });
   }, 60_000);
+
+  it('generates its API reference (typedoc) without a warning', async () => {
+    await run(bin('typedoc'), ['--emit', 'none'], { cwd: sdkDir });
+  }, 60_000);
+
+  it('stays under its size budget: 15 kB min+gzip without tRPC (README has the numbers)', async () => {
+    const alone = await measureBundle({ withTrpc: false });
+    expect(alone.gzip).toBeLessThan(15 * 1024);
+  });
 
   it('installs from the tarball outside the workspace, type-checks and chats', async () => {
     const app = join(workDir, 'consumer');
