@@ -7,7 +7,7 @@ import { type ConnectionState, LiveConnection, type WebSocketConstructor } from 
 import { createNamespaces } from './namespaces.ts';
 import { Outbox } from './outbox.ts';
 import type { StoredOutgoing } from './outgoing.ts';
-import { andThen, PersistedStore } from './persisted.ts';
+import { andThen, type MaybePromise, PersistedStore } from './persisted.ts';
 import { type SessionChange, SessionManager } from './session.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { defaultStorage } from './storage.ts';
@@ -37,6 +37,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let closed = false;
   let live: LiveConnection | null = null;
   let cursor: string | null = null;
+  /** Whose outbox and stream position are loaded (kept per user in the storage). */
+  let owner: string | null = null;
   let connection: ConnectionState = { status: 'idle', error: null };
 
   const request: Request = (path, input) => http(path, input);
@@ -73,7 +75,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       head: () => request('events.head', undefined).then((head) => head.lastEventId),
       onDurable,
       onEphemeral,
-      onCursor: (id) => store.write('cursor', id),
+      onCursor: (id) => store.write(`cursor:${owner}`, id),
       onState: (state) => {
         connection = state;
         emitter.emit('connection', state);
@@ -97,33 +99,52 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     } else if (change === 'refresh') {
       live?.renew();
     } else if (change === 'logout' || change === 'expired') {
+      cursor = live?.lastEventId ?? cursor;
       void live?.stop();
       live = null;
-      cursor = null;
-      outbox.clear();
+      outbox.setActive(false);
       acks.setActive(false);
       statuses.clear();
       typing.clear();
-      store.write('outbox', null);
-      store.write('cursor', null);
+      // An expired session keeps its outbox: the same user signing in again sends it.
+      if (change === 'logout') forgetUser();
     }
+  }
+
+  function forgetUser(): void {
+    if (owner) {
+      store.write(`outbox:${owner}`, null);
+      store.write(`cursor:${owner}`, null);
+    }
+    outbox.clear();
+    owner = null;
+    cursor = null;
+  }
+
+  /** Loads the outbox and stream position of `userId` (nothing to do if they are loaded). */
+  function loadUser(userId: string): MaybePromise<void> {
+    if (owner === userId) return;
+    return andThen(store.read<string>(`cursor:${userId}`), (storedCursor) =>
+      andThen(store.read<StoredOutgoing[]>(`outbox:${userId}`), (stored) => {
+        outbox.load(userId, stored);
+        owner = userId;
+        cursor = storedCursor;
+      }),
+    );
   }
 
   async function signIn(path: 'auth.login' | 'auth.register', input: never) {
     const auth = await request(path, input);
-    // Another account on this device: its outbox and stream position must not carry over.
+    // Another account was signed in on this device: its data must not carry over.
     if (session.session && session.session.user.id !== auth.user.id) session.signOut('logout');
+    await loadUser(auth.user.id);
     session.signIn(auth);
     return session.session!;
   }
 
   const ready = Promise.resolve(
-    andThen(store.read<string>('cursor'), (storedCursor) =>
-      andThen(store.read<StoredOutgoing[]>('outbox'), (stored) => {
-        cursor = storedCursor;
-        outbox.restore(stored);
-        return session.restore();
-      }),
+    andThen(session.load(), (userId) =>
+      userId ? andThen(loadUser(userId), () => session.resume()) : undefined,
     ),
   );
 

@@ -108,7 +108,9 @@ export class LiveConnection {
 
   /** After a token refresh: move to a socket that authenticates with the new token. */
   renew(): void {
-    if (!this.running || !this.link || this.link.token === this.options.session.token) return;
+    const token = this.link?.token;
+    // No token yet: the socket is still connecting and will ask for the current one.
+    if (!this.running || !token || token === this.options.session.token) return;
     const old = this.link;
     this.link = null;
     void this.close(old);

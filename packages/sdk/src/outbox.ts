@@ -1,12 +1,10 @@
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import type { Message } from './contract.gen.ts';
-import { toParleyError } from './errors.ts';
+import { ParleyError, toParleyError } from './errors.ts';
 import { newClientMessageId } from './ids.ts';
 import { closedError, Outgoing, type SendInput, type StoredOutgoing } from './outgoing.ts';
 import type { PersistedStore } from './persisted.ts';
 import type { Request } from './transport.ts';
-
-const KEY = 'outbox';
 
 export interface OutboxOptions {
   request: Request;
@@ -28,6 +26,8 @@ export interface OutboxOptions {
  */
 export class Outbox {
   private items: Outgoing[] = [];
+  /** Whose outbox this is: stored per user, so another account never sends it. */
+  private owner: string | null = null;
   private running = false;
   private active = false;
   private round = 0;
@@ -35,7 +35,10 @@ export class Outbox {
 
   constructor(private readonly options: OutboxOptions) {}
 
-  restore(stored: StoredOutgoing[] | null): void {
+  /** Replaces the outbox with `owner`'s stored one. */
+  load(owner: string, stored: StoredOutgoing[] | null): void {
+    this.clear();
+    this.owner = owner;
     for (const entry of stored ?? []) {
       const item = this.create(entry.input, entry.createdAt, entry.attempts);
       if (entry.failed) item.status = 'failed';
@@ -57,6 +60,10 @@ export class Outbox {
       new Date().toISOString(),
       0,
     );
+    if (!this.active || !this.owner) {
+      item.fail(new ParleyError('UNAUTHORIZED', 'Not signed in'));
+      return item;
+    }
     this.items.push(item);
     this.persist();
     this.options.onChange(item);
@@ -81,11 +88,12 @@ export class Outbox {
     if (item && item.conversationId === message.conversationId) this.settle(item, message);
   }
 
-  /** Signed out: nothing more will be sent; the storage is cleared by the client. */
+  /** Forgets the messages in memory (signed out, or another account); storage is the client's. */
   clear(): void {
     clearTimeout(this.timer);
     for (const item of this.items) if (item.status === 'pending') item.fail(closedError());
     this.items = [];
+    this.owner = null;
   }
 
   private create(input: Outgoing['input'], createdAt: string, attempts: number): Outgoing {
@@ -151,6 +159,8 @@ export class Outbox {
   }
 
   private persist(): void {
-    this.options.store.write(KEY, this.items.length ? this.items.map((i) => i.toStored()) : null);
+    if (!this.owner) return;
+    const stored = this.items.length ? this.items.map((i) => i.toStored()) : null;
+    this.options.store.write(`outbox:${this.owner}`, stored);
   }
 }

@@ -3,7 +3,11 @@ import type { ParleyStorage } from './storage.ts';
 /** A value read synchronously when the storage is synchronous (localStorage, memory). */
 export type MaybePromise<T> = T | Promise<T>;
 
-export function andThen<T, R>(value: MaybePromise<T>, fn: (value: T) => R): MaybePromise<R> {
+/** `value.then(fn)` that stays synchronous for a value that is not a promise. */
+export function andThen<T, R>(
+  value: MaybePromise<T>,
+  fn: (value: T) => MaybePromise<R>,
+): MaybePromise<R> {
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 

@@ -38,14 +38,20 @@ export class SessionManager {
     private readonly onChange: (change: SessionChange, session: Session | null) => void,
   ) {}
 
-  /** Loads the stored session (synchronously when the storage is synchronous). */
-  restore(): MaybePromise<void> {
+  /** Reads the stored session (synchronously when the storage is); returns its user id. */
+  load(): MaybePromise<string | null> {
     return andThen(this.store.read<StoredSession>(KEY), (stored) => {
-      if (!stored?.refreshToken || !stored.user) return;
+      if (!stored?.refreshToken || !stored.user) return null;
       this.current = stored;
-      this.schedule();
-      this.onChange('restore', this.session);
+      return stored.user.id;
     });
+  }
+
+  /** Starts using the loaded session: token refreshes, and the `restore` change. */
+  resume(): void {
+    if (!this.current) return;
+    this.schedule();
+    this.onChange('restore', this.session);
   }
 
   get session(): Session | null {

@@ -49,9 +49,10 @@ describe('the outbox', () => {
     const chat = await first.parley.conversations.openDirect({
       userId: ben.parley.session!.user.id,
     });
+    const adaId = first.parley.session!.user.id;
     proxy.refuse('messages.send');
     const queued = first.parley.messages.send({ conversationId: chat.id, text: 'from before' });
-    await vi.waitFor(() => expect(storage.getItem('parley:outbox')).toContain('from before'));
+    expect(storage.getItem(`parley:outbox:${adaId}`)).toContain('from before');
     await first.parley.close(); // the app is closed before the message could go out
 
     proxy.refuse(null);
@@ -65,14 +66,39 @@ describe('the outbox', () => {
     await vi.waitFor(() => expect(ben.texts()).toEqual(['from before']));
     const history = await ben.parley.messages.list({ conversationId: chat.id });
     expect(history.messages.map((m) => m.text)).toEqual(['from before']);
-    expect(storage.getItem('parley:outbox')).toBeNull();
+    expect(storage.getItem(`parley:outbox:${adaId}`)).toBeNull();
+    expect(storage.getItem(`parley:cursor:${adaId}`)).not.toBeNull();
 
     await second.parley.auth.logout();
     expect(second.parley.session).toBeNull();
-    expect(['session', 'outbox', 'cursor'].map((k) => storage.getItem(`parley:${k}`))).toEqual([
-      null,
-      null,
-      null,
-    ]);
+    const keys = ['session', `outbox:${adaId}`, `cursor:${adaId}`];
+    expect(keys.map((k) => storage.getItem(`parley:${k}`))).toEqual([null, null, null]);
+  });
+
+  it('keeps the outbox of an expired session for the same user, never for another', async () => {
+    await using server = await startTestServer({ env: { REFRESH_TOKEN_TTL_DAYS: '1' } });
+    await using proxy = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(proxy.url, 'Ada', { maxSendAttempts: 100 });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+    proxy.refuse('messages.send');
+    const queued = ada.parley.messages.send({ conversationId: chat.id, text: 'kept' });
+
+    server.clock.advance(2 * 24 * 3600_000); // the refresh token is past its lifetime
+    await expect(ada.parley.users.me()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(ada.parley.session).toBeNull();
+    expect(queued.status).toBe('pending');
+    const refused = ada.parley.messages.send({ conversationId: chat.id, text: 'signed out' });
+    await expect(refused.sent).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+
+    proxy.refuse(null);
+    await ada.parley.auth.login({ email: ada.email, password: ada.password });
+    expect((await queued.sent).text).toBe('kept');
+    await vi.waitFor(() => expect(ben.texts()).toEqual(['kept']));
+
+    // Ben signing in on Ada's device sees nothing of hers.
+    await ada.parley.auth.logout();
+    await ada.parley.auth.login({ email: ben.email, password: ben.password });
+    expect(ada.parley.messages.pending()).toEqual([]);
   });
 });
