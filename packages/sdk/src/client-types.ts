@@ -5,6 +5,7 @@ import type {
   Message,
   MessagesApi,
   PresenceApi,
+  Procedures,
   UsersApi,
 } from './contract.gen.ts';
 import type { ConnectionState, WebSocketConstructor } from './live.ts';
@@ -73,8 +74,8 @@ export interface ParleyEvents {
 }
 
 export interface AuthClient {
-  register(input: { email: string; password: string; displayName: string }): Promise<Session>;
-  login(input: { email: string; password: string }): Promise<Session>;
+  register(input: Procedures['auth.register']['input']): Promise<Session>;
+  login(input: Procedures['auth.login']['input']): Promise<Session>;
   /** Ends the session on the server (best effort) and clears this device's storage. */
   logout(): Promise<void>;
 }

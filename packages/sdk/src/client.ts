@@ -1,5 +1,11 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
-import type { ConversationsApi, MessagesApi, PresenceApi, UsersApi } from './contract.gen.ts';
+import type {
+  ConversationsApi,
+  MessagesApi,
+  PresenceApi,
+  Procedures,
+  UsersApi,
+} from './contract.gen.ts';
 import { DeliveryAcks } from './delivery-acks.ts';
 import { createDispatch } from './dispatch.ts';
 import { Emitter } from './emitter.ts';
@@ -133,7 +139,10 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     );
   }
 
-  async function signIn(path: 'auth.login' | 'auth.register', input: never) {
+  async function signIn<P extends 'auth.login' | 'auth.register'>(
+    path: P,
+    input: Procedures[P]['input'],
+  ) {
     const auth = await request(path, input);
     // Another account was signed in on this device: its data must not carry over.
     if (session.session && session.session.user.id !== auth.user.id) session.signOut('logout');
@@ -147,6 +156,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       userId ? andThen(loadUser(userId), () => session.resume()) : undefined,
     ),
   );
+  // Apps that never await `ready` must not see an unhandled rejection from a broken storage.
+  ready.catch(() => undefined);
 
   const api = createNamespaces(request);
   const messages = api.messages as unknown as MessagesApi;
@@ -159,8 +170,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   return {
     ...plain,
     auth: {
-      register: (input) => signIn('auth.register', input as never),
-      login: (input) => signIn('auth.login', input as never),
+      register: (input) => signIn('auth.register', input),
+      login: (input) => signIn('auth.login', input),
       async logout() {
         const refreshToken = session.refreshToken;
         session.signOut('logout');

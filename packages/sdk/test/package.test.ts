@@ -63,6 +63,17 @@ describe('the published package', () => {
     await run(bin('attw'), [tarball, '--format', 'table-flipped'], { cwd: sdkDir });
   }, 60_000);
 
+  it('carries no trace of the server: tRPC is its only dependency, the types stand alone', async () => {
+    const manifest = JSON.parse(await readFile(join(sdkDir, 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies)).toEqual(['@trpc/client', '@trpc/server']);
+    for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
+      const text = await readFile(join(sdkDir, 'dist', file), 'utf8');
+      expect(text, file).not.toMatch(/@parley\/|zod|kysely/);
+    }
+    const declarations = await readFile(join(sdkDir, 'dist', 'index.d.ts'), 'utf8');
+    expect(declarations).not.toMatch(/from ['"]/); // no import at all: nothing to resolve
+  });
+
   it('generates its API reference (typedoc) without a warning', async () => {
     await run(bin('typedoc'), ['--emit', 'none'], { cwd: sdkDir });
   }, 60_000);
