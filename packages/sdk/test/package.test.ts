@@ -83,6 +83,23 @@ describe('the published package', () => {
     expect(alone.gzip).toBeLessThan(15 * 1024);
   });
 
+  it("runs on the platform's own WebSocket (the browsers' API) with default options", async () => {
+    await using server = await startTestServer();
+    const { stdout } = await run(
+      process.execPath,
+      ['--experimental-websocket', join(sdkDir, 'test', 'fixtures-native-websocket.mjs')],
+      {
+        env: {
+          ...process.env,
+          PARLEY_URL: server.url,
+          SDK_ENTRY: join(sdkDir, 'dist', 'index.js'),
+        },
+        timeout: 30_000,
+      },
+    );
+    expect(stdout.trim()).toBe('over the native WebSocket');
+  }, 60_000);
+
   it('installs from the tarball outside the workspace, type-checks and chats', async () => {
     const app = join(workDir, 'consumer');
     await cp(join(sdkDir, 'test', 'consumer'), app, { recursive: true });
