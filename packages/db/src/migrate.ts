@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { dialectOf } from './dialect.ts';
 import * as init from './migrations/20261123T1300-init.ts';
+import * as messageSearch from './migrations/20261123T1400-message-search.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
   '20261123T1300-init': init,
+  '20261123T1400-message-search': messageSearch,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
