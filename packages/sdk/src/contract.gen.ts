@@ -316,6 +316,20 @@ export interface Procedures {
     };
     output: Message;
   };
+  /** Words (prefix match, all required) in your conversations; best match first. */
+  'messages.search': {
+    kind: 'query';
+    input: {
+      q: string;
+      conversationId?: string | null;
+      cursor?: string | null;
+      limit?: unknown;
+    };
+    output: {
+      items: Message[];
+      nextCursor: string | null;
+    };
+  };
   'messages.send': {
     kind: 'mutation';
     input: {
@@ -497,6 +511,16 @@ export interface MessagesApi {
     messageId: string;
     emoji: string;
   }): Promise<Message>;
+  /** Words (prefix match, all required) in your conversations; best match first. */
+  search(input: {
+    q: string;
+    conversationId?: string | null;
+    cursor?: string | null;
+    limit?: unknown;
+  }): Promise<{
+    items: Message[];
+    nextCursor: string | null;
+  }>;
   send(input: {
     conversationId: string;
     clientMessageId: string;
@@ -570,6 +594,7 @@ export const procedureKinds = {
   'messages.get': 'query',
   'messages.list': 'query',
   'messages.react': 'mutation',
+  'messages.search': 'query',
   'messages.send': 'mutation',
   'messages.status': 'query',
   'messages.unreact': 'mutation',

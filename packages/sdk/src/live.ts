@@ -42,6 +42,8 @@ interface Link {
   subscription: { unsubscribe(): void };
   /** The access token this socket authenticated with. */
   token: string | null;
+  /** The server has started the stream on this socket at least once. */
+  started: boolean;
 }
 
 type StreamItem = { id: string; data: DurableEvent } | EphemeralEvent;
@@ -80,14 +82,14 @@ export class LiveConnection {
 
   /**
    * A first connection starts from the log's head, taken before the socket opens, so events
-   * between sign-in and the stream's start are replayed too. An empty log has no head: '0'
-   * sorts before every event id, so then the replay starts at the beginning.
+   * between sign-in and the stream's start are replayed too. An empty log has no head: ''
+   * asks the server to replay from the beginning.
    */
   private async startingPoint(): Promise<boolean> {
     if (this.lastEventId !== null) return true;
     try {
       const head = await this.options.head();
-      this.lastEventId ??= head ?? '0';
+      this.lastEventId ??= head ?? '';
       return true;
     } catch (error) {
       if (!this.running) return false;
@@ -125,7 +127,7 @@ export class LiveConnection {
       return;
     }
     const { session, backoff } = this.options;
-    const link = { token: null } as Link;
+    const link = { token: null, started: false } as Link;
     link.ws = createWSClient({
       url: this.options.wsUrl,
       WebSocket: this.options.WebSocket as never,
@@ -146,6 +148,7 @@ export class LiveConnection {
       {
         onStarted: () => {
           if (!mine()) return;
+          link.started = true;
           this.attempt = 0;
           this.connectedOnce = true;
           this.setState('connected', null);
@@ -161,7 +164,14 @@ export class LiveConnection {
             this.fail(link, new ParleyError('NETWORK_ERROR', 'The server ended the stream'));
         },
         onConnectionStateChange: (state) => {
-          if (mine() && state.state === 'connecting' && this.current.status === 'connected') {
+          // A renewed socket's first "connecting" is no news; a lost or failing one is.
+          const lost = link.started || state.error;
+          if (
+            mine() &&
+            state.state === 'connecting' &&
+            lost &&
+            this.current.status === 'connected'
+          ) {
             this.setState('reconnecting', state.error ? toParleyError(state.error) : null);
           }
         },

@@ -24,5 +24,6 @@ export function refreshDeadline(token: string, expiresAt: number, receivedAt: nu
       ? (claims.exp - claims.iat) * 1000
       : expiresAt - receivedAt;
   const margin = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 5);
-  return receivedAt + Math.max(0, lifetimeMs - margin);
+  // JWT times are whole seconds: a token may expire up to a second sooner than its lifetime.
+  return receivedAt + Math.max(0, lifetimeMs - margin - 1000);
 }

@@ -46,6 +46,27 @@ describeEachDialect('an access token that expires during a live session', (diale
     await vi.waitFor(() => expect(ada.texts()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']));
   });
 
+  it('renews the token and the socket before the server would end the stream', async () => {
+    // Two-second access tokens: the server ends a stream when its token expires.
+    await using server = await startTestServer({ dialect, env: { ACCESS_TOKEN_TTL_SECONDS: '2' } });
+    await using ada = await signedUpClient(server.url, 'Ada');
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ben.parley.conversations.openDirect({ userId: ada.parley.session!.user.id });
+    const texts: string[] = [];
+    for (let round = 1; round <= 3; round++) {
+      texts.push(`m${round}`);
+      await ben.parley.messages.send({ conversationId: chat.id, text: `m${round}` }).sent;
+      await vi.waitFor(() => expect(ada.texts()).toEqual(texts));
+      await vi.waitFor(() => expect(refreshes(ada)).toBeGreaterThanOrEqual(round), {
+        timeout: 5_000,
+      });
+    }
+    // Renewed ahead of time each round: the stream never broke, nothing came twice.
+    expect(ada.events.connection.map((c) => c.status)).toEqual(['connecting', 'connected']);
+    const ids = ada.events.event.flatMap((e) => ('id' in e ? [e.id] : []));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('signs out when the refresh token is refused, and forgets the tokens', async () => {
     await using server = await startTestServer({ dialect, env: { REFRESH_TOKEN_TTL_DAYS: '1' } });
     const storage = memoryStorage();
