@@ -92,6 +92,9 @@ describe('the outbox', () => {
     await expect(refused.sent).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 
     proxy.refuse(null);
+    // Ben's session has run out too: he signs in again (and resumes where he was).
+    await ben.parley.auth.login({ email: ben.email, password: ben.password });
+    await connected(ben);
     await ada.parley.auth.login({ email: ada.email, password: ada.password });
     expect((await queued.sent).text).toBe('kept');
     await vi.waitFor(() => expect(ben.texts()).toEqual(['kept']));
