@@ -67,7 +67,7 @@ describe('the outbox', () => {
     const history = await ben.parley.messages.list({ conversationId: chat.id });
     expect(history.messages.map((m) => m.text)).toEqual(['from before']);
     expect(storage.getItem(`parley:outbox:${adaId}`)).toBeNull();
-    expect(storage.getItem(`parley:cursor:${adaId}`)).not.toBeNull();
+    await vi.waitFor(() => expect(storage.getItem(`parley:cursor:${adaId}`)).not.toBeNull());
 
     await second.parley.auth.logout();
     expect(second.parley.session).toBeNull();
