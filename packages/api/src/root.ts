@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
+import { filesRouter } from './routers/files.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { presenceRouter } from './routers/presence.ts';
 import { typingRouter } from './routers/typing.ts';
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  files: filesRouter,
   typing: typingRouter,
   presence: presenceRouter,
 });

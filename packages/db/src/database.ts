@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EventsTable } from './tables/events.ts';
+import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
@@ -14,6 +15,8 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -2,11 +2,13 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { dialectOf } from './dialect.ts';
 import * as init from './migrations/20261123T1300-init.ts';
 import * as messageSearch from './migrations/20261123T1400-message-search.ts';
+import * as files from './migrations/20261123T1410-files.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
   '20261123T1300-init': init,
   '20261123T1400-message-search': messageSearch,
+  '20261123T1410-files': files,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,6 +11,8 @@ export type User = Outputs['users']['get'];
 export type Me = Outputs['users']['me'];
 export type Message = Outputs['messages']['get'];
 export type Reaction = Message['reactions'][number];
+/** A stored file's metadata (`File` would shadow the DOM's). */
+export type FileInfo = Outputs['files']['get'];
 export type MessageStatusReport = Outputs['messages']['status'];
 export type Conversation = Outputs['conversations']['get'];
 export type ConversationSummary = Extract<StreamEvent, { conversation: unknown }>['conversation'];

@@ -2,6 +2,7 @@ import type {
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
+  FilesApi,
   Message,
   MessagesApi,
   PresenceApi,
@@ -105,6 +106,8 @@ export interface ParleyClient {
   /** `markRead` moves your read watermark (and tells your other devices and the sender). */
   readonly conversations: ConversationsApi;
   readonly users: UsersApi;
+  /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
+  readonly files: FilesApi;
   readonly presence: PresenceApi;
   /** Call on each keystroke (debounced for you); `false` when the user stops or clears. */
   typing(conversationId: string, isTyping?: boolean): void;

@@ -1,6 +1,7 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
 import type {
   ConversationsApi,
+  FilesApi,
   MessagesApi,
   PresenceApi,
   Procedures,
@@ -211,6 +212,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       },
     },
     presence: api.presence as unknown as PresenceApi,
+    files: api.files as unknown as FilesApi,
     typing: (conversationId, isTyping = true) => {
       if (session.session) typing.set(conversationId, isTyping);
     },

@@ -27,6 +27,8 @@ export type Message = {
   text: string;
   replyToId: string | null;
   reactions: Reaction[];
+  /** Files attached when sending, in order; cleared when the message is deleted. */
+  attachments: FileInfo[];
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
@@ -38,6 +40,23 @@ export type Reaction = {
   emoji: string;
   count: number;
   userIds: string[];
+};
+
+export type FileInfo = {
+  id: string;
+  ownerId: string;
+  name: string;
+  /** Detected from the bytes at upload. */
+  contentType: string;
+  size: number;
+  /** Images only (after EXIF orientation); else null. */
+  width: number | null;
+  height: number | null;
+  /** Images only: a BlurHash to paint while the thumbnail loads. */
+  placeholder: string | null;
+  /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+  thumbnailSizes: number[];
+  createdAt: string;
 };
 
 export type MessageStatusReport = {
@@ -273,6 +292,52 @@ export interface Procedures {
       lastEventId: string | null;
     };
   };
+  'files.delete': {
+    kind: 'mutation';
+    input: {
+      fileId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'files.get': {
+    kind: 'query';
+    input: {
+      fileId: string;
+    };
+    output: FileInfo;
+  };
+  'files.listForConversation': {
+    kind: 'query';
+    input: {
+      conversationId: string;
+      cursor?: string | null;
+      limit?: unknown;
+    };
+    output: {
+      items: {
+        id: string;
+        ownerId: string;
+        name: string;
+        /** Detected from the bytes at upload. */
+        contentType: string;
+        size: number;
+        /** Images only (after EXIF orientation); else null. */
+        width: number | null;
+        height: number | null;
+        /** Images only: a BlurHash to paint while the thumbnail loads. */
+        placeholder: string | null;
+        /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+        thumbnailSizes: number[];
+        createdAt: string;
+        messageId: string;
+        messageSeq: number;
+        senderId: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
   'messages.delete': {
     kind: 'mutation';
     input: {
@@ -335,8 +400,9 @@ export interface Procedures {
     input: {
       conversationId: string;
       clientMessageId: string;
-      text: string;
+      text?: string;
       replyToId?: string | null;
+      attachments?: string[];
     };
     output: Message;
   };
@@ -404,6 +470,8 @@ export interface Procedures {
     input: {
       displayName?: string;
       about?: string;
+      /** One of the caller's own uploaded images, or null to remove the avatar. */
+      avatarFileId?: string | null;
     };
     output: Me;
   };
@@ -486,6 +554,44 @@ export interface EventsApi {
   }>;
 }
 
+/** The `files` procedures of the server. */
+export interface FilesApi {
+  delete(input: {
+    fileId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  get(input: {
+    fileId: string;
+  }): Promise<FileInfo>;
+  listForConversation(input: {
+    conversationId: string;
+    cursor?: string | null;
+    limit?: unknown;
+  }): Promise<{
+    items: {
+      id: string;
+      ownerId: string;
+      name: string;
+      /** Detected from the bytes at upload. */
+      contentType: string;
+      size: number;
+      /** Images only (after EXIF orientation); else null. */
+      width: number | null;
+      height: number | null;
+      /** Images only: a BlurHash to paint while the thumbnail loads. */
+      placeholder: string | null;
+      /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+      thumbnailSizes: number[];
+      createdAt: string;
+      messageId: string;
+      messageSeq: number;
+      senderId: string;
+    }[];
+    nextCursor: string | null;
+  }>;
+}
+
 /** The `messages` procedures of the server. */
 export interface MessagesApi {
   delete(input: {
@@ -524,8 +630,9 @@ export interface MessagesApi {
   send(input: {
     conversationId: string;
     clientMessageId: string;
-    text: string;
+    text?: string;
     replyToId?: string | null;
+    attachments?: string[];
   }): Promise<Message>;
   /** Delivered/read per recipient and overall. */
   status(input: {
@@ -573,6 +680,8 @@ export interface UsersApi {
   updateMe(input: {
     displayName?: string;
     about?: string;
+    /** One of the caller's own uploaded images, or null to remove the avatar. */
+    avatarFileId?: string | null;
   }): Promise<Me>;
 }
 
@@ -589,6 +698,9 @@ export const procedureKinds = {
   'conversations.openDirect': 'mutation',
   'conversations.participants': 'query',
   'events.head': 'query',
+  'files.delete': 'mutation',
+  'files.get': 'query',
+  'files.listForConversation': 'query',
   'messages.delete': 'mutation',
   'messages.edit': 'mutation',
   'messages.get': 'query',

@@ -19,6 +19,8 @@ export type {
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
+  FileInfo,
+  FilesApi,
   Me,
   Message,
   MessageStatusReport,

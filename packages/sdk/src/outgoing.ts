@@ -14,7 +14,10 @@ export type SendInput = Omit<Procedures['messages.send']['input'], 'clientMessag
 export interface OutgoingMessage {
   readonly clientMessageId: string;
   readonly conversationId: string;
+  /** '' for a message of attachments only. */
   readonly text: string;
+  /** File ids (uploaded beforehand). */
+  readonly attachments: string[];
   readonly replyToId: string | null;
   /** When it was sent on this device (ISO-8601). */
   readonly createdAt: string;
@@ -66,7 +69,10 @@ export class Outgoing implements OutgoingMessage {
     return this.input.conversationId;
   }
   get text(): string {
-    return this.input.text;
+    return this.input.text ?? '';
+  }
+  get attachments(): string[] {
+    return this.input.attachments ?? [];
   }
   get replyToId(): string | null {
     return this.input.replyToId ?? null;

@@ -1,5 +1,5 @@
 import type { MessageRow, ReactionRow, UserRow } from '@parley/db';
-import type { MeDto, MessageDto, MessageStatus, UserDto } from '../schemas.ts';
+import type { FileDto, MeDto, MessageDto, MessageStatus, UserDto } from '../schemas.ts';
 
 export function toUserDto(row: UserRow): UserDto {
   return {
@@ -28,6 +28,7 @@ export function toMessageDto(
   row: MessageRow,
   reactions: ReactionRow[] = [],
   status: MessageStatus | null = null,
+  attachments: FileDto[] = [],
 ): MessageDto {
   return {
     id: row.id,
@@ -39,6 +40,7 @@ export function toMessageDto(
     text: row.text,
     replyToId: row.reply_to_id,
     reactions: summarizeReactions(reactions),
+    attachments,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
