@@ -134,9 +134,13 @@ export class Outbox {
     } catch (cause) {
       if (item.status !== 'pending') return true; // confirmed by the stream meanwhile
       const error = toParleyError(cause);
+      // Signed out while the call was on its way: it waits for the same user to sign in.
+      if (!this.active) return false;
       const offline = error.code === 'NETWORK_ERROR' && !this.options.isOnline();
       if (!offline && error.code !== 'TOO_MANY_REQUESTS') item.attempts += 1;
-      if (!error.retryable || item.attempts >= this.options.maxAttempts) {
+      // UNAUTHORIZED with a live session (the refresh already happened): try again later.
+      const retryable = error.retryable || error.code === 'UNAUTHORIZED';
+      if (!retryable || item.attempts >= this.options.maxAttempts) {
         item.fail(error);
         this.persist();
         this.options.onChange(item);
