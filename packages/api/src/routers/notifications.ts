@@ -1,6 +1,7 @@
 import { ECDH } from 'node:crypto';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { registerPush, unregisterPush } from '../services/push-subscriptions.ts';
 import { authedProcedure } from '../trpc.ts';
 
@@ -27,10 +28,16 @@ function isP256Point(key: string): boolean {
 export const notificationsRouter = {
   /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
   vapidPublicKey: authedProcedure
+    .meta(rest('GET', '/notifications/vapid-public-key', 'The VAPID key for pushManager.subscribe'))
     .output(z.object({ publicKey: z.string().nullable() }))
     .query(({ ctx }) => ({ publicKey: ctx.deps.notifications.push?.publicKey ?? null })),
 
   registerPush: authedProcedure
+    .meta(
+      rest('POST', '/notifications/push-subscriptions', 'Register a Web Push subscription', {
+        errors: { 412: 'Web Push is not configured on this server' },
+      }),
+    )
     .input(
       z.object({
         endpoint,
@@ -45,6 +52,7 @@ export const notificationsRouter = {
     .mutation(({ ctx, input }) => registerPush(ctx.deps, ctx.userId, input)),
 
   unregisterPush: authedProcedure
+    .meta(rest('DELETE', '/notifications/push-subscriptions', 'Remove a Web Push subscription'))
     .input(z.object({ endpoint }))
     .output(ok)
     .mutation(({ ctx, input }) => unregisterPush(ctx.deps, ctx.userId, input.endpoint)),
