@@ -227,7 +227,7 @@ export interface Procedures {
     kind: 'query';
     input: {
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     } | undefined;
     output: {
       items: Conversation[];
@@ -313,7 +313,7 @@ export interface Procedures {
     input: {
       conversationId: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: {
@@ -364,9 +364,9 @@ export interface Procedures {
     kind: 'query';
     input: {
       conversationId: string;
-      before?: unknown;
-      after?: unknown;
-      limit?: unknown;
+      before?: number | null;
+      after?: number | null;
+      limit?: number;
     };
     output: {
       messages: Message[];
@@ -388,7 +388,7 @@ export interface Procedures {
       q: string;
       conversationId?: string | null;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: Message[];
@@ -458,7 +458,7 @@ export interface Procedures {
     input: {
       q: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: User[];
@@ -505,7 +505,7 @@ export interface ConversationsApi {
   }): Promise<Conversation>;
   list(input?: {
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Conversation[];
     nextCursor: string | null;
@@ -567,7 +567,7 @@ export interface FilesApi {
   listForConversation(input: {
     conversationId: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: {
       id: string;
@@ -606,9 +606,9 @@ export interface MessagesApi {
   }): Promise<Message>;
   list(input: {
     conversationId: string;
-    before?: unknown;
-    after?: unknown;
-    limit?: unknown;
+    before?: number | null;
+    after?: number | null;
+    limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
@@ -622,7 +622,7 @@ export interface MessagesApi {
     q: string;
     conversationId?: string | null;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Message[];
     nextCursor: string | null;
@@ -672,7 +672,7 @@ export interface UsersApi {
   search(input: {
     q: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: User[];
     nextCursor: string | null;
