@@ -249,7 +249,7 @@ export interface Procedures {
     kind: 'query';
     input: {
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     } | undefined;
     output: {
       items: Conversation[];
@@ -351,7 +351,7 @@ export interface Procedures {
     input: {
       conversationId: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: {
@@ -402,9 +402,9 @@ export interface Procedures {
     kind: 'query';
     input: {
       conversationId: string;
-      before?: unknown;
-      after?: unknown;
-      limit?: unknown;
+      before?: number | null;
+      after?: number | null;
+      limit?: number;
     };
     output: {
       messages: Message[];
@@ -426,7 +426,7 @@ export interface Procedures {
       q: string;
       conversationId?: string | null;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: Message[];
@@ -526,7 +526,7 @@ export interface Procedures {
     input: {
       q: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: User[];
@@ -585,7 +585,7 @@ export interface ConversationsApi {
   }): Promise<Conversation>;
   list(input?: {
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Conversation[];
     nextCursor: string | null;
@@ -655,7 +655,7 @@ export interface FilesApi {
   listForConversation(input: {
     conversationId: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: {
       id: string;
@@ -694,9 +694,9 @@ export interface MessagesApi {
   }): Promise<Message>;
   list(input: {
     conversationId: string;
-    before?: unknown;
-    after?: unknown;
-    limit?: unknown;
+    before?: number | null;
+    after?: number | null;
+    limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
@@ -710,7 +710,7 @@ export interface MessagesApi {
     q: string;
     conversationId?: string | null;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Message[];
     nextCursor: string | null;
@@ -782,7 +782,7 @@ export interface UsersApi {
   search(input: {
     q: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: User[];
     nextCursor: string | null;
