@@ -1,4 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import type {
+  BroadcastDeliveriesTable,
+  BroadcastListsTable,
+  BroadcastRecipientsTable,
+  BroadcastSendsTable,
+} from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
@@ -14,6 +20,10 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  broadcast_lists: BroadcastListsTable;
+  broadcast_recipients: BroadcastRecipientsTable;
+  broadcast_sends: BroadcastSendsTable;
+  broadcast_deliveries: BroadcastDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

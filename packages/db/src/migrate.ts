@@ -7,10 +7,14 @@ import {
   sql,
 } from 'kysely';
 import * as init from './migrations/20261123T1300-init.ts';
+import * as groupMembership from './migrations/20261123T1400-group-membership.ts';
+import * as broadcastLists from './migrations/20261123T1410-broadcast-lists.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
   '20261123T1300-init': init,
+  '20261123T1400-group-membership': groupMembership,
+  '20261123T1410-broadcast-lists': broadcastLists,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

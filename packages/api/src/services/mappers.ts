@@ -1,5 +1,6 @@
-import type { MessageRow, ReactionRow, UserRow } from '@parley/db';
-import type { MeDto, MessageDto, MessageStatus, UserDto } from '../schemas.ts';
+import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/db';
+import type { ConversationSummary } from '../events.ts';
+import type { MeDto, MessageDto, MessageStatus, SystemPayload, UserDto } from '../schemas.ts';
 
 export function toUserDto(row: UserRow): UserDto {
   return {
@@ -44,6 +45,7 @@ export function toMessageDto(
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
     status,
+    system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
   };
 }
 
@@ -56,4 +58,19 @@ export function statusFor(
   if (others.every((m) => m.last_read_seq >= seq)) return 'read';
   if (others.every((m) => m.last_delivered_seq >= seq)) return 'delivered';
   return 'sent';
+}
+
+/** The member-independent part of a conversation, as conversation and member events carry it. */
+export function conversationSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    description: row.description,
+    avatarFileId: row.avatar_file_id,
+    contextType: row.context_type,
+    contextId: row.context_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

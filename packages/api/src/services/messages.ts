@@ -1,13 +1,13 @@
 import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { notFound, tooManyRequests } from '../errors.ts';
 import type { MessageDto } from '../schemas.ts';
 import { requireMember, requireVisibleMessage } from './access.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
+import { appendMessage } from './message-append.ts';
 import { withReactions } from './message-queries.ts';
-import { nowIso, writeWithEvents } from './write.ts';
+import { type Emit, nowIso, writeWithEvents } from './write.ts';
 
 export interface SendInput {
   conversationId: string;
@@ -16,7 +16,7 @@ export interface SendInput {
   replyToId?: string | null;
 }
 
-function checkText(deps: ApiDeps, text: string): void {
+export function checkText(deps: ApiDeps, text: string): void {
   if (text.trim().length === 0) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
   }
@@ -82,50 +82,53 @@ export async function sendMessage(
   if (!decision.allowed) {
     throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
   }
-  const row = await writeWithEvents(deps, async (trx, emit) => {
-    const stored = await findByClientId(trx, senderId, input.clientMessageId);
-    if (stored) return stored;
-    const member = await requireMember(trx, input.conversationId, senderId);
-    if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
-    const now = nowIso(deps);
-    const bumped = await trx
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, updated_at: now }))
-      .where('id', '=', input.conversationId)
-      .returning('last_seq')
-      .executeTakeFirstOrThrow();
-    const message: MessageRow = {
-      id: ulid(),
-      conversation_id: input.conversationId,
-      seq: bumped.last_seq,
-      sender_id: senderId,
-      client_message_id: input.clientMessageId,
-      kind: 'text',
-      text: input.text,
-      reply_to_id: input.replyToId ?? null,
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    };
-    await trx.insertInto('messages').values(message).execute();
-    // The sender has obviously seen their own message.
-    await trx
-      .updateTable('members')
-      .set({ last_read_seq: message.seq, last_delivered_seq: message.seq })
-      .where('conversation_id', '=', input.conversationId)
-      .where('user_id', '=', senderId)
-      .execute();
-    emit({
-      event: {
-        type: 'message.created',
-        conversationId: input.conversationId,
-        message: toMessageDto(message),
-      },
-    });
-    return message;
-  });
+  const row = await writeWithEvents(deps, (trx, emit) =>
+    writeTextMessage(deps, trx, emit, senderId, input),
+  );
   const [dto] = await present(deps.db, senderId, input.conversationId, [row]);
   return dto!;
+}
+
+/**
+ * The transactional half of sending (also used by broadcasts): a stored message for the same
+ * clientMessageId wins; otherwise the sender must be a member, the message takes the next seq,
+ * and the sender's own watermarks move to it.
+ */
+export async function writeTextMessage(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  emit: Emit,
+  senderId: string,
+  input: SendInput,
+): Promise<MessageRow> {
+  const stored = await findByClientId(trx, senderId, input.clientMessageId);
+  if (stored) return stored;
+  const member = await requireMember(trx, input.conversationId, senderId);
+  if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
+  const message = await appendMessage(trx, {
+    conversationId: input.conversationId,
+    senderId,
+    clientMessageId: input.clientMessageId,
+    kind: 'text',
+    text: input.text,
+    replyToId: input.replyToId,
+    at: nowIso(deps),
+  });
+  // The sender has obviously seen their own message.
+  await trx
+    .updateTable('members')
+    .set({ last_read_seq: message.seq, last_delivered_seq: message.seq })
+    .where('conversation_id', '=', input.conversationId)
+    .where('user_id', '=', senderId)
+    .execute();
+  emit({
+    event: {
+      type: 'message.created',
+      conversationId: input.conversationId,
+      message: toMessageDto(message),
+    },
+  });
+  return message;
 }
 
 async function getStoredForRetry(
