@@ -26,4 +26,15 @@ describe('loadConfig', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' });
     expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
+
+  it('bounds the group and broadcast limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      GROUP_MAX_MEMBERS: 1000,
+      BROADCAST_MAX_RECIPIENTS: 256,
+    });
+    expect(() => loadConfig({ BROADCAST_MAX_RECIPIENTS: '5000' })).toThrow(
+      /BROADCAST_MAX_RECIPIENTS/,
+    );
+    expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
+  });
 });

@@ -41,6 +41,8 @@ function limitsFrom(config: Config): Limits {
       points: config.LOGIN_RATE_LIMIT,
       durationMs: config.LOGIN_RATE_WINDOW_SECONDS * 1000,
     },
+    groupMaxMembers: config.GROUP_MAX_MEMBERS,
+    broadcastMaxRecipients: config.BROADCAST_MAX_RECIPIENTS,
   };
 }
 

@@ -13,6 +13,10 @@ export interface Limits {
   refreshTokenTtlMs: number;
   loginRatePerAccount: { points: number; durationMs: number };
   loginRatePerIp: { points: number; durationMs: number };
+  /** Members per group, the creator included. */
+  groupMaxMembers: number;
+  /** Recipients per broadcast list. */
+  broadcastMaxRecipients: number;
 }
 
 export const defaultLimits: Limits = {
@@ -25,6 +29,8 @@ export const defaultLimits: Limits = {
   refreshTokenTtlMs: 30 * 24 * 3600_000,
   loginRatePerAccount: { points: 10, durationMs: 15 * 60_000 },
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
+  groupMaxMembers: 1000,
+  broadcastMaxRecipients: 256,
 };
 
 export interface Clock {

@@ -1,6 +1,8 @@
 import { authRouter } from './routers/auth.ts';
+import { broadcastsRouter } from './routers/broadcasts.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
+import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { usersRouter } from './routers/users.ts';
 import { createTRPCRouter } from './trpc.ts';
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  groups: groupsRouter,
+  broadcasts: broadcastsRouter,
 });
 
 export type AppRouter = typeof appRouter;
