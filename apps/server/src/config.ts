@@ -44,6 +44,8 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  TYPING_TTL_MS: int(5000),
+  PRESENCE_GRACE_MS: int(5000),
   GROUP_MAX_MEMBERS: int(1000),
   // A list is created and replaced in one request, which carries at most 1,000 ids.
   BROADCAST_MAX_RECIPIENTS: z.coerce.number().int().positive().max(1000).default(256),

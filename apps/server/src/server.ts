@@ -1,9 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { type ApiDeps, type Clock, createEventHub, defaultLimits, type Limits } from '@parley/api';
+import {
+  type ApiDeps,
+  type Clock,
+  createEventHub,
+  createPresenceTracker,
+  createTypingTracker,
+  defaultLimits,
+  type Limits,
+  type LiveServices,
+} from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
 import { createInProcessBus } from './adapters/in-process-bus.ts';
+import { createInProcessPresenceStore } from './adapters/in-process-presence.ts';
 import { createMemoryRateLimiter } from './adapters/rate-limiter.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
@@ -41,6 +51,8 @@ function limitsFrom(config: Config): Limits {
       points: config.LOGIN_RATE_LIMIT,
       durationMs: config.LOGIN_RATE_WINDOW_SECONDS * 1000,
     },
+    typingTtlMs: config.TYPING_TTL_MS,
+    presenceGraceMs: config.PRESENCE_GRACE_MS,
     groupMaxMembers: config.GROUP_MAX_MEMBERS,
     broadcastMaxRecipients: config.BROADCAST_MAX_RECIPIENTS,
   };
@@ -67,6 +79,7 @@ export async function startServer(
     db: db.db,
     bus: createInProcessBus(),
     rateLimiter: createMemoryRateLimiter(),
+    presence: createInProcessPresenceStore(),
     logger,
     clock: options.clock ?? { now: () => Date.now() },
     limits: limitsFrom(config),
@@ -76,12 +89,16 @@ export async function startServer(
       audience: 'parley-clients',
     },
   };
-  const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
-  await hub.start();
+  const live: LiveServices = {
+    hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
+    presence: createPresenceTracker(api),
+    typing: createTypingTracker(api),
+  };
+  await live.hub.start();
 
   const app = createHttpApp({
     api,
-    hub,
+    live,
     config,
     logger,
     health: { db: db.db, dialect: db.dialect, startedAt },
@@ -91,7 +108,7 @@ export async function startServer(
       resolve(s),
     );
   });
-  const ws = attachWebSocket(server as import('node:http').Server, { api, hub, config });
+  const ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
@@ -109,8 +126,11 @@ export async function startServer(
         await ws.close(config.SHUTDOWN_GRACE_MS);
         (server as import('node:http').Server).closeIdleConnections?.();
         await httpClosed;
-        await hub.close();
+        live.typing.close();
+        await live.presence.close();
+        await live.hub.close();
         await api.bus.close();
+        await api.presence.close();
         await db.destroy();
         logger.info('parley stopped');
       })();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type ApiDeps, appRouter, createContext, type EventHub } from '@parley/api';
+import { type ApiDeps, appRouter, createContext, type LiveServices } from '@parley/api';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
@@ -11,7 +11,7 @@ import { clientIp } from './http/client-ip.ts';
  */
 export function attachWebSocket(
   server: Server,
-  { api, hub, config }: { api: ApiDeps; hub: EventHub; config: Config },
+  { api, live, config }: { api: ApiDeps; live: LiveServices; config: Config },
 ) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
   server.on('upgrade', (req, socket, head) => {
@@ -26,7 +26,7 @@ export function attachWebSocket(
     wss,
     router: appRouter,
     createContext: ({ req, info }) =>
-      createContext(api, hub, {
+      createContext(api, live, {
         token: info.connectionParams?.token,
         ip: clientIp(req, config.TRUST_PROXY),
       }),

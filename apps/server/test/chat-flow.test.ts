@@ -1,6 +1,6 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it } from 'vitest';
-import { registerUser } from './helpers/clients.ts';
+import { registerUser, registerUsers } from './helpers/clients.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 describeEachDialect('direct chat over HTTP', (dialect) => {
@@ -131,7 +131,7 @@ describeEachDialect('direct chat over HTTP', (dialect) => {
   it('lists conversations by last activity with a cursor', async () => {
     await using server = await startTestServer({ dialect });
     const ada = await registerUser(server, 'Ada');
-    const others = await Promise.all(['Ben', 'Cy', 'Dee'].map((n) => registerUser(server, n)));
+    const others = await registerUsers(server, 'Ben', 'Cy', 'Dee');
     const chats = [];
     for (const other of others) {
       chats.push(await ada.client.conversations.openDirect.mutate({ userId: other.id }));

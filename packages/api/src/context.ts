@@ -1,15 +1,24 @@
 import type { ApiDeps } from './deps.ts';
 import type { EventHub } from './services/event-hub.ts';
+import type { PresenceTracker } from './services/presence.ts';
 import { verifyAccessToken } from './services/tokens.ts';
+import type { TypingTracker } from './services/typing.ts';
 
 export type AuthState =
   | { status: 'anonymous' }
   | { status: 'authenticated'; userId: string; expiresAt: number }
   | { status: 'rejected'; reason: 'expired' | 'invalid' };
 
+/** Per-instance live machinery, created once by the server next to the ports. */
+export interface LiveServices {
+  hub: EventHub;
+  presence: PresenceTracker;
+  typing: TypingTracker;
+}
+
 export interface Context {
   deps: ApiDeps;
-  hub: EventHub;
+  live: LiveServices;
   auth: AuthState;
   /** Client address as the server determined it (for rate limits). */
   ip: string;
@@ -28,13 +37,13 @@ function stripBearer(value: string): string {
 /** Built once per HTTP request or WebSocket connection. */
 export async function createContext(
   deps: ApiDeps,
-  hub: EventHub,
+  live: LiveServices,
   input: ContextInput,
 ): Promise<Context> {
-  if (!input.token) return { deps, hub, auth: { status: 'anonymous' }, ip: input.ip };
+  if (!input.token) return { deps, live, auth: { status: 'anonymous' }, ip: input.ip };
   const result = await verifyAccessToken(deps.auth, deps.clock, stripBearer(input.token));
   const auth: AuthState = result.ok
     ? { status: 'authenticated', userId: result.claims.userId, expiresAt: result.expiresAt }
     : { status: 'rejected', reason: result.reason };
-  return { deps, hub, auth, ip: input.ip };
+  return { deps, live, auth, ip: input.ip };
 }

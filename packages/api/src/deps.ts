@@ -1,6 +1,7 @@
 import type { Db } from '@parley/db';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
+import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 
 export interface Limits {
@@ -13,6 +14,10 @@ export interface Limits {
   refreshTokenTtlMs: number;
   loginRatePerAccount: { points: number; durationMs: number };
   loginRatePerIp: { points: number; durationMs: number };
+  /** Typing stops this long after the last `typing.set(true)`. */
+  typingTtlMs: number;
+  /** A user whose last device disconnected is shown offline after this grace. */
+  presenceGraceMs: number;
   /** Members per group, the creator included. */
   groupMaxMembers: number;
   /** Recipients per broadcast list. */
@@ -29,6 +34,8 @@ export const defaultLimits: Limits = {
   refreshTokenTtlMs: 30 * 24 * 3600_000,
   loginRatePerAccount: { points: 10, durationMs: 15 * 60_000 },
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
+  typingTtlMs: 5_000,
+  presenceGraceMs: 5_000,
   groupMaxMembers: 1000,
   broadcastMaxRecipients: 256,
 };
@@ -49,6 +56,7 @@ export interface ApiDeps {
   db: Db;
   bus: EventBus;
   rateLimiter: RateLimiter;
+  presence: PresenceStore;
   logger: Logger;
   clock: Clock;
   limits: Limits;

@@ -68,3 +68,8 @@ export type DurableEventType = DurableEvent['type'];
 
 /** What a subscriber receives: the event plus its log id and commit time. */
 export type StreamEvent = DurableEvent & { id: string; at: string };
+
+/** Ephemeral events: not logged, not replayed, not tracked. */
+export type EphemeralEvent =
+  | { type: 'typing'; conversationId: string; userId: string; isTyping: boolean }
+  | { type: 'presence'; userId: string; online: boolean; lastSeenAt: string | null };

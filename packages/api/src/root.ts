@@ -4,6 +4,8 @@ import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
+import { presenceRouter } from './routers/presence.ts';
+import { typingRouter } from './routers/typing.ts';
 import { usersRouter } from './routers/users.ts';
 import { createTRPCRouter } from './trpc.ts';
 
@@ -13,6 +15,8 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  typing: typingRouter,
+  presence: presenceRouter,
   groups: groupsRouter,
   broadcasts: broadcastsRouter,
 });

@@ -9,7 +9,6 @@ export const userSchema = z.object({
   displayName: z.string(),
   about: z.string(),
   avatarFileId: z.string().nullable(),
-  lastSeenAt: z.string().nullable(),
 });
 export type UserDto = z.infer<typeof userSchema>;
 
@@ -129,6 +128,21 @@ export type ReceiptDto = z.infer<typeof receiptSchema>;
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+export const presenceSchema = z.object({
+  userId: z.string(),
+  online: z.boolean(),
+  /** When the user was last online; null while online or if never seen. */
+  lastSeenAt: z.string().nullable(),
+});
+
+export const messageStatusReportSchema = z.object({
+  messageId: z.string(),
+  seq: z.number().int(),
+  status: messageStatusSchema,
+  recipients: z.array(z.object({ userId: z.string(), status: messageStatusSchema })),
+});
+export type MessageStatusReport = z.infer<typeof messageStatusReportSchema>;
 
 export const broadcastSchema = z.object({
   id: z.string(),

@@ -1,4 +1,5 @@
-import { afterEach, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterEach, expect, it, vi } from 'vitest';
 import {
   appendEvents,
   createDb,
@@ -75,31 +76,49 @@ describeEachDialect('event log', (dialect) => {
     expect(new Set(ids).size).toBe(250);
   });
 
-  it('commits ids in id order, so a reader of id > cursor never skips one', async () => {
-    const { db } = await openDb(dialect);
-    // Transaction A takes an id and stalls before committing; B starts meanwhile.
-    const aMayCommit = deferred();
-    const aAllocated = deferred();
-    const order: string[] = [];
-    const a = db.transaction().execute(async (trx) => {
-      await lockEventLog(trx);
-      const [row] = await appendEvents(trx, [event(1)]);
-      aAllocated.resolve();
-      await aMayCommit.promise;
-      order.push('A commits');
-      return row!.id;
-    });
-    await aAllocated.promise;
-    const b = db.transaction().execute(async (trx) => {
-      await lockEventLog(trx);
-      order.push('B allocates');
-      const [row] = await appendEvents(trx, [event(2)]);
-      return row!.id;
-    });
-    // B is now blocked (PostgreSQL: advisory lock; SQLite: one writer). Let A finish.
-    aMayCommit.resolve();
-    const [idA, idB] = await Promise.all([a, b]);
-    expect(order).toEqual(['A commits', 'B allocates']);
-    expect(idB > idA).toBe(true);
-  });
+  it.skipIf(dialect === 'sqlite')(
+    'makes a second writer wait for the first to commit, so ids commit in id order',
+    async () => {
+      // SQLite allows one writer at a time by construction; PostgreSQL needs the lock.
+      const { db } = await openDb(dialect);
+      const aMayCommit = deferred();
+      const aAllocated = deferred();
+      let bAllocatedAt: 'before A committed' | 'after A committed' | undefined;
+      let aCommitted = false;
+      const a = db.transaction().execute(async (trx) => {
+        await lockEventLog(trx);
+        const [row] = await appendEvents(trx, [event(1)]);
+        aAllocated.resolve();
+        await aMayCommit.promise;
+        return row!.id;
+      });
+      void a.then(() => {
+        aCommitted = true;
+      });
+      await aAllocated.promise;
+      const bPid = deferred<number>();
+      const b = db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        bPid.resolve(rows[0]!.pid);
+        await lockEventLog(trx);
+        bAllocatedAt = aCommitted ? 'after A committed' : 'before A committed';
+        const [row] = await appendEvents(trx, [event(2)]);
+        return row!.id;
+      });
+      // PostgreSQL itself reports B waiting on the advisory lock while A is still open.
+      const pid = await bPid.promise;
+      await vi.waitFor(async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and not granted and pid = ${pid}
+        `.execute(db);
+        expect(rows[0]?.n).toBe(1);
+      });
+      expect(bAllocatedAt).toBeUndefined();
+      aMayCommit.resolve();
+      const [idA, idB] = await Promise.all([a, b]);
+      expect(bAllocatedAt).toBe('after A committed');
+      expect(idB > idA).toBe(true);
+    },
+  );
 });

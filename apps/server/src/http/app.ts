@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { type ApiDeps, appRouter, createContext, type EventHub } from '@parley/api';
+import { type ApiDeps, appRouter, createContext, type LiveServices } from '@parley/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -13,13 +13,13 @@ import { webDemoRoutes } from './web-demo.ts';
 
 export interface HttpAppDeps {
   api: ApiDeps;
-  hub: EventHub;
+  live: LiveServices;
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
 }
 
-export function createHttpApp({ api, hub, config, logger, health }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -48,7 +48,7 @@ export function createHttpApp({ api, hub, config, logger, health }: HttpAppDeps)
       req: c.req.raw,
       router: appRouter,
       createContext: ({ info }) =>
-        createContext(api, hub, {
+        createContext(api, live, {
           // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
           token: c.req.header('authorization') ?? info.connectionParams?.token,
           ip: clientIp(c.env.incoming, config.TRUST_PROXY),

@@ -71,6 +71,15 @@ export async function registerUser(server: TestServer, name: string): Promise<Te
   return user;
 }
 
+/** Several users at once, typed as a tuple: `const [ada, ben] = await registerUsers(...)`. */
+export async function registerUsers<const Names extends readonly string[]>(
+  server: TestServer,
+  ...names: Names
+): Promise<{ [K in keyof Names]: TestUser }> {
+  const users = await Promise.all(names.map((name) => registerUser(server, name)));
+  return users as { [K in keyof Names]: TestUser };
+}
+
 /** The error of a call that must fail (fails the test if it succeeds). */
 export async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {

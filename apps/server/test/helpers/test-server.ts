@@ -20,7 +20,7 @@ export interface TestServer extends AsyncDisposable {
   wsUrl: string;
   clock: TestClock;
   server: ParleyServer;
-  /** Stops the server and starts a new one on the same database (and port 0 again). */
+  /** Stops the server and starts a new one on the same database and port. */
   restart(): Promise<void>;
 }
 
@@ -59,8 +59,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return server;
     },
     async restart() {
+      // Same port, so clients created before the restart keep working.
+      const port = server.port;
       await server.close();
-      server = await startServer(config, { clock });
+      server = await startServer({ ...config, PORT: port }, { clock });
     },
     async [Symbol.asyncDispose]() {
       await server.close();

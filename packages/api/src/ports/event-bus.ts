@@ -1,3 +1,5 @@
+import type { EphemeralEvent } from '../events.ts';
+
 /**
  * "The event log advanced": a wake-up for every instance's log tailer. It carries no event,
  * because the tailers read the log itself, in id order; publish order can never cause a gap.
@@ -7,15 +9,11 @@ export interface BusLogAdvanced {
   lastEventId: string;
 }
 
-/** Not logged, not replayed (typing, presence). */
+/** Typing and presence: delivered to the recipients' connected devices, never stored. */
 export interface BusEphemeral {
   kind: 'ephemeral';
-  type: string;
-  conversationId: string | null;
-  payload: unknown;
+  event: EphemeralEvent;
   recipients: string[];
-  /** Devices of this user that caused it and should not echo it back. */
-  originUserId?: string;
 }
 
 export type BusMessage = BusLogAdvanced | BusEphemeral;

@@ -1,9 +1,19 @@
 import { type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { latestEventId } from '../services/event-log.ts';
 import { streamEvents } from '../services/event-stream.ts';
 import { authedProcedure } from '../trpc.ts';
 
 export const eventsRouter = {
+  /**
+   * The newest event id in the log. Take it before loading state, then subscribe with it as
+   * `lastEventId`: everything that happens in between is replayed, so even the first
+   * connection has no gap.
+   */
+  head: authedProcedure
+    .output(z.object({ lastEventId: z.string().nullable() }))
+    .query(async ({ ctx }) => ({ lastEventId: await latestEventId(ctx.deps.db) })),
+
   /**
    * The device's live stream. Durable events are `tracked` with their log id: reconnect with
    * the last id (tRPC clients and SSE's Last-Event-ID do it for you) to receive everything
@@ -12,12 +22,18 @@ export const eventsRouter = {
   subscribe: authedProcedure
     .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const item of streamEvents(ctx.deps, ctx.hub, ctx.userId, {
-        lastEventId: input.lastEventId,
-        signal,
-      })) {
-        if (item.kind === 'durable') yield tracked(item.event.id, item.event);
-        else yield item.event;
+      // A live stream is what makes a device "connected" for presence.
+      const disconnect = ctx.live.presence.connect(ctx.userId);
+      try {
+        for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, {
+          lastEventId: input.lastEventId,
+          signal,
+        })) {
+          if (item.kind === 'durable') yield tracked(item.event.id, item.event);
+          else yield item.event;
+        }
+      } finally {
+        await disconnect();
       }
     }),
 } satisfies TRPCRouterRecord;

@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema, messageSchema } from '../schemas.ts';
+import { idSchema, messageSchema, messageStatusReportSchema } from '../schemas.ts';
 import { deleteMessage, editMessage, setReaction } from '../services/message-changes.ts';
+import { messageStatus } from '../services/message-status.ts';
 import { getMessage, listMessages, sendMessage } from '../services/messages.ts';
 import { authedProcedure } from '../trpc.ts';
 
@@ -23,7 +24,11 @@ export const messagesRouter = {
       }),
     )
     .output(messageSchema)
-    .mutation(({ ctx, input }) => sendMessage(ctx.deps, ctx.userId, input)),
+    .mutation(async ({ ctx, input }) => {
+      const message = await sendMessage(ctx.deps, ctx.userId, input);
+      await ctx.live.typing.stopAfterSend(ctx.userId, input.conversationId);
+      return message;
+    }),
 
   list: authedProcedure
     .input(
@@ -41,6 +46,12 @@ export const messagesRouter = {
     .input(messageInput)
     .output(messageSchema)
     .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  /** Delivered/read per recipient and overall. */
+  status: authedProcedure
+    .input(messageInput)
+    .output(messageStatusReportSchema)
+    .query(({ ctx, input }) => messageStatus(ctx.deps, ctx.userId, input.messageId)),
 
   edit: authedProcedure
     .input(z.object({ messageId: idSchema, text }))

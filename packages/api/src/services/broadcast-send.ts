@@ -6,7 +6,7 @@ import { notFound, tooManyRequests } from '../errors.ts';
 import type { BroadcastSendDto } from '../schemas.ts';
 import { requireOwnList } from './broadcasts.ts';
 import { ensureDirectChats } from './direct-chats.ts';
-import { statusFor } from './mappers.ts';
+import { recipientStatus } from './mappers.ts';
 import { checkText, writeTextMessage } from './messages.ts';
 import { nowIso, writeWithEvents } from './write.ts';
 
@@ -155,7 +155,7 @@ export async function broadcastSendStatus(
     conversationId: r.conversation_id,
     messageId: r.message_id,
     seq: r.seq,
-    status: statusFor(r.seq, [r]),
+    status: recipientStatus(r.seq, r),
   }));
   return {
     id: send.id,

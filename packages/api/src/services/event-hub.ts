@@ -1,11 +1,11 @@
 import type { ApiDeps } from '../deps.ts';
-import type { StreamEvent } from '../events.ts';
+import type { EphemeralEvent, StreamEvent } from '../events.ts';
 import type { BusEphemeral } from '../ports/event-bus.ts';
-import { recipientsOf, toStreamEvent } from './event-log.ts';
+import { latestEventId, recipientsOf, toStreamEvent } from './event-log.ts';
 
 export type StreamItem =
   | { kind: 'durable'; event: StreamEvent }
-  | { kind: 'ephemeral'; event: Omit<BusEphemeral, 'kind' | 'recipients'> };
+  | { kind: 'ephemeral'; event: EphemeralEvent };
 
 export type Sink = (item: StreamItem) => void;
 
@@ -75,22 +75,16 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       });
   }
 
-  function deliverEphemeral(message: BusEphemeral): void {
-    const { kind: _kind, recipients, ...event } = message;
+  function deliverEphemeral({ event, recipients }: BusEphemeral): void {
+    const item: StreamItem = { kind: 'ephemeral', event };
     for (const userId of recipients) {
-      for (const sink of sinks.get(userId) ?? []) sink({ kind: 'ephemeral', event });
+      for (const sink of sinks.get(userId) ?? []) sink(item);
     }
   }
 
   return {
     async start() {
-      const last = await deps.db
-        .selectFrom('events')
-        .select('id')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      cursor = last?.id ?? '';
+      cursor = (await latestEventId(deps.db)) ?? '';
       unsubscribe = deps.bus.subscribe((message) => {
         if (message.kind === 'log') wake();
         else deliverEphemeral(message);

@@ -34,7 +34,8 @@ export async function* streamEvents(
   options.signal?.addEventListener('abort', onAbort);
   try {
     let cursor = options.lastEventId ?? '';
-    if (options.lastEventId) {
+    // An empty log has no id to resume from; '' means "from the beginning".
+    if (options.lastEventId != null) {
       for (;;) {
         const rows = await readUserEvents(deps.db, userId, cursor, REPLAY_PAGE);
         for (const row of rows) {

@@ -1,7 +1,7 @@
 import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
-import { lastEventId } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { notFound } from '../errors.ts';
+import { latestEventId } from './event-log.ts';
 
 export interface GroupMembership {
   group: ConversationRow;
@@ -68,7 +68,8 @@ export async function insertMembers(
   now: string,
 ): Promise<void> {
   if (members.length === 0) return;
-  const after = await lastEventId(trx);
+  // Under the event-log lock: every event from here on, this transaction's too, sorts above it.
+  const after = (await latestEventId(trx)) ?? '';
   await trx
     .insertInto('members')
     .values(

@@ -8,7 +8,6 @@ export function toUserDto(row: UserRow): UserDto {
     displayName: row.display_name,
     about: row.about,
     avatarFileId: row.avatar_file_id,
-    lastSeenAt: row.last_seen_at,
   };
 }
 
@@ -50,14 +49,21 @@ export function toMessageDto(
 }
 
 /** Watermarks of the other members decide a message's overall status for its sender. */
-export function statusFor(
-  seq: number,
-  others: { last_delivered_seq: number; last_read_seq: number }[],
-): MessageStatus {
-  if (others.length === 0) return 'read';
-  if (others.every((m) => m.last_read_seq >= seq)) return 'read';
-  if (others.every((m) => m.last_delivered_seq >= seq)) return 'delivered';
+type Watermarks = { last_delivered_seq: number; last_read_seq: number };
+
+/** One recipient's view of message `seq`. */
+export function recipientStatus(seq: number, member: Watermarks): MessageStatus {
+  if (member.last_read_seq >= seq) return 'read';
+  if (member.last_delivered_seq >= seq) return 'delivered';
   return 'sent';
+}
+
+/** Overall: the least advanced recipient decides (read only when everyone has read it). */
+export function statusFor(seq: number, others: Watermarks[]): MessageStatus {
+  const order: MessageStatus[] = ['sent', 'delivered', 'read'];
+  let least = 2;
+  for (const m of others) least = Math.min(least, order.indexOf(recipientStatus(seq, m)));
+  return order[least]!;
 }
 
 /** The member-independent part of a conversation, as conversation and member events carry it. */

@@ -22,20 +22,6 @@ export async function lockEventLog(trx: DbOrTx): Promise<void> {
   }
 }
 
-/**
- * The newest event id ('' for an empty log). Under `lockEventLog`, every event appended later,
- * by this transaction or any other, gets a greater id: a safe "from here on" marker.
- */
-export async function lastEventId(db: DbOrTx): Promise<string> {
-  const last = await db
-    .selectFrom('events')
-    .select('id')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return last?.id ?? '';
-}
-
 export interface AppendEvent {
   conversationId: string | null;
   userId?: string | null;
@@ -47,7 +33,13 @@ export interface AppendEvent {
 /** Appends events with ULIDs that are strictly increasing across all writers. Needs the lock. */
 export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<EventRow[]> {
   if (events.length === 0) return [];
-  let previous = await lastEventId(trx);
+  const last = await trx
+    .selectFrom('events')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let previous = last?.id ?? '';
   const rows: EventRow[] = events.map((e) => {
     let id = ulid();
     // Same millisecond or a clock that stepped back: stay above the previous id.

@@ -1,0 +1,15 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { idSchema } from '../schemas.ts';
+import { authedProcedure } from '../trpc.ts';
+
+export const typingRouter = {
+  /** Call with `true` every few seconds while typing; it expires after the typing TTL. */
+  set: authedProcedure
+    .input(z.object({ conversationId: idSchema, isTyping: z.boolean() }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.live.typing.set(ctx.userId, input.conversationId, input.isTyping);
+      return { ok: true as const };
+    }),
+} satisfies TRPCRouterRecord;
