@@ -50,13 +50,13 @@ export async function addMembers(
     const skip = new Set(present.map((m) => m.user_id));
     const added = [...new Set(input.userIds)].filter((id) => !skip.has(id));
     if (added.length === 0) return { addedUserIds: [] };
+    await requireUsers(trx, added);
     if ((await memberCount(trx, group.id)) + added.length > deps.limits.groupMaxMembers) {
       throw new TRPCError({
         code: 'PRECONDITION_FAILED',
         message: `A group has at most ${deps.limits.groupMaxMembers} members`,
       });
     }
-    await requireUsers(trx, added);
     await insertMembers(
       trx,
       group,
