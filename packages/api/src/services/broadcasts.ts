@@ -1,12 +1,15 @@
 import type { BroadcastListRow, DbOrTx } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { BroadcastDto } from '../schemas.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { requireUsers } from './group-access.ts';
 import { nowIso } from './write.ts';
+
+// Lists page newest first by id, so ids made in the same millisecond must still increase.
+const newListId = monotonicFactory();
 
 /** The caller's own list, or NOT_FOUND: nobody else learns that a list exists. */
 export async function requireOwnList(
@@ -75,7 +78,7 @@ export async function createBroadcast(
     const recipients = await checkRecipients(deps, trx, ownerId, input.recipientIds);
     const now = nowIso(deps);
     const row: BroadcastListRow = {
-      id: ulid(),
+      id: newListId(),
       owner_id: ownerId,
       name: input.name,
       created_at: now,
