@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { broadcastSchema, broadcastSendSchema, idSchema, pageSchema } from '../schemas.ts';
-import { broadcastSendStatus, sendBroadcast } from '../services/broadcast-send.ts';
+import { sendBroadcast } from '../services/broadcast-send.ts';
+import { broadcastSendStatus } from '../services/broadcast-status.ts';
 import {
   createBroadcast,
   deleteBroadcast,

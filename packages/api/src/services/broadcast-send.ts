@@ -1,14 +1,16 @@
-import type { DbOrTx } from '@parley/db';
+import type { BroadcastSendRow, DbOrTx } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { notFound, tooManyRequests } from '../errors.ts';
+import { tooManyRequests } from '../errors.ts';
 import type { BroadcastSendDto } from '../schemas.ts';
+import { broadcastSendStatus } from './broadcast-status.ts';
 import { requireOwnList } from './broadcasts.ts';
 import { ensureDirectChats } from './direct-chats.ts';
-import { recipientStatus } from './mappers.ts';
-import { checkText, writeTextMessage } from './messages.ts';
-import { nowIso, writeWithEvents } from './write.ts';
+import { toMessageDto } from './mappers.ts';
+import { appendMessages } from './message-append.ts';
+import { checkText } from './messages.ts';
+import { type Emit, nowIso, writeWithEvents } from './write.ts';
 
 export interface BroadcastSendInput {
   broadcastId: string;
@@ -17,8 +19,8 @@ export interface BroadcastSendInput {
 }
 
 /**
- * Each recipient's copy is an ordinary message from the sender, so it is idempotent on its
- * own too; the id is derived from the sender's one, so a retry can never make a second copy.
+ * Each recipient's copy is an ordinary message from the sender with a clientMessageId derived
+ * from the sender's one: unique per copy, and the same for every retry.
  */
 export function recipientClientMessageId(clientMessageId: string, recipientId: string): string {
   return `broadcast:${clientMessageId}:${recipientId}`;
@@ -43,6 +45,80 @@ async function storedSendId(
     });
   }
   return stored?.id;
+}
+
+/**
+ * Every recipient's copy in one batch: the messages (one update, one insert, however many
+ * recipients; a loop would hold the event-log lock for a thousand round trips), the sender's
+ * watermarks, the events and the delivery records.
+ */
+async function writeCopies(
+  trx: DbOrTx,
+  emit: Emit,
+  send: BroadcastSendRow,
+  recipients: string[],
+  chats: Map<string, string>,
+): Promise<void> {
+  const copies = recipients.map((recipientId) => ({
+    conversationId: chats.get(recipientId)!,
+    senderId: send.sender_id,
+    clientMessageId: recipientClientMessageId(send.client_message_id, recipientId),
+    kind: 'text' as const,
+    text: send.text,
+    at: send.created_at,
+  }));
+  // A fresh send has no stored copies, unless the client itself used one of these ids.
+  const clash = await trx
+    .selectFrom('messages')
+    .select('id')
+    .where('sender_id', '=', send.sender_id)
+    .where(
+      'client_message_id',
+      'in',
+      copies.map((c) => c.clientMessageId),
+    )
+    .executeTakeFirst();
+  if (clash) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'clientMessageId was already used' });
+  }
+  const messages = await appendMessages(trx, copies);
+  // The sender has seen their own copies: their watermark in each chat moves to it.
+  await trx
+    .updateTable('members')
+    .set((eb) => {
+      const lastSeq = eb
+        .selectFrom('conversations')
+        .select('conversations.last_seq')
+        .whereRef('conversations.id', '=', 'members.conversation_id');
+      return { last_read_seq: lastSeq, last_delivered_seq: lastSeq };
+    })
+    .where('user_id', '=', send.sender_id)
+    .where(
+      'conversation_id',
+      'in',
+      copies.map((c) => c.conversationId),
+    )
+    .execute();
+  for (const message of messages) {
+    emit({
+      event: {
+        type: 'message.created',
+        conversationId: message.conversation_id,
+        message: toMessageDto(message),
+      },
+    });
+  }
+  await trx
+    .insertInto('broadcast_deliveries')
+    .values(
+      messages.map((m, i) => ({
+        send_id: send.id,
+        recipient_id: recipients[i]!,
+        conversation_id: m.conversation_id,
+        message_id: m.id,
+      })),
+    )
+    .execute();
 }
 
 /**
@@ -83,7 +159,7 @@ export async function sendBroadcast(
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The list has no recipients' });
     }
     const chats = await ensureDirectChats(deps, trx, emit, senderId, recipients);
-    const send = {
+    const send: BroadcastSendRow = {
       id: ulid(),
       list_id: list.id,
       sender_id: senderId,
@@ -92,79 +168,8 @@ export async function sendBroadcast(
       created_at: nowIso(deps),
     };
     await trx.insertInto('broadcast_sends').values(send).execute();
-    const deliveries = [];
-    for (const recipientId of recipients) {
-      const conversationId = chats.get(recipientId)!;
-      const message = await writeTextMessage(deps, trx, emit, senderId, {
-        conversationId,
-        clientMessageId: recipientClientMessageId(input.clientMessageId, recipientId),
-        text: input.text,
-      });
-      if (message.conversation_id !== conversationId) {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: 'clientMessageId was already used for another conversation',
-        });
-      }
-      deliveries.push({
-        send_id: send.id,
-        recipient_id: recipientId,
-        conversation_id: conversationId,
-        message_id: message.id,
-      });
-    }
-    await trx.insertInto('broadcast_deliveries').values(deliveries).execute();
+    await writeCopies(trx, emit, send, recipients, chats);
     return send.id;
   });
   return broadcastSendStatus(deps, senderId, input.broadcastId, sendId);
-}
-
-/**
- * One send as its sender sees it: per recipient, the message in their direct chat and its
- * status from that recipient's watermarks (sent / delivered / read).
- */
-export async function broadcastSendStatus(
-  deps: ApiDeps,
-  senderId: string,
-  broadcastId: string,
-  sendId: string,
-): Promise<BroadcastSendDto> {
-  const send = await deps.db
-    .selectFrom('broadcast_sends')
-    .selectAll()
-    .where('id', '=', sendId)
-    .where('sender_id', '=', senderId)
-    .where('list_id', '=', broadcastId)
-    .executeTakeFirst();
-  if (!send) throw notFound('Broadcast message');
-  const rows = await deps.db
-    .selectFrom('broadcast_deliveries as d')
-    .innerJoin('messages as m', 'm.id', 'd.message_id')
-    .innerJoin('members as r', (j) =>
-      j
-        .onRef('r.conversation_id', '=', 'd.conversation_id')
-        .onRef('r.user_id', '=', 'd.recipient_id'),
-    )
-    .select(['d.recipient_id', 'd.conversation_id', 'd.message_id', 'm.seq'])
-    .select(['r.last_delivered_seq', 'r.last_read_seq'])
-    .where('d.send_id', '=', send.id)
-    .orderBy('d.recipient_id')
-    .execute();
-  const recipients = rows.map((r) => ({
-    userId: r.recipient_id,
-    conversationId: r.conversation_id,
-    messageId: r.message_id,
-    seq: r.seq,
-    status: recipientStatus(r.seq, r),
-  }));
-  return {
-    id: send.id,
-    broadcastId: send.list_id,
-    clientMessageId: send.client_message_id,
-    text: send.text,
-    createdAt: send.created_at,
-    recipients,
-    deliveredCount: recipients.filter((r) => r.status !== 'sent').length,
-    readCount: recipients.filter((r) => r.status === 'read').length,
-  };
 }

@@ -14,34 +14,45 @@ export interface AppendMessage {
 }
 
 /**
- * Takes the conversation's next seq and stores the message; the caller checks access and
- * emits `message.created`. Must run in the transaction that appends the event.
+ * Stores messages, each taking the next seq of its conversation (at most one message per
+ * conversation per call), with one update and one insert however many there are. The caller
+ * checks access and emits `message.created`, in the transaction that appends the events.
  */
-export async function appendMessage(trx: DbOrTx, input: AppendMessage): Promise<MessageRow> {
+export async function appendMessages(trx: DbOrTx, inputs: AppendMessage[]): Promise<MessageRow[]> {
+  if (inputs.length === 0) return [];
+  const ids = inputs.map((m) => m.conversationId);
+  if (new Set(ids).size !== ids.length) throw new Error('one message per conversation per call');
+  const at = inputs[0]!.at;
   const bumped = await trx
     .updateTable('conversations')
-    .set((eb) => ({
-      last_seq: eb('last_seq', '+', 1),
-      last_message_at: input.at,
-      updated_at: input.at,
-    }))
-    .where('id', '=', input.conversationId)
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-  const message: MessageRow = {
-    id: ulid(),
-    conversation_id: input.conversationId,
-    seq: bumped.last_seq,
-    sender_id: input.senderId,
-    client_message_id: input.clientMessageId,
-    kind: input.kind,
-    text: input.text,
-    reply_to_id: input.replyToId ?? null,
-    created_at: input.at,
-    edited_at: null,
-    deleted_at: null,
-    system: input.system ? JSON.stringify(input.system) : null,
-  };
-  await trx.insertInto('messages').values(message).execute();
-  return message;
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: at, updated_at: at }))
+    .where('id', 'in', ids)
+    .returning(['id', 'last_seq'])
+    .execute();
+  const seqOf = new Map(bumped.map((c) => [c.id, c.last_seq]));
+  const messages: MessageRow[] = inputs.map((m) => {
+    const seq = seqOf.get(m.conversationId);
+    if (seq === undefined) throw new Error(`conversation ${m.conversationId} does not exist`);
+    return {
+      id: ulid(),
+      conversation_id: m.conversationId,
+      seq,
+      sender_id: m.senderId,
+      client_message_id: m.clientMessageId,
+      kind: m.kind,
+      text: m.text,
+      reply_to_id: m.replyToId ?? null,
+      created_at: m.at,
+      edited_at: null,
+      deleted_at: null,
+      system: m.system ? JSON.stringify(m.system) : null,
+    };
+  });
+  await trx.insertInto('messages').values(messages).execute();
+  return messages;
+}
+
+export async function appendMessage(trx: DbOrTx, input: AppendMessage): Promise<MessageRow> {
+  const [message] = await appendMessages(trx, [input]);
+  return message!;
 }

@@ -7,7 +7,7 @@ import { requireMember, requireVisibleMessage } from './access.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
 import { appendMessage } from './message-append.ts';
 import { withReactions } from './message-queries.ts';
-import { type Emit, nowIso, writeWithEvents } from './write.ts';
+import { nowIso, writeWithEvents } from './write.ts';
 
 export interface SendInput {
   conversationId: string;
@@ -82,53 +82,38 @@ export async function sendMessage(
   if (!decision.allowed) {
     throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
   }
-  const row = await writeWithEvents(deps, (trx, emit) =>
-    writeTextMessage(deps, trx, emit, senderId, input),
-  );
+  const row = await writeWithEvents(deps, async (trx, emit) => {
+    const stored = await findByClientId(trx, senderId, input.clientMessageId);
+    if (stored) return stored;
+    const member = await requireMember(trx, input.conversationId, senderId);
+    if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
+    const message = await appendMessage(trx, {
+      conversationId: input.conversationId,
+      senderId,
+      clientMessageId: input.clientMessageId,
+      kind: 'text',
+      text: input.text,
+      replyToId: input.replyToId,
+      at: nowIso(deps),
+    });
+    // The sender has obviously seen their own message.
+    await trx
+      .updateTable('members')
+      .set({ last_read_seq: message.seq, last_delivered_seq: message.seq })
+      .where('conversation_id', '=', input.conversationId)
+      .where('user_id', '=', senderId)
+      .execute();
+    emit({
+      event: {
+        type: 'message.created',
+        conversationId: input.conversationId,
+        message: toMessageDto(message),
+      },
+    });
+    return message;
+  });
   const [dto] = await present(deps.db, senderId, input.conversationId, [row]);
   return dto!;
-}
-
-/**
- * The transactional half of sending (also used by broadcasts): a stored message for the same
- * clientMessageId wins; otherwise the sender must be a member, the message takes the next seq,
- * and the sender's own watermarks move to it.
- */
-export async function writeTextMessage(
-  deps: ApiDeps,
-  trx: DbOrTx,
-  emit: Emit,
-  senderId: string,
-  input: SendInput,
-): Promise<MessageRow> {
-  const stored = await findByClientId(trx, senderId, input.clientMessageId);
-  if (stored) return stored;
-  const member = await requireMember(trx, input.conversationId, senderId);
-  if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
-  const message = await appendMessage(trx, {
-    conversationId: input.conversationId,
-    senderId,
-    clientMessageId: input.clientMessageId,
-    kind: 'text',
-    text: input.text,
-    replyToId: input.replyToId,
-    at: nowIso(deps),
-  });
-  // The sender has obviously seen their own message.
-  await trx
-    .updateTable('members')
-    .set({ last_read_seq: message.seq, last_delivered_seq: message.seq })
-    .where('conversation_id', '=', input.conversationId)
-    .where('user_id', '=', senderId)
-    .execute();
-  emit({
-    event: {
-      type: 'message.created',
-      conversationId: input.conversationId,
-      message: toMessageDto(message),
-    },
-  });
-  return message;
 }
 
 async function getStoredForRetry(
