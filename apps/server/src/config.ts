@@ -30,6 +30,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for SQLite)')
     .optional(),
   DATABASE_POOL_SIZE: int(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_PREFIX: z.string().min(1).default('parley:'),
   TRUST_PROXY: z.stringbool().default(false),
   MESSAGE_MAX_LENGTH: int(5000),
   EDIT_WINDOW_SECONDS: int(15 * 60),

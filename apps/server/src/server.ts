@@ -12,9 +12,7 @@ import {
   type LiveServices,
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
-import { createInProcessBus } from './adapters/in-process-bus.ts';
-import { createInProcessPresenceStore } from './adapters/in-process-presence.ts';
-import { createMemoryRateLimiter } from './adapters/rate-limiter.ts';
+import { createSharedStateAdapters } from './adapters/select.ts';
 import type { Config } from './config.ts';
 import { createHttpApp } from './http/app.ts';
 import { type AppLogger, createLogger } from './logger.ts';
@@ -75,11 +73,12 @@ export async function startServer(
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
+  const shared = await createSharedStateAdapters(config);
   const api: ApiDeps = {
     db: db.db,
-    bus: createInProcessBus(),
-    rateLimiter: createMemoryRateLimiter(),
-    presence: createInProcessPresenceStore(),
+    bus: shared.bus,
+    rateLimiter: shared.rateLimiter,
+    presence: shared.presence,
     logger,
     clock: options.clock ?? { now: () => Date.now() },
     limits: limitsFrom(config),
@@ -101,7 +100,7 @@ export async function startServer(
     live,
     config,
     logger,
-    health: { db: db.db, dialect: db.dialect, startedAt },
+    health: { db: db.db, dialect: db.dialect, redis: shared.redis, startedAt },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -112,7 +111,7 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
-  logger.info({ url, dialect: db.dialect }, 'parley listening');
+  logger.info({ url, dialect: db.dialect, redis: Boolean(shared.redis) }, 'parley listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -129,8 +128,7 @@ export async function startServer(
         live.typing.close();
         await live.presence.close();
         await live.hub.close();
-        await api.bus.close();
-        await api.presence.close();
+        await shared.close();
         await db.destroy();
         logger.info('parley stopped');
       })();

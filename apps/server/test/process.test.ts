@@ -1,43 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { deferred } from './helpers/clients.ts';
-
-const serverDir = fileURLToPath(new URL('..', import.meta.url));
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const listening = deferred<string>();
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'parley listening' && entry.url) listening.resolve(entry.url);
-    } catch {
-      // not a log line
-    }
-  });
-  exited.then(() => listening.reject(new Error(`server exited: ${stderr}`)));
-  // Runs that are expected to fail never await `listening`.
-  listening.promise.catch(() => {});
-  return { child, exited, listening: listening.promise, stderr: () => stderr };
-}
+import { runMain } from './helpers/process.ts';
 
 describe('the server process', () => {
   it('starts on the SQLite file in DATA_DIR and shuts down gracefully on SIGTERM', async () => {

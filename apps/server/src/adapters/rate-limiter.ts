@@ -1,5 +1,11 @@
 import type { RateLimiter, RateRule } from '@parley/api';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 
 /**
  * Fixed-window limits on rate-limiter-flexible. `makeLimiter` picks the store (memory here,
@@ -46,4 +52,16 @@ export function createFlexibleRateLimiter(
 
 export function createMemoryRateLimiter(): RateLimiter {
   return createFlexibleRateLimiter((opts) => new RateLimiterMemory(opts));
+}
+
+/** Limits shared by every instance (one counter per key in Redis). */
+export function createRedisRateLimiter(redis: Redis, prefix: string): RateLimiter {
+  return createFlexibleRateLimiter(
+    (opts) =>
+      new RateLimiterRedis({
+        ...opts,
+        keyPrefix: `${prefix}${opts.keyPrefix}`,
+        storeClient: redis,
+      }),
+  );
 }

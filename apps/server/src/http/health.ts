@@ -1,9 +1,11 @@
 import { type Db, pingDb } from '@parley/db';
 import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
 
 export interface HealthDeps {
   db: Db;
   dialect: string;
+  redis: Redis | null;
   startedAt: number;
 }
 
@@ -21,6 +23,17 @@ export function healthRoutes(deps: HealthDeps): Hono {
       return c.json({ status: 'ok', dialect: deps.dialect, latencyMs });
     } catch (error) {
       return c.json({ status: 'error', dialect: deps.dialect, error: String(error) }, 503);
+    }
+  });
+  app.get('/redis', async (c) => {
+    if (!deps.redis) return c.json({ status: 'disabled', reason: 'REDIS_URL is not set' });
+    const started = performance.now();
+    try {
+      await deps.redis.ping();
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      return c.json({ status: 'ok', latencyMs });
+    } catch (error) {
+      return c.json({ status: 'error', error: String(error) }, 503);
     }
   });
   return app;

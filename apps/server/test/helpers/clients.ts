@@ -7,12 +7,19 @@ import {
   wsLink,
 } from '@trpc/client';
 import WebSocket from 'ws';
-import type { TestServer } from './test-server.ts';
+/** Where a server listens: a test server or a spawned process. */
+export interface ServerAddress {
+  url: string;
+  wsUrl: string;
+}
 
 export type Client = ReturnType<typeof httpClient>;
 
 /** A plain tRPC client over HTTP, sending `token()` as the bearer token when set. */
-export function httpClient(server: TestServer, token: () => string | undefined = () => undefined) {
+export function httpClient(
+  server: ServerAddress,
+  token: () => string | undefined = () => undefined,
+) {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
@@ -27,7 +34,7 @@ export function httpClient(server: TestServer, token: () => string | undefined =
 }
 
 /** A tRPC client over a real WebSocket (for subscriptions). Dispose closes the socket. */
-export function wsClient(server: TestServer, token: () => string | undefined) {
+export function wsClient(server: ServerAddress, token: () => string | undefined) {
   const socket = createWSClient({
     url: server.wsUrl,
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -53,7 +60,7 @@ export interface TestUser {
 
 let counter = 0;
 
-export async function registerUser(server: TestServer, name: string): Promise<TestUser> {
+export async function registerUser(server: ServerAddress, name: string): Promise<TestUser> {
   counter += 1;
   const anonymous = httpClient(server);
   const local = name.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -73,7 +80,7 @@ export async function registerUser(server: TestServer, name: string): Promise<Te
 
 /** Several users at once, typed as a tuple: `const [ada, ben] = await registerUsers(...)`. */
 export async function registerUsers<const Names extends readonly string[]>(
-  server: TestServer,
+  server: ServerAddress,
   ...names: Names
 ): Promise<{ [K in keyof Names]: TestUser }> {
   const users = await Promise.all(names.map((name) => registerUser(server, name)));

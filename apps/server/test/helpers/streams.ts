@@ -1,8 +1,6 @@
 import type { EphemeralEvent, StreamEvent } from '@parley/api';
 import { deferred } from '@parley/db/testing';
-import type { TestUser } from './clients.ts';
-import { wsClient } from './clients.ts';
-import type { TestServer } from './test-server.ts';
+import { type ServerAddress, type TestUser, wsClient } from './clients.ts';
 
 export interface Device extends AsyncDisposable {
   /** Durable events with their ids, in arrival order. */
@@ -19,7 +17,7 @@ export interface Device extends AsyncDisposable {
  * before loading state, so nothing that happens after this call can be missed.
  */
 export async function connectDevice(
-  server: TestServer,
+  server: ServerAddress,
   user: TestUser,
   from?: string,
 ): Promise<Device> {
