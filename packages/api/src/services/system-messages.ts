@@ -18,7 +18,7 @@ function nameList(names: string[]): string {
 }
 
 /** The English fallback `text` of a system message, for clients that do not render `system`. */
-function render(p: SystemPayload, name: (id: string | null) => string): string {
+export function renderSystemText(p: SystemPayload, name: (id: string | null) => string): string {
   const actor = name(p.actorId);
   const users = nameList(p.userIds.map(name));
   switch (p.action) {
@@ -72,7 +72,7 @@ export async function postSystemMessage(
     senderId,
     clientMessageId: `system:${ulid()}`,
     kind: 'system',
-    text: render(payload, (id) => (id && names.get(id)) || 'Someone'),
+    text: renderSystemText(payload, (id) => (id && names.get(id)) || 'Someone'),
     system: payload,
     at: nowIso(deps),
   });
