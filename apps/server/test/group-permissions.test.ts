@@ -255,4 +255,20 @@ describeEachDialect('group permissions', (dialect) => {
       before.lastSeq,
     );
   });
+  it('charges a send point for creating a group and for adding members, never for leaving', async () => {
+    await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '2' } });
+    const [ada, ben, cy] = await registerUsers(server, 'Ada', 'Ben', 'Cy');
+    const { id: groupId } = await ada.client.groups.create.mutate({ name: 'G', userIds: [ben.id] });
+    await ada.client.groups.addMembers.mutate({ groupId, userIds: [cy.id] });
+    expect(
+      await errorCode(ada.client.groups.create.mutate({ name: 'Spam', userIds: [ben.id] })),
+    ).toBe('TOO_MANY_REQUESTS');
+    expect(
+      await errorCode(ada.client.groups.addMembers.mutate({ groupId, userIds: [cy.id] })),
+    ).toBe('TOO_MANY_REQUESTS');
+    // Moderation and leaving always work.
+    await ada.client.groups.removeMember.mutate({ groupId, userId: cy.id });
+    await ada.client.groups.leave.mutate({ groupId });
+    expect(await rolesOf(ben, groupId)).toEqual([['Ben', 'admin']]);
+  });
 });

@@ -2,7 +2,6 @@ import type { BroadcastSendRow, DbOrTx } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { tooManyRequests } from '../errors.ts';
 import type { BroadcastSendDto } from '../schemas.ts';
 import { broadcastSendStatus } from './broadcast-status.ts';
 import { requireOwnList } from './broadcasts.ts';
@@ -10,6 +9,7 @@ import { ensureDirectChats } from './direct-chats.ts';
 import { toMessageDto } from './mappers.ts';
 import { appendMessages } from './message-append.ts';
 import { checkText } from './messages.ts';
+import { consumeSendPoint } from './send-rate.ts';
 import { type Emit, nowIso, writeWithEvents } from './write.ts';
 
 export interface BroadcastSendInput {
@@ -136,13 +136,7 @@ export async function sendBroadcast(
   if (stored) return broadcastSendStatus(deps, senderId, input.broadcastId, stored);
   checkText(deps, input.text);
   await requireOwnList(deps.db, input.broadcastId, senderId);
-  const decision = await deps.rateLimiter.consume(
-    { name: 'send', ...deps.limits.sendRate },
-    senderId,
-  );
-  if (!decision.allowed) {
-    throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
-  }
+  await consumeSendPoint(deps, senderId);
   const sendId = await writeWithEvents(deps, async (trx, emit) => {
     const raced = await storedSendId(trx, senderId, input);
     if (raced) return raced;

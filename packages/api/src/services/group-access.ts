@@ -1,4 +1,4 @@
-import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
+import type { ConversationRow, DbOrTx, MemberRole, MemberRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { notFound } from '../errors.ts';
 import { latestEventId } from './event-log.ts';
@@ -47,6 +47,28 @@ export async function requireGroupAdmin(
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only group admins can do this' });
   }
   return membership;
+}
+
+/** How many members (of one role, if given) the group has. */
+export async function memberCount(db: DbOrTx, groupId: string, role?: MemberRole): Promise<number> {
+  let query = db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('conversation_id', '=', groupId);
+  if (role) query = query.where('role', '=', role);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+/** The membership of the user an admin action is about, or NOT_FOUND. */
+export async function requireTarget(db: DbOrTx, groupId: string, userId: string) {
+  const target = await db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!target) throw notFound('Member');
+  return target;
 }
 
 /** NOT_FOUND unless every id is a user. */

@@ -1,44 +1,30 @@
 import type { DbOrTx, MemberRole } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import {
   type GroupMembership,
   insertMembers,
+  memberCount,
   requireGroupAdmin,
   requireGroupMember,
+  requireTarget,
   requireUsers,
 } from './group-access.ts';
 import { conversationSummary } from './mappers.ts';
+import { consumeSendPoint } from './send-rate.ts';
 import { postSystemMessage, systemPayload } from './system-messages.ts';
 import { type Emit, nowIso, writeWithEvents } from './write.ts';
 
-async function memberCount(db: DbOrTx, groupId: string, role?: MemberRole): Promise<number> {
-  let query = db
-    .selectFrom('members')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('conversation_id', '=', groupId);
-  if (role) query = query.where('role', '=', role);
-  return Number((await query.executeTakeFirstOrThrow()).n);
-}
-
-async function requireTarget(db: DbOrTx, groupId: string, userId: string) {
-  const target = await db
-    .selectFrom('members')
-    .selectAll()
-    .where('conversation_id', '=', groupId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  if (!target) throw notFound('Member');
-  return target;
-}
-
-/** Admins only. Users already in the group are skipped; the result lists who was added. */
+/**
+ * Admins only. Users already in the group are skipped; the result lists who was added. Costs a
+ * send point, like creating a group: both put a group into other people's lists.
+ */
 export async function addMembers(
   deps: ApiDeps,
   callerId: string,
   input: { groupId: string; userIds: string[] },
 ): Promise<{ addedUserIds: string[] }> {
+  await consumeSendPoint(deps, callerId);
   return writeWithEvents(deps, async (trx, emit) => {
     const { group } = await requireGroupAdmin(trx, input.groupId, callerId);
     const present = await trx

@@ -6,6 +6,7 @@ import type { ConversationDto } from '../schemas.ts';
 import { getConversation } from './conversations.ts';
 import { insertMembers, requireGroupAdmin, requireUsers } from './group-access.ts';
 import { conversationSummary } from './mappers.ts';
+import { consumeSendPoint } from './send-rate.ts';
 import { postSystemMessage, systemPayload } from './system-messages.ts';
 import { nowIso, writeWithEvents } from './write.ts';
 
@@ -29,6 +30,7 @@ export async function createGroup(
       message: `A group has at most ${deps.limits.groupMaxMembers} members`,
     });
   }
+  await consumeSendPoint(deps, callerId);
   const id = await writeWithEvents(deps, async (trx, emit) => {
     await requireUsers(trx, others);
     const now = nowIso(deps);
