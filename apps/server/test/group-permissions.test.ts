@@ -234,6 +234,15 @@ describeEachDialect('group permissions', (dialect) => {
     expect(await errorCode(create(['no-such-user']))).toBe('NOT_FOUND');
     expect(await errorCode(add(['no-such-user']))).toBe('NOT_FOUND');
     expect(await errorCode(create([ben.id], '   '))).toBe('BAD_REQUEST');
+    // An avatar must be the caller's own upload; an id that is none is NOT_FOUND.
+    expect(
+      await errorCode(
+        ada.client.groups.create.mutate({ name: 'G', userIds: [], avatarFileId: 'not-a-file' }),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await errorCode(ada.client.groups.update.mutate({ groupId, avatarFileId: 'not-a-file' })),
+    ).toBe('NOT_FOUND');
     expect(await errorCode(add([]))).toBe('BAD_REQUEST');
     expect(
       await errorCode(
