@@ -3,7 +3,15 @@ import { describeEachDialect } from '@parley/db/testing';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { expect, it, vi } from 'vitest';
-import { deferred, registerUser, wsClient } from './helpers/clients.ts';
+import {
+  deferred,
+  errorCode,
+  httpClient,
+  registerUser,
+  registerUsers,
+  wsClient,
+} from './helpers/clients.ts';
+import { connectDevice } from './helpers/streams.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 type Received = { id?: string; data: StreamEvent };
@@ -122,5 +130,50 @@ describeEachDialect('live events', (dialect) => {
       expect(received.map((r) => r.data.type)).toEqual(['conversation.created', 'message.created']),
     );
     sub.unsubscribe();
+  });
+});
+
+describeEachDialect('access token expiry on a live stream', (dialect) => {
+  it('ends the stream with UNAUTHORIZED; after a refresh the device resumes without a gap', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const head = (await ben.client.events.head.query()).lastEventId ?? '';
+    await using benWs = wsClient(server, () => ben.auth.accessToken);
+    const received: Received[] = [];
+    const ended = deferred<unknown>();
+    const started = deferred();
+    benWs.client.events.subscribe.subscribe(
+      { lastEventId: head },
+      {
+        onStarted: () => started.resolve(),
+        onData: (d) => received.push(d as Received),
+        onError: (e) => ended.resolve(e),
+      },
+    );
+    await started.promise;
+    // Both tokens expire; Ada refreshes hers and writes. Ben's stream must not deliver it.
+    server.clock.advance(15 * 60_000 + 1_000);
+    ada.auth = await httpClient(server).auth.refresh.mutate({
+      refreshToken: ada.auth.refreshToken,
+    });
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'x1',
+      text: 'while expired',
+    });
+    expect(await ended.promise).toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+      message: 'Access token expired',
+    });
+    expect(received).toEqual([]);
+    // Other calls on the same socket are refused too.
+    expect(await errorCode(benWs.client.users.me.query())).toBe('UNAUTHORIZED');
+
+    ben.auth = await httpClient(server).auth.refresh.mutate({
+      refreshToken: ben.auth.refreshToken,
+    });
+    await using fresh = await connectDevice(server, ben, head);
+    await vi.waitFor(() => expect(fresh.durable.map((e) => e.type)).toEqual(['message.created']));
   });
 });

@@ -31,6 +31,9 @@ export const publicProcedure = t.procedure;
 
 /** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
 export const authedProcedure = t.procedure.use(function requireUser({ ctx, next }) {
+  // A WebSocket context lives as long as its connection: check expiry on every call.
+  const expired = ctx.auth.status === 'authenticated' && ctx.auth.expiresAt <= ctx.deps.clock.now();
+  if (expired) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
   if (ctx.auth.status !== 'authenticated') {
     const message =
       ctx.auth.status === 'rejected' && ctx.auth.reason === 'expired'

@@ -28,6 +28,7 @@ export const eventsRouter = {
         for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, {
           lastEventId: input.lastEventId,
           signal,
+          tokenExpiresAt: ctx.tokenExpiresAt,
         })) {
           if (item.kind === 'durable') yield tracked(item.event.id, item.event);
           else yield item.event;

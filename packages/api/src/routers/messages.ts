@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { idSchema, messageSchema, messageStatusReportSchema } from '../schemas.ts';
+import { idSchema, messageSchema, messageStatusReportSchema, pageSchema } from '../schemas.ts';
 import { deleteMessage, editMessage, setReaction } from '../services/message-changes.ts';
+import { searchMyMessages } from '../services/message-search.ts';
 import { messageStatus } from '../services/message-status.ts';
 import { getMessage, listMessages, sendMessage } from '../services/messages.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -46,6 +47,19 @@ export const messagesRouter = {
     .input(messageInput)
     .output(messageSchema)
     .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  /** Words (prefix match, all required) in your conversations; best match first. */
+  search: authedProcedure
+    .input(
+      z.object({
+        q: z.string().trim().min(1).max(200),
+        conversationId: idSchema.nullish(),
+        cursor: z.string().max(512).nullish(),
+        limit: z.coerce.number().int().min(1).max(100).optional(),
+      }),
+    )
+    .output(pageSchema(messageSchema))
+    .query(({ ctx, input }) => searchMyMessages(ctx.deps, ctx.userId, input)),
 
   /** Delivered/read per recipient and overall. */
   status: authedProcedure

@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
 import type { EventHub, StreamItem } from './event-hub.ts';
 import { readUserEvents, toStreamEvent } from './event-log.ts';
@@ -5,6 +6,10 @@ import { readUserEvents, toStreamEvent } from './event-log.ts';
 const REPLAY_PAGE = 500;
 /** A subscriber this far behind is cut off; it resumes from the log with its last id. */
 const MAX_BUFFERED = 10_000;
+
+function tokenExpired(): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
+}
 
 export class SlowConsumerError extends Error {
   constructor() {
@@ -20,7 +25,7 @@ export async function* streamEvents(
   deps: ApiDeps,
   hub: EventHub,
   userId: string,
-  options: { lastEventId?: string | null; signal?: AbortSignal },
+  options: { lastEventId?: string | null; signal?: AbortSignal; tokenExpiresAt: number },
 ): AsyncGenerator<StreamItem> {
   const buffer: StreamItem[] = [];
   let overflowed = false;
@@ -32,6 +37,9 @@ export async function* streamEvents(
   });
   const onAbort = () => wake?.();
   options.signal?.addEventListener('abort', onAbort);
+  // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and resume.
+  const expired = () => deps.clock.now() >= options.tokenExpiresAt;
+  const expiry = setTimeout(onAbort, Math.max(0, options.tokenExpiresAt - deps.clock.now()));
   try {
     let cursor = options.lastEventId ?? '';
     // An empty log has no id to resume from; '' means "from the beginning".
@@ -46,6 +54,7 @@ export async function* streamEvents(
       }
     }
     while (!options.signal?.aborted) {
+      if (expired()) throw tokenExpired();
       if (overflowed) throw new SlowConsumerError();
       const item = buffer.shift();
       if (!item) {
@@ -62,6 +71,7 @@ export async function* streamEvents(
       yield item;
     }
   } finally {
+    clearTimeout(expiry);
     detach();
     options.signal?.removeEventListener('abort', onAbort);
   }

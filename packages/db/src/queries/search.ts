@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import type { DbOrTx } from '../database.ts';
+import { dialectOf } from '../dialect.ts';
+import type { MessageRow } from '../tables/messages.ts';
+
+export interface MessageSearch {
+  userId: string;
+  /** Words to find; each matches as a word prefix, all must match. */
+  terms: string[];
+  conversationId?: string | null;
+  limit: number;
+  offset: number;
+}
+
+/** Splits free text into search terms (letters and digits of any script). */
+export function searchTerms(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 16);
+}
+
+const columns = sql.raw(
+  [
+    'id',
+    'conversation_id',
+    'seq',
+    'sender_id',
+    'client_message_id',
+    'kind',
+    'text',
+    'reply_to_id',
+    'created_at',
+    'edited_at',
+    'deleted_at',
+    'system',
+  ]
+    .map((c) => `messages.${c}`)
+    .join(', '),
+);
+
+/**
+ * Ranked full-text search over the messages `userId` may read: conversations they are a member
+ * of, sent after they joined, not deleted. Best match first, newest first among equals.
+ */
+export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<MessageRow[]> {
+  if (s.terms.length === 0) return [];
+  const visible = sql`members.conversation_id = messages.conversation_id
+    and members.user_id = ${s.userId} and messages.seq > members.joined_seq`;
+  const inConversation = s.conversationId
+    ? sql`and messages.conversation_id = ${s.conversationId}`
+    : sql``;
+  if (dialectOf(db) === 'postgres') {
+    const query = s.terms.map((t) => `${t}:*`).join(' & ');
+    const { rows } = await sql<MessageRow>`
+      select ${columns} from messages
+      join members on ${visible}
+      cross join to_tsquery('simple', parley_unaccent(${query})) as q
+      where messages.search_vector @@ q and messages.deleted_at is null
+        and messages.kind = 'text' ${inConversation}
+      order by ts_rank_cd(messages.search_vector, q) desc, messages.id desc
+      limit ${s.limit} offset ${s.offset}`.execute(db);
+    return rows;
+  }
+  const match = s.terms.map((t) => `"${t}"*`).join(' ');
+  const { rows } = await sql<MessageRow>`
+    select ${columns} from messages_fts
+    join messages on messages.rowid = messages_fts.rowid
+    join members on ${visible}
+    where messages_fts match ${match} and messages.deleted_at is null
+      and messages.kind = 'text' ${inConversation}
+    order by bm25(messages_fts), messages.id desc
+    limit ${s.limit} offset ${s.offset}`.execute(db);
+  return rows;
+}
