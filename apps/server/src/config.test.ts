@@ -27,6 +27,21 @@ describe('loadConfig', () => {
     expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('keeps S3 settings consistent and defaults file limits', () => {
+    const defaults = loadConfig({});
+    expect(defaults.UPLOAD_MAX_BYTES).toBe(26_214_400);
+    expect(defaults.S3_BUCKET).toBeUndefined();
+    expect(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' })).toThrow(
+      /S3_ENDPOINT: needs S3_BUCKET/,
+    );
+    expect(() => loadConfig({ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'key' })).toThrow(
+      /S3_ACCESS_KEY_ID: set together with S3_SECRET_ACCESS_KEY/,
+    );
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: '0' })).toThrow(/UPLOAD_MAX_BYTES/);
+    const s3 = loadConfig({ S3_BUCKET: 'files', S3_ENDPOINT: 'http://127.0.0.1:9000' });
+    expect(s3).toMatchObject({ S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true });
+  });
+
   it('bounds the group and broadcast limits', () => {
     expect(loadConfig({})).toMatchObject({
       GROUP_MAX_MEMBERS: 1000,

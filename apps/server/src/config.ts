@@ -49,6 +49,7 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),
   GROUP_MAX_MEMBERS: int(1000),
@@ -56,6 +57,18 @@ const envSchema = z.object({
   BROADCAST_MAX_RECIPIENTS: z.coerce.number().int().positive().max(1000).default(256),
   SHUTDOWN_GRACE_MS: int(10_000),
   WEB_DEMO_DIR: z.string().optional(),
+  UPLOAD_MAX_BYTES: int(25 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: int(50_000_000),
+  FILE_UNATTACHED_TTL_SECONDS: int(24 * 3600),
+  FILE_SWEEP_INTERVAL_SECONDS: int(3600),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z.stringbool().default(true),
+  S3_PRESIGNED_DOWNLOADS: z.stringbool().default(false),
+  S3_PRESIGN_TTL_SECONDS: int(60),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -86,9 +99,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX',
     );
   }
+  checkS3(cfg);
   return {
     ...cfg,
     dataDir: resolve(cfg.DATA_DIR),
     webDemoDir: resolve(cfg.WEB_DEMO_DIR ?? bundledWebDemo),
   };
+}
+
+/** S3 settings only make sense together: a bucket, and both halves of a key or neither. */
+function checkS3(cfg: Env): void {
+  const problems: string[] = [];
+  if (!cfg.S3_BUCKET) {
+    for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (cfg[name])
+        problems.push(`  ${name}: needs S3_BUCKET (unset S3_* to store files on disk)`);
+    }
+    if (cfg.S3_PRESIGNED_DOWNLOADS) problems.push('  S3_PRESIGNED_DOWNLOADS: needs S3_BUCKET');
+  }
+  if (!cfg.S3_ACCESS_KEY_ID !== !cfg.S3_SECRET_ACCESS_KEY) {
+    problems.push('  S3_ACCESS_KEY_ID: set together with S3_SECRET_ACCESS_KEY (or neither)');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import {
   type ApiDeps,
+  type BlobStore,
   type Clock,
   createEventHub,
   createPresenceTracker,
@@ -12,10 +13,14 @@ import {
   type LiveServices,
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
+import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
 import { createSharedStateAdapters } from './adapters/select.ts';
 import type { Config } from './config.ts';
+import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
+import { createTusUploads } from './http/files/tus.ts';
 import { type AppLogger, createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
 import { attachWebSocket } from './ws.ts';
 
@@ -29,7 +34,26 @@ export interface ParleyServer {
   url: string;
   port: number;
   db: DbHandle;
+  blobs: BlobStore;
+  /** Runs the file clean-up now (it also runs every FILE_SWEEP_INTERVAL_SECONDS). */
+  sweepFiles(): Promise<SweepResult>;
   close(): Promise<void>;
+}
+
+async function blobStoreFrom(config: Config): Promise<BlobStore> {
+  if (!config.S3_BUCKET) return createDiskBlobStore(join(config.dataDir, 'files'));
+  // The AWS SDK takes a while to load; only S3 deployments pay for it.
+  const { createS3BlobStore } = await import('./adapters/s3-blob-store.ts');
+  return createS3BlobStore({
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials:
+      config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+        : undefined,
+  });
 }
 
 function limitsFrom(config: Config): Limits {
@@ -63,13 +87,16 @@ export async function startServer(
 ): Promise<ParleyServer> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
+  const metrics = createMetrics();
+  const onQuery = metrics.observeQuery;
   const db = config.DATABASE_URL
     ? createDb({
         dialect: 'postgres',
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
+        onQuery,
       })
-    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db') });
+    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db'), onQuery });
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
@@ -80,6 +107,7 @@ export async function startServer(
     rateLimiter: shared.rateLimiter,
     presence: shared.presence,
     logger,
+    metrics: metrics.port,
     clock: options.clock ?? { now: () => Date.now() },
     limits: limitsFrom(config),
     auth: {
@@ -87,6 +115,7 @@ export async function startServer(
       issuer: 'parley',
       audience: 'parley-clients',
     },
+    blobs: await blobStoreFrom(config),
   };
   const live: LiveServices = {
     hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
@@ -95,19 +124,61 @@ export async function startServer(
   };
   await live.hub.start();
 
+  // Uploads are staged on local disk whatever the blob store is (see README "Files").
+  const stagingDir = join(config.dataDir, 'uploads', 'staging');
+  const tus = createTusUploads(
+    { api, imageMaxPixels: config.IMAGE_MAX_PIXELS },
+    {
+      directory: join(config.dataDir, 'uploads', 'tus'),
+      maxBytes: config.UPLOAD_MAX_BYTES,
+      expireAfterMs: config.FILE_UNATTACHED_TTL_SECONDS * 1000,
+      corsOrigins: config.CORS_ORIGINS,
+      onError: (error) => logger.error({ err: error }, 'resumable upload failed'),
+    },
+  );
+  const sweeper = startFileSweeper({
+    api,
+    logger,
+    unattachedTtlMs: config.FILE_UNATTACHED_TTL_SECONDS * 1000,
+    intervalMs: config.FILE_SWEEP_INTERVAL_SECONDS * 1000,
+    stagingDir,
+    cleanUpUploads: () => tus.cleanUp(),
+  });
+
+  // The WebSocket server is attached after the HTTP server exists; numbers read it lazily.
+  let ws: ReturnType<typeof attachWebSocket> | undefined;
+  const liveNumbers = {
+    webSockets: () => ws?.wss.clients.size ?? 0,
+    subscribers: () => live.hub.size(),
+    hubStats: () => live.hub.stats(),
+  };
+  metrics.bindLive(liveNumbers);
   const app = createHttpApp({
     api,
     live,
     config,
     logger,
-    health: { db: db.db, dialect: db.dialect, redis: shared.redis, startedAt },
+    health: {
+      db: db.db,
+      dialect: db.dialect,
+      redis: shared.redis,
+      startedAt,
+      storage: api.blobs,
+      stats: () => ({
+        webSockets: liveNumbers.webSockets(),
+        subscribers: liveNumbers.subscribers(),
+      }),
+    },
+    metrics: metrics.registry,
+    files: { tus, stagingDir },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(s),
     );
   });
-  const ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
+  ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
+  const wsServer = ws;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
@@ -118,13 +189,16 @@ export async function startServer(
     url,
     port,
     db,
+    blobs: api.blobs,
+    sweepFiles: () => sweeper.sweep(),
     close() {
       closing ??= (async () => {
         // Stop accepting first, then move live clients off, then release resources.
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await ws.close(config.SHUTDOWN_GRACE_MS);
+        await wsServer.close(config.SHUTDOWN_GRACE_MS);
         (server as import('node:http').Server).closeIdleConnections?.();
         await httpClosed;
+        await sweeper.stop();
         live.typing.close();
         await live.presence.close();
         await live.hub.close();

@@ -45,6 +45,12 @@ describe.skipIf(!enabled)(`two server processes on PostgreSQL + Redis${reason}`,
         (url): ServerAddress => ({ url, wsUrl: `${url.replace(/^http/, 'ws')}/trpc` }),
       ) as [ServerAddress, ServerAddress];
 
+      const health = await (await fetch(`${two.url}/health/detailed`)).json();
+      expect(health).toMatchObject({
+        status: 'ok',
+        checks: { db: { dialect: 'postgres' }, redis: { status: 'ok' } },
+      });
+
       const ada = await registerUser(one, 'Ada');
       const ben = await registerUser(two, 'Ben');
       await using adaDevice = await connectDevice(one, ada);

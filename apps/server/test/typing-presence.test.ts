@@ -1,6 +1,6 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import { registerUser, registerUsers } from './helpers/clients.ts';
+import { registerUsers } from './helpers/clients.ts';
 import { connectDevice } from './helpers/streams.ts';
 import { startTestServer } from './helpers/test-server.ts';
 

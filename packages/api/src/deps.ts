@@ -1,6 +1,8 @@
 import type { Db } from '@parley/db';
+import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
+import type { Metrics } from './ports/metrics.ts';
 import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 
@@ -58,7 +60,10 @@ export interface ApiDeps {
   rateLimiter: RateLimiter;
   presence: PresenceStore;
   logger: Logger;
+  metrics: Metrics;
   clock: Clock;
   limits: Limits;
   auth: AuthConfig;
+  /** File bytes and thumbnails (disk or S3). */
+  blobs: BlobStore;
 }

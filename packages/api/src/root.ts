@@ -2,6 +2,7 @@ import { authRouter } from './routers/auth.ts';
 import { broadcastsRouter } from './routers/broadcasts.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
+import { filesRouter } from './routers/files.ts';
 import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { presenceRouter } from './routers/presence.ts';
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  files: filesRouter,
   typing: typingRouter,
   presence: presenceRouter,
   groups: groupsRouter,

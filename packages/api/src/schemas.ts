@@ -55,6 +55,33 @@ export const systemPayloadSchema = z.object({
 });
 export type SystemPayload = z.infer<typeof systemPayloadSchema>;
 
+/** An uploaded file as clients see it; bytes are at GET /api/v1/files/{id}. */
+export const fileSchema = z.object({
+  id: z.string(),
+  ownerId: z.string(),
+  name: z.string(),
+  /** Detected from the bytes at upload. */
+  contentType: z.string(),
+  size: z.number().int(),
+  /** Images only (after EXIF orientation); else null. */
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** Images only: a BlurHash to paint while the thumbnail loads. */
+  placeholder: z.string().nullable(),
+  /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+  thumbnailSizes: z.array(z.number().int()),
+  createdAt: z.string(),
+});
+export type FileDto = z.infer<typeof fileSchema>;
+
+/** A file as shared in a conversation: one item per attachment. */
+export const conversationFileSchema = fileSchema.extend({
+  messageId: z.string(),
+  messageSeq: z.number().int(),
+  senderId: z.string(),
+});
+export type ConversationFileDto = z.infer<typeof conversationFileSchema>;
+
 export const messageStatusSchema = z.enum(['sent', 'delivered', 'read']);
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
@@ -68,6 +95,8 @@ export const messageSchema = z.object({
   text: z.string(),
   replyToId: z.string().nullable(),
   reactions: z.array(reactionSummarySchema),
+  /** Files attached when sending, in order; cleared when the message is deleted. */
+  attachments: z.array(fileSchema),
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   deletedAt: z.string().nullable(),

@@ -27,10 +27,19 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/** Times every query and mutation (subscriptions run for a connection's lifetime: skipped). */
+const observed = t.procedure.use(async function observe({ ctx, path, type, next }) {
+  if (type === 'subscription') return next();
+  const started = performance.now();
+  const result = await next();
+  ctx.deps.metrics.procedureCompleted(path, type, performance.now() - started, result.ok);
+  return result;
+});
+
+export const publicProcedure = observed;
 
 /** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
-export const authedProcedure = t.procedure.use(function requireUser({ ctx, next }) {
+export const authedProcedure = observed.use(function requireUser({ ctx, next }) {
   // A WebSocket context lives as long as its connection: check expiry on every call.
   const expired = ctx.auth.status === 'authenticated' && ctx.auth.expiresAt <= ctx.deps.clock.now();
   if (expired) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });

@@ -7,6 +7,7 @@ import type {
 } from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EventsTable } from './tables/events.ts';
+import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
@@ -20,6 +21,8 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
   broadcast_lists: BroadcastListsTable;
   broadcast_recipients: BroadcastRecipientsTable;
   broadcast_sends: BroadcastSendsTable;

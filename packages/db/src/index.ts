@@ -7,6 +7,7 @@ export { type MessageSearch, searchMessages, searchTerms } from './queries/searc
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';
 export * from './tables/events.ts';
+export * from './tables/files.ts';
 export * from './tables/messages.ts';
 export * from './tables/refresh-tokens.ts';
 export * from './tables/users.ts';

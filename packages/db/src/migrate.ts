@@ -2,15 +2,17 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { dialectOf } from './dialect.ts';
 import * as init from './migrations/20261123T1300-init.ts';
 import * as messageSearch from './migrations/20261123T1400-message-search.ts';
-import * as groupMembership from './migrations/20261124T1000-group-membership.ts';
-import * as broadcastLists from './migrations/20261124T1010-broadcast-lists.ts';
+import * as files from './migrations/20261123T1410-files.ts';
+import * as groupMembership from './migrations/20261123T1420-group-membership.ts';
+import * as broadcastLists from './migrations/20261123T1430-broadcast-lists.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
   '20261123T1300-init': init,
   '20261123T1400-message-search': messageSearch,
-  '20261124T1000-group-membership': groupMembership,
-  '20261124T1010-broadcast-lists': broadcastLists,
+  '20261123T1410-files': files,
+  '20261123T1420-group-membership': groupMembership,
+  '20261123T1430-broadcast-lists': broadcastLists,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

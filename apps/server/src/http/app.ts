@@ -5,11 +5,24 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
+import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
 import { webDemoRoutes } from './web-demo.ts';
+
+// Request and response headers of the tus protocol (resumable uploads).
+const TUS_HEADERS = [
+  'Tus-Resumable',
+  'Upload-Length',
+  'Upload-Offset',
+  'Upload-Metadata',
+  'Upload-Defer-Length',
+  'Upload-Expires',
+  'Parley-File-Id',
+];
 
 export interface HttpAppDeps {
   api: ApiDeps;
@@ -17,9 +30,11 @@ export interface HttpAppDeps {
   config: Config;
   logger: AppLogger;
   health: HealthDeps;
+  metrics: Registry;
+  files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
 }
 
-export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps) {
+export function createHttpApp({ api, live, config, logger, health, metrics, files }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -27,7 +42,14 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
     cors({
       // Only listed origins; same-origin requests (the bundled web demo) need no CORS at all.
       origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
-      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'trpc-accept'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Last-Event-ID',
+        'trpc-accept',
+        ...TUS_HEADERS,
+      ],
+      exposeHeaders: ['Location', 'ETag', 'Content-Range', 'Content-Disposition', ...TUS_HEADERS],
       maxAge: 600,
       credentials: false,
     }),
@@ -41,6 +63,16 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
   );
 
   app.route('/health', healthRoutes(health));
+  app.get('/metrics', async (c) => {
+    // Optional bearer token, for when /metrics is reachable from outside the cluster.
+    if (
+      config.METRICS_TOKEN &&
+      c.req.header('authorization') !== `Bearer ${config.METRICS_TOKEN}`
+    ) {
+      return c.json({ code: 'UNAUTHORIZED', message: 'Metrics token required' }, 401);
+    }
+    return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
+  });
 
   app.all('/trpc/*', (c) =>
     fetchRequestHandler({
@@ -61,6 +93,7 @@ export function createHttpApp({ api, live, config, logger, health }: HttpAppDeps
     }),
   );
 
+  app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -87,6 +87,13 @@ export async function registerUsers<const Names extends readonly string[]>(
   return users as { [K in keyof Names]: TestUser };
 }
 
+/** New tokens for `user` (e.g. after the test clock moved past the access token's life). */
+export async function refreshTokens(server: ServerAddress, user: TestUser): Promise<void> {
+  user.auth = await httpClient(server).auth.refresh.mutate({
+    refreshToken: user.auth.refreshToken,
+  });
+}
+
 /** The error of a call that must fail (fails the test if it succeeds). */
 export async function rejection(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {

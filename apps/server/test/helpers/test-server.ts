@@ -17,6 +17,8 @@ export class TestClock {
 
 export interface TestServer extends AsyncDisposable {
   url: string;
+  /** The server's DATA_DIR (SQLite file, files, upload staging). */
+  dataDir: string;
   wsUrl: string;
   clock: TestClock;
   server: ParleyServer;
@@ -48,6 +50,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   let server = await startServer(config, { clock });
   const handle: TestServer = {
+    dataDir,
     get url() {
       return server.url;
     },

@@ -13,6 +13,8 @@ const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
 const emoji = z.string().min(1).max(32);
 const seq = z.coerce.number().int().min(0);
+/** Most attachments one message may carry. */
+export const MAX_ATTACHMENTS = 10;
 
 export const messagesRouter = {
   send: authedProcedure
@@ -20,8 +22,10 @@ export const messagesRouter = {
       z.object({
         conversationId: idSchema,
         clientMessageId: z.string().min(1).max(64),
-        text,
+        // May be empty when the message carries attachments (checked in the service).
+        text: z.string().max(65_536).default(''),
         replyToId: idSchema.nullish(),
+        attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
       }),
     )
     .output(messageSchema)

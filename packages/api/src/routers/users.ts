@@ -12,6 +12,8 @@ export const usersRouter = {
       z.object({
         displayName: z.string().trim().min(1).max(64).optional(),
         about: z.string().max(500).optional(),
+        /** One of the caller's own uploaded images, or null to remove the avatar. */
+        avatarFileId: idSchema.nullable().optional(),
       }),
     )
     .output(meSchema)

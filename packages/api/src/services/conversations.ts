@@ -100,7 +100,9 @@ async function toConversationDtos(
       lastDeliveredSeq: r.last_delivered_seq,
       unreadCount: Number(r.unread_count),
       lastMessage:
-        last && last.message.seq > r.joined_seq ? toMessageDto(last.message, last.reactions) : null,
+        last && last.message.seq > r.joined_seq
+          ? toMessageDto(last.message, last.reactions, null, last.attachments)
+          : null,
     };
   });
 }

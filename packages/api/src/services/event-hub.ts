@@ -16,6 +16,8 @@ export interface EventHub {
   attach(userId: string, sink: Sink): () => void;
   /** Local subscriber count (metrics). */
   size(): number;
+  /** Monotonic counters since start (metrics): log rows read, items handed to subscribers. */
+  stats(): { eventsRead: number; deliveries: number };
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
   let closed = false;
   let unsubscribe: (() => void) | undefined;
   let poll: NodeJS.Timeout | undefined;
+  const counters = { eventsRead: 0, deliveries: 0 };
 
   async function drain(): Promise<void> {
     do {
@@ -52,10 +55,14 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         for (const row of rows) {
           const item: StreamItem = { kind: 'durable', event: toStreamEvent(row) };
           for (const userId of recipients.get(row.id) ?? []) {
-            for (const sink of sinks.get(userId) ?? []) sink(item);
+            for (const sink of sinks.get(userId) ?? []) {
+              sink(item);
+              counters.deliveries += 1;
+            }
           }
         }
       }
+      counters.eventsRead += rows.length;
       cursor = rows.at(-1)!.id;
       if (rows.length === BATCH) again = true;
     } while (again && !closed);
@@ -100,6 +107,9 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         set.delete(sink);
         if (set.size === 0) sinks.delete(userId);
       };
+    },
+    stats() {
+      return { ...counters };
     },
     size() {
       let n = 0;

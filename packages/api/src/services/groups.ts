@@ -1,24 +1,15 @@
-import type { ConversationRow, DbOrTx } from '@parley/db';
+import type { ConversationRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import type { ConversationDto } from '../schemas.ts';
 import { getConversation } from './conversations.ts';
+import { requireAvatarImage } from './file-attachments.ts';
 import { insertMembers, requireGroupAdmin, requireUsers } from './group-access.ts';
 import { conversationSummary } from './mappers.ts';
 import { consumeSendPoint } from './send-rate.ts';
 import { postSystemMessage, systemPayload } from './system-messages.ts';
 import { nowIso, writeWithEvents } from './write.ts';
-
-/**
- * A group avatar must be one of the caller's own uploaded images, or a member could point it
- * at someone else's file and read it through the group. Until the files domain (uploads and
- * its avatar rule, `requireAvatarImage`) is merged, no upload exists, so every id is unknown.
- */
-async function requireAvatar(_trx: DbOrTx, _userId: string, fileId: string | null | undefined) {
-  if (fileId) throw notFound('File');
-}
 
 export interface CreateGroupInput {
   name: string;
@@ -43,8 +34,9 @@ export async function createGroup(
   await consumeSendPoint(deps, callerId);
   const id = await writeWithEvents(deps, async (trx, emit) => {
     await requireUsers(trx, others);
-    await requireAvatar(trx, callerId, input.avatarFileId);
     const now = nowIso(deps);
+    // The caller's own image, or a member could read someone else's file through the group.
+    if (input.avatarFileId) await requireAvatarImage(trx, callerId, input.avatarFileId, now);
     const row: ConversationRow = {
       id: ulid(),
       type: 'group',
@@ -106,7 +98,10 @@ export async function updateGroup(
 ): Promise<ConversationDto> {
   await writeWithEvents(deps, async (trx, emit) => {
     const { group } = await requireGroupAdmin(trx, input.groupId, callerId);
-    await requireAvatar(trx, callerId, input.avatarFileId);
+    // A new avatar must be the caller's own image; resending the current one is no change.
+    if (input.avatarFileId && input.avatarFileId !== group.avatar_file_id) {
+      await requireAvatarImage(trx, callerId, input.avatarFileId, nowIso(deps));
+    }
     const next = {
       title: input.name ?? group.title,
       description: input.description === undefined ? group.description : input.description,

@@ -1,6 +1,13 @@
 import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/db';
 import type { ConversationSummary } from '../events.ts';
-import type { MeDto, MessageDto, MessageStatus, SystemPayload, UserDto } from '../schemas.ts';
+import type {
+  FileDto,
+  MeDto,
+  MessageDto,
+  MessageStatus,
+  SystemPayload,
+  UserDto,
+} from '../schemas.ts';
 
 export function toUserDto(row: UserRow): UserDto {
   return {
@@ -29,6 +36,7 @@ export function toMessageDto(
   row: MessageRow,
   reactions: ReactionRow[] = [],
   status: MessageStatus | null = null,
+  attachments: FileDto[] = [],
 ): MessageDto {
   return {
     id: row.id,
@@ -40,6 +48,7 @@ export function toMessageDto(
     text: row.text,
     replyToId: row.reply_to_id,
     reactions: summarizeReactions(reactions),
+    attachments,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,

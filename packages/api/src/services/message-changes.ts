@@ -22,7 +22,7 @@ async function requireOwnLiveMessage(trx: DbOrTx, userId: string, messageId: str
 
 async function dtoOf(trx: DbOrTx, row: MessageRow): Promise<MessageDto> {
   const [m] = await withReactions(trx, [row]);
-  return toMessageDto(m!.message, m!.reactions);
+  return toMessageDto(m!.message, m!.reactions, null, m!.attachments);
 }
 
 /** Only the sender, only within the edit window, never a deleted message. */
@@ -63,7 +63,10 @@ export async function editMessage(
   return getMessage(deps, userId, input.messageId);
 }
 
-/** Soft delete by the sender: the row stays as a tombstone with text and reactions cleared. */
+/**
+ * Soft delete by the sender: the row stays as a tombstone with text, reactions and
+ * attachments cleared (the files themselves stay with their uploader).
+ */
 export async function deleteMessage(
   deps: ApiDeps,
   userId: string,
@@ -79,6 +82,7 @@ export async function deleteMessage(
       .where('id', '=', message.id)
       .execute();
     await trx.deleteFrom('reactions').where('message_id', '=', message.id).execute();
+    await trx.deleteFrom('message_attachments').where('message_id', '=', message.id).execute();
     emit({
       event: {
         type: 'message.deleted',

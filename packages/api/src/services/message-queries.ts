@@ -1,11 +1,14 @@
 import type { DbOrTx, MessageRow, ReactionRow } from '@parley/db';
+import type { FileDto } from '../schemas.ts';
+import { attachmentsOf } from './file-attachments.ts';
 
 export interface MessageWithReactions {
   message: MessageRow;
   reactions: ReactionRow[];
+  attachments: FileDto[];
 }
 
-/** Attaches reactions to a page of messages with one query. */
+/** Attaches reactions and attachments to a page of messages with one query each. */
 export async function withReactions(
   db: DbOrTx,
   messages: MessageRow[],
@@ -22,9 +25,14 @@ export async function withReactions(
     .orderBy('created_at')
     .orderBy('user_id')
     .execute();
+  const attachments = await attachmentsOf(
+    db,
+    messages.map((m) => m.id),
+  );
   return messages.map((message) => ({
     message,
     reactions: reactions.filter((r) => r.message_id === message.id),
+    attachments: attachments.get(message.id) ?? [],
   }));
 }
 

@@ -4,6 +4,8 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound, tooManyRequests } from '../errors.ts';
 import type { MessageDto } from '../schemas.ts';
 import { requireMember, requireVisibleMessage } from './access.ts';
+import { attachToMessage, requireOwnFiles } from './file-attachments.ts';
+import { toFileDto } from './files.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
 import { appendMessage } from './message-append.ts';
 import { withReactions } from './message-queries.ts';
@@ -14,10 +16,12 @@ export interface SendInput {
   clientMessageId: string;
   text: string;
   replyToId?: string | null;
+  /** File ids (the sender's own uploads); with attachments the text may be empty. */
+  attachments?: string[];
 }
 
-export function checkText(deps: ApiDeps, text: string): void {
-  if (text.trim().length === 0) {
+export function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
+  if (text.trim().length === 0 && !hasAttachments) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
   }
   if (text.length > deps.limits.messageMaxLength) {
@@ -45,11 +49,12 @@ async function present(
         .where('user_id', '<>', viewerId)
         .execute()
     : [];
-  return withR.map(({ message, reactions }) =>
+  return withR.map(({ message, reactions, attachments }) =>
     toMessageDto(
       message,
       reactions,
       message.sender_id === viewerId ? statusFor(message.seq, others) : null,
+      attachments,
     ),
   );
 }
@@ -74,7 +79,8 @@ export async function sendMessage(
 ): Promise<MessageDto> {
   const existing = await findByClientId(deps.db, senderId, input.clientMessageId);
   if (existing) return getStoredForRetry(deps, senderId, input, existing);
-  checkText(deps, input.text);
+  const attachments = input.attachments ?? [];
+  checkText(deps, input.text, attachments.length > 0);
   const decision = await deps.rateLimiter.consume(
     { name: 'send', ...deps.limits.sendRate },
     senderId,
@@ -87,6 +93,8 @@ export async function sendMessage(
     if (stored) return stored;
     const member = await requireMember(trx, input.conversationId, senderId);
     if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
+    const files = await requireOwnFiles(trx, senderId, attachments);
+    const now = nowIso(deps);
     const message = await appendMessage(trx, {
       conversationId: input.conversationId,
       senderId,
@@ -94,8 +102,9 @@ export async function sendMessage(
       kind: 'text',
       text: input.text,
       replyToId: input.replyToId,
-      at: nowIso(deps),
+      at: now,
     });
+    await attachToMessage(trx, message.id, files, now);
     // The sender has obviously seen their own message.
     await trx
       .updateTable('members')
@@ -107,7 +116,7 @@ export async function sendMessage(
       event: {
         type: 'message.created',
         conversationId: input.conversationId,
-        message: toMessageDto(message),
+        message: toMessageDto(message, [], null, files.map(toFileDto)),
       },
     });
     return message;

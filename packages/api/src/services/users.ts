@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { MeDto, UserDto } from '../schemas.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { requireAvatarImage } from './file-attachments.ts';
 import { toMeDto, toUserDto } from './mappers.ts';
 import { nowIso } from './write.ts';
 
@@ -20,14 +21,22 @@ export async function getMe(deps: ApiDeps, userId: string): Promise<MeDto> {
 export async function updateMe(
   deps: ApiDeps,
   userId: string,
-  patch: { displayName?: string; about?: string },
+  patch: { displayName?: string; about?: string; avatarFileId?: string | null },
 ): Promise<MeDto> {
-  const set: { display_name?: string; about?: string; updated_at: string } = {
-    updated_at: nowIso(deps),
-  };
+  const now = nowIso(deps);
+  const set: {
+    display_name?: string;
+    about?: string;
+    avatar_file_id?: string | null;
+    updated_at: string;
+  } = { updated_at: now };
   if (patch.displayName !== undefined) set.display_name = patch.displayName.trim();
   if (patch.about !== undefined) set.about = patch.about;
-  await deps.db.updateTable('users').set(set).where('id', '=', userId).execute();
+  await deps.db.transaction().execute(async (trx) => {
+    if (patch.avatarFileId) await requireAvatarImage(trx, userId, patch.avatarFileId, now);
+    if (patch.avatarFileId !== undefined) set.avatar_file_id = patch.avatarFileId;
+    await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+  });
   return getMe(deps, userId);
 }
 

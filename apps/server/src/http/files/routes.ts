@@ -1,0 +1,167 @@
+import { rm } from 'node:fs/promises';
+import {
+  type ApiDeps,
+  deleteFile,
+  fileKeys,
+  type LiveServices,
+  listConversationFiles,
+  requireReadableFile,
+  thumbnailSizesOf,
+  toFileDto,
+} from '@parley/api';
+import { Hono } from 'hono';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { AppLogger } from '../../logger.ts';
+import { type FilesEnv, requireUser } from './auth.ts';
+import { blobResponse } from './download.ts';
+import { errorResponse, HttpError, tooLarge } from './http-error.ts';
+import { ingestFile } from './ingest.ts';
+import { receiveMultipart } from './multipart.ts';
+import type { TusUploads } from './tus.ts';
+
+export interface FilesRoutesDeps {
+  api: ApiDeps;
+  live: LiveServices;
+  config: Config;
+  logger: AppLogger;
+  stagingDir: string;
+  tus: TusUploads;
+}
+
+// Room for the multipart boundaries and part headers around the file itself.
+const MULTIPART_OVERHEAD = 16 * 1024;
+
+const id = z.string().regex(/^[0-9A-Za-z]{1,64}$/);
+const fileParams = z.object({ id });
+const thumbnailParams = z.object({ id, size: z.coerce.number().int().positive() });
+const pageQuery = z.object({
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpError(404, 'NOT_FOUND', 'File not found');
+  return result.data;
+}
+
+/**
+ * /api/v1/files...: bytes in and out (multipart and tus uploads, downloads with Range and
+ * ETag, thumbnails), plus REST doors to the file metadata procedures of the `files` router.
+ */
+export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
+  const { api, config, logger } = deps;
+  const app = new Hono<FilesEnv>();
+  const ingest = { api, imageMaxPixels: config.IMAGE_MAX_PIXELS };
+  const presignSeconds =
+    config.S3_PRESIGNED_DOWNLOADS && api.blobs.kind === 's3' ? config.S3_PRESIGN_TTL_SECONDS : null;
+
+  app.onError((error, c) =>
+    errorResponse(c, error, (err) => logger.error({ err, path: c.req.path }, 'file route failed')),
+  );
+  const auth = requireUser(api, deps.live);
+  app.use('/files', auth);
+  app.use('/files/*', auth);
+  app.use('/conversations/:id/files', auth);
+
+  app.on(['POST', 'PATCH', 'DELETE'], ['/files/tus', '/files/tus/:uploadId'], (c) =>
+    deps.tus.handle(c.req.raw, c.get('userId')),
+  );
+  // Hono routes HEAD as GET. tus answers HEAD (the offset); its GET (raw bytes) stays closed.
+  app.get('/files/tus/:uploadId', (c) => {
+    if (c.req.method !== 'HEAD')
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
+    return deps.tus.handle(c.req.raw, c.get('userId'));
+  });
+
+  app.post('/files', async (c) => {
+    // A refusal may come before the body is read to its end: then the connection cannot be
+    // reused, so say so rather than let the client's next request hit a closing socket.
+    c.header('Connection', 'close');
+    const declared = Number(c.req.header('content-length'));
+    if (declared > config.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD) {
+      throw tooLarge(config.UPLOAD_MAX_BYTES);
+    }
+    const received = await receiveMultipart(c.req.raw, {
+      maxBytes: config.UPLOAD_MAX_BYTES,
+      stagingDir: deps.stagingDir,
+    });
+    try {
+      const file = await ingestFile(ingest, {
+        fileId: ulid(),
+        ownerId: c.get('userId'),
+        name: received.name,
+        declaredType: received.declaredType,
+        path: received.path,
+      });
+      return c.json(file, 201, { Location: `/api/v1/files/${file.id}`, Connection: 'keep-alive' });
+    } finally {
+      await rm(received.path, { force: true });
+    }
+  });
+
+  app.get('/files/:id', async (c) => {
+    const { id } = parse(fileParams, c.req.param());
+    const row = await requireReadableFile(api.db, id, c.get('userId'));
+    return blobResponse(
+      c,
+      api,
+      {
+        key: fileKeys.original(row.id),
+        size: Number(row.size),
+        etag: `"${row.sha256}"`,
+        contentType: row.content_type,
+        fileName: row.name,
+      },
+      { presignSeconds },
+    );
+  });
+
+  app.get('/files/:id/thumbnail/:size', async (c) => {
+    const { id, size } = parse(thumbnailParams, c.req.param());
+    const row = await requireReadableFile(api.db, id, c.get('userId'));
+    const key = fileKeys.thumbnail(row.id, size);
+    const stored = thumbnailSizesOf(row).includes(size) ? await api.blobs.head(key) : null;
+    if (!stored) throw new HttpError(404, 'NOT_FOUND', 'Thumbnail not found');
+    return blobResponse(
+      c,
+      api,
+      {
+        key,
+        size: stored.size,
+        etag: `"${row.sha256}-${size}"`,
+        contentType: 'image/webp',
+        fileName: `${row.name.replace(/\.[^.]*$/, '')}-${size}.webp`,
+      },
+      { presignSeconds },
+    );
+  });
+
+  // Metadata over REST, the same procedures as tRPC `files.*` (bytes stay at /files/{id}).
+  app.get('/files/:id/meta', async (c) => {
+    const { id } = parse(fileParams, c.req.param());
+    return c.json(toFileDto(await requireReadableFile(api.db, id, c.get('userId'))));
+  });
+
+  app.delete('/files/:id', async (c) => {
+    const { id } = parse(fileParams, c.req.param());
+    await deleteFile(api, c.get('userId'), id);
+    return c.json({ ok: true });
+  });
+
+  app.get('/conversations/:id/files', async (c) => {
+    const { id } = parse(fileParams, c.req.param());
+    const query = pageQuery.safeParse(c.req.query());
+    if (!query.success) throw new HttpError(400, 'BAD_REQUEST', 'Invalid cursor or limit');
+    return c.json(
+      await listConversationFiles(api, c.get('userId'), { conversationId: id, ...query.data }),
+    );
+  });
+
+  app.all('/files/*', () => {
+    throw new HttpError(404, 'NOT_FOUND', 'Not found');
+  });
+  return app;
+}

@@ -1,0 +1,104 @@
+import type { Metrics } from '@parley/api';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface LiveNumbers {
+  webSockets(): number;
+  subscribers(): number;
+  hubStats(): { eventsRead: number; deliveries: number };
+}
+
+/**
+ * Prometheus metrics for one instance: its own registry (tests run several servers in one
+ * process), Node's defaults (event-loop lag, heap, GC), procedure and query timings, and live
+ * connection and event counts read at scrape time.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  const procedureDuration = new Histogram({
+    name: 'parley_procedure_duration_seconds',
+    help: 'Duration of tRPC queries and mutations, over HTTP and WebSocket',
+    labelNames: ['path', 'type', 'ok'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const sendDuration = new Histogram({
+    name: 'parley_send_duration_seconds',
+    help: 'Time to accept and store a message (messages.send)',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const messagesSent = new Counter({
+    name: 'parley_messages_sent_total',
+    help: 'Messages accepted (messages.send that succeeded, retries included)',
+    registers: [registry],
+  });
+  const queryDuration = new Histogram({
+    name: 'parley_db_query_duration_seconds',
+    help: 'Database query duration',
+    labelNames: ['failed'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+
+  const port: Metrics = {
+    procedureCompleted(path, type, durationMs, ok) {
+      procedureDuration.observe({ path, type, ok: String(ok) }, durationMs / 1000);
+      if (path === 'messages.send' && ok) {
+        messagesSent.inc();
+        sendDuration.observe(durationMs / 1000);
+      }
+    },
+  };
+
+  return {
+    registry,
+    port,
+    observeQuery(durationMs: number, failed: boolean) {
+      queryDuration.observe({ failed: String(failed) }, durationMs / 1000);
+    },
+    /** Gauges and counters read from the live machinery when Prometheus scrapes. */
+    bindLive(live: LiveNumbers) {
+      new Gauge({
+        name: 'parley_websocket_connections',
+        help: 'Open WebSocket connections',
+        registers: [registry],
+        collect() {
+          this.set(live.webSockets());
+        },
+      });
+      new Gauge({
+        name: 'parley_event_subscribers',
+        help: 'Live event streams (devices) on this instance',
+        registers: [registry],
+        collect() {
+          this.set(live.subscribers());
+        },
+      });
+      let seen = { eventsRead: 0, deliveries: 0 };
+      const advance = (key: 'eventsRead' | 'deliveries', counter: Counter) => {
+        const now = live.hubStats();
+        counter.inc(now[key] - seen[key]);
+        seen = { ...seen, [key]: now[key] };
+      };
+      new Counter({
+        name: 'parley_events_total',
+        help: 'Durable events read from the log by this instance (rate = events/s)',
+        registers: [registry],
+        collect() {
+          advance('eventsRead', this);
+        },
+      });
+      new Counter({
+        name: 'parley_event_deliveries_total',
+        help: 'Events handed to live subscribers on this instance',
+        registers: [registry],
+        collect() {
+          advance('deliveries', this);
+        },
+      });
+    },
+  };
+}
+
+export type ServerMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,7 @@
+/** What the domain reports for operations; the server turns it into Prometheus metrics. */
+export interface Metrics {
+  /** Every query and mutation, over HTTP or WebSocket. */
+  procedureCompleted(path: string, type: string, durationMs: number, ok: boolean): void;
+}
+
+export const noMetrics: Metrics = { procedureCompleted() {} };
