@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { broadcastSchema, broadcastSendSchema, idSchema, pageSchema } from '../schemas.ts';
 import { sendBroadcast } from '../services/broadcast-send.ts';
 import { broadcastSendStatus } from '../services/broadcast-status.ts';
@@ -11,10 +12,6 @@ import {
 } from '../services/broadcasts.ts';
 import { authedProcedure } from '../trpc.ts';
 
-// REST: POST /broadcasts, GET /broadcasts, PATCH /broadcasts/{broadcastId},
-// DELETE /broadcasts/{broadcastId}, POST /broadcasts/{broadcastId}/messages,
-// GET /broadcasts/{broadcastId}/messages/{sendId}.
-
 const name = z.string().trim().min(1).max(100);
 /** The configured recipient limit (default 256) is checked in the service; this caps a request. */
 const recipientIds = z.array(idSchema).min(1).max(1000);
@@ -22,11 +19,13 @@ const broadcastInput = z.object({ broadcastId: idSchema });
 
 export const broadcastsRouter = {
   create: authedProcedure
+    .meta(rest('POST', '/broadcasts', 'Create a broadcast list'))
     .input(z.object({ name, recipientIds }))
     .output(broadcastSchema)
     .mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.userId, input)),
 
   list: authedProcedure
+    .meta(rest('GET', '/broadcasts', 'Your broadcast lists, newest first'))
     .input(
       z
         .object({
@@ -39,6 +38,7 @@ export const broadcastsRouter = {
     .query(({ ctx, input }) => listBroadcasts(ctx.deps, ctx.userId, input)),
 
   update: authedProcedure
+    .meta(rest('PATCH', '/broadcasts/{broadcastId}', 'Rename a list or replace its recipients'))
     .input(
       z.object({
         broadcastId: idSchema,
@@ -50,6 +50,7 @@ export const broadcastsRouter = {
     .mutation(({ ctx, input }) => updateBroadcast(ctx.deps, ctx.userId, input)),
 
   delete: authedProcedure
+    .meta(rest('DELETE', '/broadcasts/{broadcastId}', 'Delete a list (its messages stay)'))
     .input(broadcastInput)
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
@@ -58,6 +59,13 @@ export const broadcastsRouter = {
     }),
 
   send: authedProcedure
+    .meta(
+      rest('POST', '/broadcasts/{broadcastId}/messages', 'Send to every recipient', {
+        description:
+          'Each recipient gets the text in their direct chat with you. Idempotent per clientMessageId.',
+        errors: { 409: 'clientMessageId already used for another list' },
+      }),
+    )
     .input(
       z.object({
         broadcastId: idSchema,
@@ -71,6 +79,13 @@ export const broadcastsRouter = {
 
   /** Per-recipient receipts of one send (the `id` that `send` returned). */
   status: authedProcedure
+    .meta(
+      rest(
+        'GET',
+        '/broadcasts/{broadcastId}/messages/{sendId}',
+        'Per-recipient receipts of one send',
+      ),
+    )
     .input(z.object({ broadcastId: idSchema, sendId: idSchema }))
     .output(broadcastSendSchema)
     .query(({ ctx, input }) =>

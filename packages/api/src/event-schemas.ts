@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { DurableEvent, EphemeralEvent } from './events.ts';
+import { conversationSchema, messageSchema, receiptSchema, roleSchema } from './schemas.ts';
+
+// The event stream described as data (for /asyncapi.json and non-TypeScript clients). The
+// type checks at the bottom fail to compile if these drift from the types the code emits.
+
+const conversationId = z.string();
+const conversationSummary = conversationSchema.pick({
+  id: true,
+  type: true,
+  title: true,
+  description: true,
+  avatarFileId: true,
+  contextType: true,
+  contextId: true,
+  createdAt: true,
+  updatedAt: true,
+});
+const messageEvent = <T extends string>(type: T) =>
+  z.object({ type: z.literal(type), conversationId, message: messageSchema });
+
+export const durableEventSchemas = {
+  'message.created': messageEvent('message.created'),
+  'message.edited': messageEvent('message.edited'),
+  'message.deleted': messageEvent('message.deleted'),
+  reaction: z.object({
+    type: z.enum(['reaction.added', 'reaction.removed']),
+    conversationId,
+    messageId: z.string(),
+    userId: z.string(),
+    emoji: z.string(),
+  }),
+  receipt: receiptSchema.extend({ type: z.literal('receipt') }),
+  conversation: z.object({
+    type: z.enum(['conversation.created', 'conversation.updated']),
+    conversationId,
+    conversation: conversationSummary,
+  }),
+  'member.joined': z.object({
+    type: z.literal('member.joined'),
+    conversationId,
+    userIds: z.array(z.string()),
+    actorId: z.string(),
+    conversation: conversationSummary,
+  }),
+  'member.left': z.object({
+    type: z.literal('member.left'),
+    conversationId,
+    userId: z.string(),
+    reason: z.enum(['left', 'removed']),
+    actorId: z.string(),
+  }),
+  'member.role_changed': z.object({
+    type: z.literal('member.role_changed'),
+    conversationId,
+    userId: z.string(),
+    role: roleSchema,
+    actorId: z.string().nullable(),
+  }),
+};
+
+export const ephemeralEventSchemas = {
+  typing: z.object({
+    type: z.literal('typing'),
+    conversationId,
+    userId: z.string(),
+    isTyping: z.boolean(),
+  }),
+  presence: z.object({
+    type: z.literal('presence'),
+    userId: z.string(),
+    online: z.boolean(),
+    lastSeenAt: z.string().nullable(),
+  }),
+};
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Schemas<T extends Record<string, z.ZodType>> = z.infer<T[keyof T]>;
+const durableMatches: Same<Schemas<typeof durableEventSchemas>, DurableEvent> = true;
+const ephemeralMatches: Same<Schemas<typeof ephemeralEventSchemas>, EphemeralEvent> = true;
+void durableMatches;
+void ephemeralMatches;
