@@ -166,3 +166,25 @@ describeEachDialect(
     });
   },
 );
+
+describe('the event protocol document', () => {
+  it('is a valid AsyncAPI 3 document that describes every event', async () => {
+    const { Parser } = await import('@asyncapi/parser');
+    await using server = await startTestServer();
+    const document = (await (await fetch(`${server.url}/asyncapi.json`)).json()) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    const { diagnostics } = await new Parser().parse(document);
+    // Severity 0 = error (1 warning, 2 info, 3 hint).
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'MessageCreatedEvent',
+        'ReceiptEvent',
+        'TypingEvent',
+        'PresenceEvent',
+        'Message',
+      ]),
+    );
+  });
+});

@@ -3,8 +3,18 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import { API_VERSION } from './document.ts';
 
-const json = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' });
+/** Every schema with an id (events and the DTOs they contain), refs pointing at each other. */
+function componentSchemas() {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'draft-7',
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return schemas;
+}
+
+const idOf = (schema: z.ZodType) => z.globalRegistry.get(schema)?.id as string;
 
 const frame = (description: string, payload: object, examples?: object[]) => ({
   contentType: 'application/json',
@@ -21,13 +31,9 @@ const frame = (description: string, payload: object, examples?: object[]) => ({
 export function buildAsyncApiDocument(config: Config) {
   const host = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : `localhost:${config.PORT}`;
   const secure = config.PUBLIC_URL?.startsWith('https:') ?? false;
-  const eventSchemas = Object.fromEntries(
-    Object.entries({ ...durableEventSchemas, ...ephemeralEventSchemas }).map(([name, s]) => [
-      name,
-      json(s),
-    ]),
-  );
-  const trackedData = {
+  const events = Object.values({ ...durableEventSchemas, ...ephemeralEventSchemas }).map(idOf);
+  const anyEvent = { oneOf: events.map((id) => ({ $ref: `#/components/schemas/${id}` })) };
+  const eventFrame = {
     type: 'object',
     required: ['id', 'result'],
     properties: {
@@ -43,7 +49,16 @@ export function buildAsyncApiDocument(config: Config) {
               'Durable events only: the event id. Keep the last one; resume with it as lastEventId.',
           },
           data: {
-            oneOf: Object.keys(eventSchemas).map((n) => ({ $ref: `#/components/schemas/${n}` })),
+            description:
+              'Durable events: { id, data: event }. Ephemeral events (typing, presence): the event itself.',
+            oneOf: [
+              {
+                type: 'object',
+                required: ['id', 'data'],
+                properties: { id: { type: 'string' }, data: anyEvent },
+              },
+              anyEvent,
+            ],
           },
         },
       },
@@ -119,7 +134,7 @@ export function buildAsyncApiDocument(config: Config) {
               result: { type: 'object', properties: { type: { const: 'started' } } },
             },
           }),
-          event: frame('One event.', trackedData),
+          event: frame('One event.', eventFrame),
           stopped: frame('The subscription ended.', {
             type: 'object',
             properties: {
@@ -180,6 +195,6 @@ export function buildAsyncApiDocument(config: Config) {
         ],
       },
     },
-    components: { schemas: eventSchemas },
+    components: { schemas: componentSchemas() },
   };
 }
