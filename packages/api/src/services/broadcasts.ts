@@ -4,7 +4,7 @@ import { monotonicFactory } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { BroadcastDto } from '../schemas.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
 import { requireUsers } from './group-access.ts';
 import { nowIso } from './write.ts';
 
@@ -109,11 +109,8 @@ export async function listBroadcasts(
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit);
-  return {
-    items: await toBroadcastDtos(deps.db, page),
-    nextCursor: rows.length > limit ? encodeCursor([page.at(-1)!.id]) : null,
-  };
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [last.id]);
+  return { items: await toBroadcastDtos(deps.db, page), nextCursor };
 }
 
 /** Renames and/or replaces the recipients. Earlier sends keep their recipients. */
