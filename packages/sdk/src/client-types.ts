@@ -1,0 +1,118 @@
+import type {
+  ConversationsApi,
+  DurableEvent,
+  EphemeralEvent,
+  FilesApi,
+  Message,
+  MessagesApi,
+  PresenceApi,
+  Procedures,
+  UsersApi,
+} from './contract.gen.ts';
+import type { ConnectionState, WebSocketConstructor } from './live.ts';
+import type { OutgoingMessage, SendInput } from './outgoing.ts';
+import type { Session, SessionChange } from './session.ts';
+import type { ParleyStorage } from './storage.ts';
+
+export interface ParleyClientOptions {
+  /** The server's base URL, e.g. `https://chat.example.com` (the SDK adds `/trpc`). */
+  url: string;
+  /** The WebSocket URL; by default `url` with `ws(s)://` and `/trpc`. */
+  wsUrl?: string;
+  /** Where the session and outbox live. Default: `localStorage` in browsers, else memory. */
+  storage?: ParleyStorage;
+  /** Prefix of the storage keys, to keep several clients apart. Default `parley`. */
+  storageKey?: string;
+  /** The WebSocket class. Default: the global one (browsers, Node >= 22); pass `ws` on Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /** The fetch function. Default: the global one. */
+  fetch?: typeof fetch;
+  /** Reconnect and retry delays (exponential, with jitter). Default 500 ms up to 30 s. */
+  backoff?: { minDelayMs?: number; maxDelayMs?: number };
+  /** Failed attempts before an outgoing message is `failed`. Default 5. */
+  maxSendAttempts?: number;
+  /** How long delivery acks are collected before they are sent together. Default 300 ms. */
+  deliveryAckDelayMs?: number;
+  /** At most one "typing" signal per conversation per this interval. Default 3000 ms. */
+  typingIntervalMs?: number;
+}
+
+/** Edits, deletes and reaction changes of a message. */
+export type MessageUpdate = Extract<
+  DurableEvent,
+  { type: 'message.edited' | 'message.deleted' | 'reaction.added' | 'reaction.removed' }
+>;
+export type ReceiptEvent = Extract<DurableEvent, { type: 'receipt' }>;
+export type ConversationEvent = Extract<
+  DurableEvent,
+  { type: 'conversation.created' | 'conversation.updated' }
+>;
+export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
+export type PresenceEvent = Extract<EphemeralEvent, { type: 'presence' }>;
+
+export interface SessionEvent {
+  change: SessionChange;
+  session: Session | null;
+}
+
+/** What `parley.on(name, listener)` can listen to. */
+export interface ParleyEvents {
+  /** A new message in any of your conversations: others', and yours from any device. */
+  message: Message;
+  messageUpdated: MessageUpdate;
+  /** A member's delivered/read watermarks moved (yours too, from your other devices). */
+  receipt: ReceiptEvent;
+  typing: TypingEvent;
+  presence: PresenceEvent;
+  conversation: ConversationEvent;
+  /** One of the messages you sent from this device changed status. */
+  status: OutgoingMessage;
+  connection: ConnectionState;
+  /** Signed in, token refreshed, profile updated, signed out, or the session expired. */
+  session: SessionEvent;
+  /** Every event as the server sent it, including kinds this SDK version does not know. */
+  event: DurableEvent | EphemeralEvent;
+}
+
+export interface AuthClient {
+  register(input: Procedures['auth.register']['input']): Promise<Session>;
+  login(input: Procedures['auth.login']['input']): Promise<Session>;
+  /** Ends the session on the server (best effort) and clears this device's storage. */
+  logout(): Promise<void>;
+}
+
+export interface MessagesClient extends Omit<MessagesApi, 'send'> {
+  /**
+   * Sends optimistically: returns at once with `status: 'pending'`, keeps the message in the
+   * outbox (persisted) until the server has it, retries on failure and after reconnects.
+   */
+  send(input: SendInput): OutgoingMessage;
+  /** Messages from this device not on the server yet (pending or failed), oldest first. */
+  pending(conversationId?: string): OutgoingMessage[];
+}
+
+export interface ParleyClient {
+  readonly auth: AuthClient;
+  /** The signed-in user, or null. */
+  readonly session: Session | null;
+  readonly connection: ConnectionState;
+  /** Resolves once the stored session is loaded (at once with a synchronous storage). */
+  readonly ready: Promise<void>;
+  on<K extends keyof ParleyEvents>(
+    name: K,
+    listener: (payload: ParleyEvents[K]) => void,
+  ): () => void;
+  readonly messages: MessagesClient;
+  /** `markRead` moves your read watermark (and tells your other devices and the sender). */
+  readonly conversations: ConversationsApi;
+  readonly users: UsersApi;
+  /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
+  readonly files: FilesApi;
+  readonly presence: PresenceApi;
+  /** Call on each keystroke (debounced for you); `false` when the user stops or clears. */
+  typing(conversationId: string, isTyping?: boolean): void;
+  /** A fresh access token, for your own requests to the server (files, REST). */
+  getAccessToken(): Promise<string>;
+  /** Closes the connection and timers; the session stays stored. */
+  close(): Promise<void>;
+}

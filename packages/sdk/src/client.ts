@@ -1,0 +1,230 @@
+import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
+import type {
+  ConversationsApi,
+  FilesApi,
+  MessagesApi,
+  PresenceApi,
+  Procedures,
+  UsersApi,
+} from './contract.gen.ts';
+import { DeliveryAcks } from './delivery-acks.ts';
+import { createDispatch } from './dispatch.ts';
+import { Emitter } from './emitter.ts';
+import { type ConnectionState, LiveConnection, type WebSocketConstructor } from './live.ts';
+import { createNamespaces } from './namespaces.ts';
+import { Outbox } from './outbox.ts';
+import type { StoredOutgoing } from './outgoing.ts';
+import { andThen, type MaybePromise, PersistedStore } from './persisted.ts';
+import { type SessionChange, SessionManager } from './session.ts';
+import { StatusTracker } from './status-tracker.ts';
+import { defaultStorage } from './storage.ts';
+import { createHttpTransport, type Request } from './transport.ts';
+import { TypingSender } from './typing.ts';
+
+/** Creates the client. Nothing connects until a user signs in (or a stored session loads). */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  const url = options.url.replace(/\/+$/, '');
+  const wsUrl = options.wsUrl ?? `${url.replace(/^http/, 'ws')}/trpc`;
+  const WebSocket =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocket) {
+    throw new TypeError('No WebSocket in this runtime: pass { WebSocket } from the `ws` package');
+  }
+  const prefix = options.storageKey ?? 'parley';
+  const backoff = {
+    minDelayMs: options.backoff?.minDelayMs ?? 500,
+    maxDelayMs: options.backoff?.maxDelayMs ?? 30_000,
+  };
+  const emitter = new Emitter<ParleyEvents>();
+  const store = new PersistedStore(options.storage ?? defaultStorage(), prefix, (error) =>
+    queueMicrotask(() => {
+      throw error; // a broken storage must be visible, not silently lose the outbox
+    }),
+  );
+  let closed = false;
+  let live: LiveConnection | null = null;
+  let cursor: string | null = null;
+  /** Whose outbox and stream position are loaded (kept per user in the storage). */
+  let owner: string | null = null;
+  let connection: ConnectionState = { status: 'idle', error: null };
+
+  const request: Request = (path, input) => http(path, input);
+  const session = new SessionManager(
+    store,
+    `${prefix}:refresh`,
+    (refreshToken) => request('auth.refresh', { refreshToken }),
+    onSessionChange,
+  );
+  const http = createHttpTransport({ url, session, fetch: options.fetch });
+  const me = () => session.session?.user.id ?? null;
+  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 300);
+  const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
+  const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
+  const outbox = new Outbox({
+    request,
+    store,
+    backoff,
+    maxAttempts: options.maxSendAttempts ?? 5,
+    isOnline: () => live?.state.status === 'connected',
+    onChange: (item) => emitter.emit('status', item),
+    onSent: (item) => statuses.track(item),
+  });
+
+  const { onDurable, onEphemeral } = createDispatch({ emitter, me, outbox, acks, statuses });
+
+  function connect(): void {
+    live ??= new LiveConnection({
+      wsUrl,
+      WebSocket: WebSocket!,
+      session,
+      backoff,
+      lastEventId: cursor,
+      head: () => request('events.head', undefined).then((head) => head.lastEventId),
+      onDurable,
+      onEphemeral,
+      onCursor: (id) => store.write(`cursor:${owner}`, id),
+      onState: (state) => {
+        connection = state;
+        emitter.emit('connection', state);
+        if (state.status !== 'connected') return;
+        // Back online: send what waited, acknowledge what the replay brought.
+        outbox.flush();
+        acks.flush();
+      },
+    });
+    live.start();
+    outbox.setActive(true);
+    acks.setActive(true);
+  }
+
+  function onSessionChange(change: SessionChange): void {
+    emitter.emit('session', { change, session: session.session });
+    if (closed) return;
+    if (change === 'login' || change === 'restore') {
+      if (live) live.renew();
+      else connect();
+    } else if (change === 'refresh') {
+      live?.renew();
+    } else if (change === 'logout' || change === 'expired') {
+      cursor = live?.lastEventId ?? cursor;
+      void live?.stop();
+      live = null;
+      outbox.setActive(false);
+      acks.setActive(false);
+      statuses.clear();
+      typing.clear();
+      // An expired session keeps its outbox: the same user signing in again sends it.
+      if (change === 'logout') forgetUser();
+    }
+  }
+
+  function forgetUser(): void {
+    if (owner) {
+      store.write(`outbox:${owner}`, null);
+      store.write(`cursor:${owner}`, null);
+    }
+    outbox.clear();
+    owner = null;
+    cursor = null;
+  }
+
+  /** Loads the outbox and stream position of `userId` (nothing to do if they are loaded). */
+  function loadUser(userId: string): MaybePromise<void> {
+    if (owner === userId) return;
+    return andThen(store.read<string>(`cursor:${userId}`), (storedCursor) =>
+      andThen(store.read<StoredOutgoing[]>(`outbox:${userId}`), (stored) => {
+        outbox.load(userId, stored);
+        owner = userId;
+        cursor = storedCursor;
+      }),
+    );
+  }
+
+  async function signIn<P extends 'auth.login' | 'auth.register'>(
+    path: P,
+    input: Procedures[P]['input'],
+  ) {
+    const auth = await request(path, input);
+    // Another account was signed in on this device: its data must not carry over.
+    if (session.session && session.session.user.id !== auth.user.id) session.signOut('logout');
+    await loadUser(auth.user.id);
+    session.signIn(auth);
+    return session.session!;
+  }
+
+  const ready = Promise.resolve(
+    andThen(session.load(), (userId) =>
+      userId ? andThen(loadUser(userId), () => session.resume()) : undefined,
+    ),
+  );
+  // Apps that never await `ready` must not see an unhandled rejection from a broken storage.
+  ready.catch(() => undefined);
+
+  const api = createNamespaces(request);
+  const messages = api.messages as unknown as MessagesApi;
+  const conversations = api.conversations as unknown as ConversationsApi;
+  const users = api.users as unknown as UsersApi;
+
+  // Namespaces the client wraps itself (auth, typing) or owns (events) are not exposed raw.
+  const { auth: _auth, events: _events, typing: _typing, ...plain } = api;
+
+  return {
+    ...plain,
+    auth: {
+      register: (input) => signIn('auth.register', input),
+      login: (input) => signIn('auth.login', input),
+      async logout() {
+        const refreshToken = session.refreshToken;
+        session.signOut('logout');
+        if (refreshToken) await request('auth.logout', { refreshToken }).catch(() => undefined);
+      },
+    },
+    get session() {
+      return session.session;
+    },
+    get connection() {
+      return connection;
+    },
+    ready,
+    on: (name, listener) => emitter.on(name, listener),
+    messages: {
+      ...messages,
+      send(input) {
+        typing.sent(input.conversationId);
+        return outbox.send(input);
+      },
+      pending: (conversationId) => outbox.list(conversationId),
+    },
+    conversations: {
+      ...conversations,
+      async markRead(input) {
+        const receipt = await conversations.markRead(input);
+        acks.watermark(receipt); // read implies delivered: no ack needed up to here
+        return receipt;
+      },
+    },
+    users: {
+      ...users,
+      async updateMe(input) {
+        const updated = await users.updateMe(input);
+        session.updateUser(updated);
+        return updated;
+      },
+    },
+    presence: api.presence as unknown as PresenceApi,
+    files: api.files as unknown as FilesApi,
+    typing: (conversationId, isTyping = true) => {
+      if (session.session) typing.set(conversationId, isTyping);
+    },
+    getAccessToken: () => session.accessToken(),
+    async close() {
+      closed = true;
+      await live?.stop();
+      live = null;
+      session.stop();
+      outbox.setActive(false);
+      acks.setActive(false);
+      await store.flush();
+    },
+  };
+}

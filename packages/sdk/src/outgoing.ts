@@ -1,0 +1,128 @@
+import type { Message, Procedures } from './contract.gen.ts';
+import { ParleyError } from './errors.ts';
+
+/** `pending` until the server has it; then `sent`, `delivered` and `read` (by every recipient). */
+export type OutgoingStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** What `parley.messages.send` takes: the server's input; `clientMessageId` is optional. */
+export type SendInput = Omit<Procedures['messages.send']['input'], 'clientMessageId'> & {
+  /** Your own idempotency key (a UUID is made when omitted). */
+  clientMessageId?: string;
+};
+
+/** A message you sent from this device: a live view of it, updated in place. */
+export interface OutgoingMessage {
+  readonly clientMessageId: string;
+  readonly conversationId: string;
+  /** '' for a message of attachments only. */
+  readonly text: string;
+  /** File ids (uploaded beforehand). */
+  readonly attachments: string[];
+  readonly replyToId: string | null;
+  /** When it was sent on this device (ISO-8601). */
+  readonly createdAt: string;
+  readonly status: OutgoingStatus;
+  /** The stored message, once the server has it. */
+  readonly message: Message | null;
+  /** Why it failed (`status: 'failed'`). */
+  readonly error: ParleyError | null;
+  /** Resolves with the stored message; rejects when the message fails. */
+  readonly sent: Promise<Message>;
+  /** Sends a failed message again (same `clientMessageId`, so never twice). */
+  retry(): Promise<Message>;
+  /** Drops a failed message from the outbox; false if it is not failed. */
+  discard(): boolean;
+}
+
+/** The outbox's record of a message, as persisted. */
+export interface StoredOutgoing {
+  input: Procedures['messages.send']['input'];
+  createdAt: string;
+  failed: boolean;
+  attempts: number;
+}
+
+export class Outgoing implements OutgoingMessage {
+  status: OutgoingStatus;
+  message: Message | null = null;
+  error: ParleyError | null = null;
+  attempts: number;
+  sent!: Promise<Message>;
+  private resolve!: (message: Message) => void;
+  private reject!: (error: ParleyError) => void;
+
+  constructor(
+    readonly input: Procedures['messages.send']['input'],
+    readonly createdAt: string,
+    attempts: number,
+    private readonly actions: { retry(item: Outgoing): void; discard(item: Outgoing): void },
+  ) {
+    this.status = 'pending';
+    this.attempts = attempts;
+    this.reset();
+  }
+
+  get clientMessageId(): string {
+    return this.input.clientMessageId;
+  }
+  get conversationId(): string {
+    return this.input.conversationId;
+  }
+  get text(): string {
+    return this.input.text ?? '';
+  }
+  get attachments(): string[] {
+    return this.input.attachments ?? [];
+  }
+  get replyToId(): string | null {
+    return this.input.replyToId ?? null;
+  }
+
+  retry(): Promise<Message> {
+    if (this.status === 'failed') this.actions.retry(this);
+    return this.sent;
+  }
+
+  discard(): boolean {
+    if (this.status !== 'failed') return false;
+    this.actions.discard(this);
+    return true;
+  }
+
+  /** A new `sent` promise for a new round of attempts. */
+  reset(): void {
+    this.sent = new Promise<Message>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Fire-and-forget sends are normal: an unobserved failure is not an unhandled rejection.
+    this.sent.catch(() => undefined);
+    this.status = 'pending';
+    this.error = null;
+  }
+
+  settle(message: Message): void {
+    this.message = message;
+    this.status =
+      message.status === 'delivered' || message.status === 'read' ? message.status : 'sent';
+    this.resolve(message);
+  }
+
+  fail(error: ParleyError): void {
+    this.status = 'failed';
+    this.error = error;
+    this.reject(error);
+  }
+
+  toStored(): StoredOutgoing {
+    return {
+      input: this.input,
+      createdAt: this.createdAt,
+      failed: this.status === 'failed',
+      attempts: this.attempts,
+    };
+  }
+}
+
+export const closedError = () =>
+  new ParleyError('CLIENT_CLOSED', 'Signed out before the message was sent');

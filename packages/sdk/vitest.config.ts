@@ -1,0 +1,4 @@
+import { defineProject } from 'vitest/config';
+import { sharedTestOptions } from '../../vitest.shared.ts';
+
+export default defineProject({ test: { ...sharedTestOptions, name: 'sdk' } });
