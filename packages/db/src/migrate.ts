@@ -19,6 +19,27 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema to the latest version; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db);
+    } catch (error) {
+      if (attempt >= 10 || !otherSchemaDropped(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Kysely's migrator checks for its tables by listing every schema with
+ * `has_schema_privilege(name, ...)`, which fails with 3F000 when another schema of the same
+ * database is dropped meanwhile (parallel test servers, other tenants). A failed attempt
+ * changed nothing (the migrations run in one transaction), so trying again is safe.
+ */
+function otherSchemaDropped(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return cause?.code === '3F000';
+}
+
+async function migrateOnce(db: Kysely<any>): Promise<string[]> {
   // On PostgreSQL, pin the bookkeeping tables to the schema we run in: Kysely otherwise looks
   // for them in every schema and can mistake another schema's tables for ours.
   const migrationTableSchema =
