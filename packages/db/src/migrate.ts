@@ -17,36 +17,11 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema to the latest version; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await migrateOnce(db);
-    } catch (error) {
-      if (attempt >= 10 || !otherSchemaDropped(error)) throw error;
-    }
-  }
-}
+// Held (PostgreSQL) while migrating: Kysely's introspection reads every schema of the database,
+// so schema DDL elsewhere (another instance, a test dropping its schema) must not interleave.
+export const MIGRATION_LOCK_KEY = 0x70617232; // "par2"
 
-/**
- * Kysely's migrator checks for its tables by listing every schema with
- * `has_schema_privilege(name, ...)`, which fails with 3F000 when another schema of the same
- * database is dropped meanwhile (parallel test servers, other tenants). A failed attempt
- * changed nothing (the migrations run in one transaction), so trying again is safe.
- */
-function otherSchemaDropped(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return cause?.code === '3F000';
-}
-
-async function migrateOnce(db: Kysely<any>): Promise<string[]> {
-  // On PostgreSQL, pin the bookkeeping tables to the schema we run in: Kysely otherwise looks
-  // for them in every schema and can mistake another schema's tables for ours.
-  const migrationTableSchema =
-    dialectOf(db) === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-          ?.schema
-      : undefined;
+async function migrate(db: Kysely<any>, migrationTableSchema?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -54,4 +29,22 @@ async function migrateOnce(db: Kysely<any>): Promise<string[]> {
     throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
   }
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres') return migrate(db);
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      // Pin the bookkeeping tables to the schema we run in: Kysely otherwise looks for them in
+      // every schema and can mistake another schema's tables for ours.
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+        conn,
+      );
+      return await migrate(conn, rows[0]?.schema);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
 }

@@ -309,7 +309,7 @@ export interface Procedures {
     kind: 'query';
     input: {
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     } | undefined;
     output: {
       items: Broadcast[];
@@ -354,7 +354,7 @@ export interface Procedures {
     kind: 'query';
     input: {
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     } | undefined;
     output: {
       items: Conversation[];
@@ -440,7 +440,7 @@ export interface Procedures {
     input: {
       conversationId: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: {
@@ -553,9 +553,9 @@ export interface Procedures {
     kind: 'query';
     input: {
       conversationId: string;
-      before?: unknown;
-      after?: unknown;
-      limit?: unknown;
+      before?: number | null;
+      after?: number | null;
+      limit?: number;
     };
     output: {
       messages: Message[];
@@ -577,7 +577,7 @@ export interface Procedures {
       q: string;
       conversationId?: string | null;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: Message[];
@@ -647,7 +647,7 @@ export interface Procedures {
     input: {
       q: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: User[];
@@ -700,7 +700,7 @@ export interface BroadcastsApi {
   }>;
   list(input?: {
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Broadcast[];
     nextCursor: string | null;
@@ -729,7 +729,7 @@ export interface ConversationsApi {
   }): Promise<Conversation>;
   list(input?: {
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Conversation[];
     nextCursor: string | null;
@@ -791,7 +791,7 @@ export interface FilesApi {
   listForConversation(input: {
     conversationId: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: {
       id: string;
@@ -872,9 +872,9 @@ export interface MessagesApi {
   }): Promise<Message>;
   list(input: {
     conversationId: string;
-    before?: unknown;
-    after?: unknown;
-    limit?: unknown;
+    before?: number | null;
+    after?: number | null;
+    limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
@@ -888,7 +888,7 @@ export interface MessagesApi {
     q: string;
     conversationId?: string | null;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Message[];
     nextCursor: string | null;
@@ -938,7 +938,7 @@ export interface UsersApi {
   search(input: {
     q: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: User[];
     nextCursor: string | null;
