@@ -93,10 +93,10 @@ export type Conversation = {
 
 export type ConversationSummary = {
   type: "direct" | "group";
-  description: string | null;
   id: string;
   avatarFileId: string | null;
   title: string | null;
+  description: string | null;
   createdAt: string;
   contextType: string | null;
   contextId: string | null;

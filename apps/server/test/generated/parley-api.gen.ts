@@ -9,7 +9,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account with a password */
+        /**
+         * Create an account with a password
+         * @description Errors: 409: This email cannot be registered.
+         */
         post: operations["auth-register"];
         delete?: never;
         options?: never;
@@ -26,7 +29,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password */
+        /**
+         * Log in with email and password
+         * @description Errors: 401: Invalid email or password.
+         */
         post: operations["auth-login"];
         delete?: never;
         options?: never;
@@ -43,7 +49,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token for new tokens */
+        /**
+         * Rotate a refresh token for new tokens
+         * @description Errors: 401: Invalid, expired or reused refresh token.
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -216,7 +225,10 @@ export interface paths {
         /** History by seq (before / after / newest) */
         get: operations["messages-list"];
         put?: never;
-        /** Send a message (idempotent per clientMessageId) */
+        /**
+         * Send a message (idempotent per clientMessageId)
+         * @description Errors: 409: clientMessageId already used in another conversation.
+         */
         post: operations["messages-send"];
         delete?: never;
         options?: never;
@@ -269,11 +281,17 @@ export interface paths {
         get: operations["messages-get"];
         put?: never;
         post?: never;
-        /** Delete your message (tombstone) */
+        /**
+         * Delete your message (tombstone)
+         * @description Errors: 403: Not your message.
+         */
         delete: operations["messages-delete"];
         options?: never;
         head?: never;
-        /** Edit your message within the edit window */
+        /**
+         * Edit your message within the edit window
+         * @description Errors: 403: Not your message. 412: Edit window passed, or message deleted.
+         */
         patch: operations["messages-edit"];
         trace?: never;
     };
@@ -286,7 +304,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add your reaction */
+        /**
+         * Add your reaction
+         * @description Errors: 412: Message deleted.
+         */
         post: operations["messages-react"];
         /** Remove your reaction */
         delete: operations["messages-unreact"];
@@ -428,7 +449,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename a group, or change its description or avatar */
+        /**
+         * Rename a group, or change its description or avatar
+         * @description Errors: 403: Only group admins can do this.
+         */
         patch: operations["groups-update"];
         trace?: never;
     };
@@ -441,7 +465,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add members (users already in are skipped) */
+        /**
+         * Add members (users already in are skipped)
+         * @description Errors: 403: Only group admins can do this. 412: The group would exceed GROUP_MAX_MEMBERS.
+         */
         post: operations["groups-addMembers"];
         delete?: never;
         options?: never;
@@ -459,7 +486,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member */
+        /**
+         * Remove a member
+         * @description Errors: 403: Only group admins can do this.
+         */
         delete: operations["groups-removeMember"];
         options?: never;
         head?: never;
@@ -474,7 +504,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a member admin or member */
+        /**
+         * Make a member admin or member
+         * @description Errors: 403: Only group admins can do this. 412: The last admin cannot step down.
+         */
         put: operations["groups-setRole"];
         post?: never;
         delete?: never;
@@ -551,6 +584,8 @@ export interface paths {
         /**
          * Send to every recipient
          * @description Each recipient gets the text in their direct chat with you. Idempotent per clientMessageId.
+         *
+         *     Errors: 409: clientMessageId already used for another list.
          */
         post: operations["broadcasts-send"];
         delete?: never;
@@ -676,18 +711,18 @@ export interface components {
             createdAt: string;
         };
         /**
-         * Invalid input error (400)
+         * Invalid input (see `issues`) error (400)
          * @description The error information
          * @example {
          *       "code": "BAD_REQUEST",
-         *       "message": "Invalid input",
+         *       "message": "Invalid input (see `issues`)",
          *       "issues": []
          *     }
          */
         "error.BAD_REQUEST": {
             /**
              * @description The error message
-             * @example Invalid input
+             * @example Invalid input (see `issues`)
              */
             message: string;
             /**
@@ -704,18 +739,18 @@ export interface components {
             }[];
         };
         /**
-         * This email cannot be registered error (409)
+         * Conflicts with existing data error (409)
          * @description The error information
          * @example {
          *       "code": "CONFLICT",
-         *       "message": "This email cannot be registered",
+         *       "message": "Conflicts with existing data",
          *       "issues": []
          *     }
          */
         "error.CONFLICT": {
             /**
              * @description The error message
-             * @example This email cannot be registered
+             * @example Conflicts with existing data
              */
             message: string;
             /**
@@ -732,18 +767,18 @@ export interface components {
             }[];
         };
         /**
-         * Rate limited (see `retryAfterMs`) error (429)
+         * Rate limited (see `data.retryAfterMs`) error (429)
          * @description The error information
          * @example {
          *       "code": "TOO_MANY_REQUESTS",
-         *       "message": "Rate limited (see `retryAfterMs`)",
+         *       "message": "Rate limited (see `data.retryAfterMs`)",
          *       "issues": []
          *     }
          */
         "error.TOO_MANY_REQUESTS": {
             /**
              * @description The error message
-             * @example Rate limited (see `retryAfterMs`)
+             * @example Rate limited (see `data.retryAfterMs`)
              */
             message: string;
             /**
@@ -760,18 +795,18 @@ export interface components {
             }[];
         };
         /**
-         * Invalid email or password error (401)
+         * Missing, invalid or expired credentials error (401)
          * @description The error information
          * @example {
          *       "code": "UNAUTHORIZED",
-         *       "message": "Invalid email or password",
+         *       "message": "Missing, invalid or expired credentials",
          *       "issues": []
          *     }
          */
         "error.UNAUTHORIZED": {
             /**
              * @description The error message
-             * @example Invalid email or password
+             * @example Missing, invalid or expired credentials
              */
             message: string;
             /**
@@ -903,18 +938,18 @@ export interface components {
             }[];
         };
         /**
-         * Not your message error (403)
+         * Not allowed for your role or not your resource error (403)
          * @description The error information
          * @example {
          *       "code": "FORBIDDEN",
-         *       "message": "Not your message",
+         *       "message": "Not allowed for your role or not your resource",
          *       "issues": []
          *     }
          */
         "error.FORBIDDEN": {
             /**
              * @description The error message
-             * @example Not your message
+             * @example Not allowed for your role or not your resource
              */
             message: string;
             /**
@@ -931,18 +966,18 @@ export interface components {
             }[];
         };
         /**
-         * Edit window passed, or message deleted error (412)
+         * Not possible in the current state error (412)
          * @description The error information
          * @example {
          *       "code": "PRECONDITION_FAILED",
-         *       "message": "Edit window passed, or message deleted",
+         *       "message": "Not possible in the current state",
          *       "issues": []
          *     }
          */
         "error.PRECONDITION_FAILED": {
             /**
              * @description The error message
-             * @example Edit window passed, or message deleted
+             * @example Not possible in the current state
              */
             message: string;
             /**
@@ -1043,7 +1078,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1052,7 +1087,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1061,7 +1096,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1098,7 +1133,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1107,7 +1142,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1116,7 +1151,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1151,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1160,7 +1195,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1169,7 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1207,7 +1242,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1216,7 +1251,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1245,7 +1280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1254,7 +1289,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1272,7 +1307,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1309,7 +1344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1318,7 +1353,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1336,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1367,7 +1402,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1376,7 +1411,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,7 +1429,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1430,7 +1465,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1439,7 +1474,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,7 +1492,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1492,7 +1527,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,7 +1536,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1554,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1558,7 +1593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1567,7 +1602,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1585,7 +1620,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1616,7 +1651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1625,7 +1660,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1643,7 +1678,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1674,7 +1709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Participant"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1683,7 +1718,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,7 +1736,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1744,7 +1779,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1753,7 +1788,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1771,7 +1806,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1814,7 +1849,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1823,7 +1858,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,7 +1876,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1879,7 +1914,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,7 +1923,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1906,7 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1947,7 +1982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1956,7 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1974,7 +2009,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1983,7 +2018,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2020,7 +2055,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2029,7 +2064,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2047,7 +2082,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2078,7 +2113,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageStatusReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,7 +2122,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,7 +2140,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2198,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,7 +2238,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2212,7 +2247,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,7 +2265,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2267,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2311,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2285,7 +2320,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2303,7 +2338,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2349,7 +2384,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2358,7 +2393,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,7 +2411,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +2420,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2418,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2427,7 +2462,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2445,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2511,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2485,7 +2520,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2503,7 +2538,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,7 +2569,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2543,7 +2578,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2561,7 +2596,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,7 +2633,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2642,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2625,7 +2660,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2735,7 +2770,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,7 +2779,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2762,7 +2797,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2802,7 +2837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2811,7 +2846,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2829,7 +2864,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +2895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Presence"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,7 +2904,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,7 +2922,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2960,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,7 +2969,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2952,7 +2987,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2991,7 +3026,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3000,7 +3035,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3044,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3027,7 +3062,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,7 +3101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3075,7 +3110,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,7 +3119,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3102,7 +3137,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +3146,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3181,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3155,7 +3190,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3164,7 +3199,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3182,7 +3217,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,7 +3259,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3233,7 +3268,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3277,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3260,7 +3295,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -3269,7 +3304,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3338,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3312,7 +3347,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,7 +3365,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3365,7 +3400,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3409,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3392,7 +3427,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3428,7 +3463,7 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3437,7 +3472,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3455,7 +3490,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,7 +3524,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3533,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,7 +3551,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3554,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Broadcast"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3598,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3581,7 +3616,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3619,7 +3654,7 @@ export interface operations {
                     "application/json": components["schemas"]["BroadcastSend"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +3663,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,7 +3681,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,7 +3690,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3687,7 +3722,7 @@ export interface operations {
                     "application/json": components["schemas"]["BroadcastSend"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,7 +3731,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3714,7 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
