@@ -42,6 +42,17 @@ describe('loadConfig', () => {
     expect(s3).toMatchObject({ S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true });
   });
 
+  it('bounds the group and broadcast limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      GROUP_MAX_MEMBERS: 1000,
+      BROADCAST_MAX_RECIPIENTS: 256,
+    });
+    expect(() => loadConfig({ BROADCAST_MAX_RECIPIENTS: '5000' })).toThrow(
+      /BROADCAST_MAX_RECIPIENTS/,
+    );
+    expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
+  });
+
   it('checks mail, webhook and Web Push settings, which only work together', () => {
     const vapid = {
       VAPID_PUBLIC_KEY: Buffer.alloc(65, 4).toString('base64url'),

@@ -22,6 +22,10 @@ export interface Limits {
   typingTtlMs: number;
   /** A user whose last device disconnected is shown offline after this grace. */
   presenceGraceMs: number;
+  /** Members per group, the creator included. */
+  groupMaxMembers: number;
+  /** Recipients per broadcast list. */
+  broadcastMaxRecipients: number;
   /** Email one-time codes: lifetime, guesses per code, requests per email and per address. */
   otpTtlMs: number;
   otpMaxAttempts: number;
@@ -41,6 +45,8 @@ export const defaultLimits: Limits = {
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
   typingTtlMs: 5_000,
   presenceGraceMs: 5_000,
+  groupMaxMembers: 1000,
+  broadcastMaxRecipients: 256,
   otpTtlMs: 10 * 60_000,
   otpMaxAttempts: 5,
   otpRatePerEmail: { points: 5, durationMs: 15 * 60_000 },

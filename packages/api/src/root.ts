@@ -1,7 +1,9 @@
 import { authRouter } from './routers/auth.ts';
+import { broadcastsRouter } from './routers/broadcasts.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { filesRouter } from './routers/files.ts';
+import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { notificationsRouter } from './routers/notifications.ts';
 import { presenceRouter } from './routers/presence.ts';
@@ -18,6 +20,8 @@ export const appRouter = createTRPCRouter({
   files: filesRouter,
   typing: typingRouter,
   presence: presenceRouter,
+  groups: groupsRouter,
+  broadcasts: broadcastsRouter,
   notifications: notificationsRouter,
 });
 

@@ -1,4 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import type {
+  BroadcastDeliveriesTable,
+  BroadcastListsTable,
+  BroadcastRecipientsTable,
+  BroadcastSendsTable,
+} from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
@@ -19,6 +25,10 @@ export interface Database {
   events: EventsTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
+  broadcast_lists: BroadcastListsTable;
+  broadcast_recipients: BroadcastRecipientsTable;
+  broadcast_sends: BroadcastSendsTable;
+  broadcast_deliveries: BroadcastDeliveriesTable;
   email_codes: EmailCodesTable;
   push_subscriptions: PushSubscriptionsTable;
   notifications: NotificationsTable;

@@ -15,6 +15,7 @@ import { clientIp } from './client-ip.ts';
 import { devOutboxRoutes } from './dev-outbox.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
+import { emptyBodyAsJson } from './openapi/empty-body.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
@@ -114,7 +115,11 @@ export function createHttpApp({
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>
-    createOpenApiFetchHandler({ endpoint: '/api/v1', ...handlerOptions(c) }),
+    createOpenApiFetchHandler({
+      endpoint: '/api/v1',
+      ...handlerOptions(c),
+      req: emptyBodyAsJson(c.req.raw),
+    }),
   );
   app.route('/', openApiRoutes(config));
   app.route('/', webDemoRoutes(config.webDemoDir));

@@ -9,7 +9,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account with a password */
+        /**
+         * Create an account with a password
+         * @description Errors: 409: This email cannot be registered.
+         */
         post: operations["auth-register"];
         delete?: never;
         options?: never;
@@ -26,7 +29,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password */
+        /**
+         * Log in with email and password
+         * @description Errors: 401: Invalid email or password.
+         */
         post: operations["auth-login"];
         delete?: never;
         options?: never;
@@ -43,7 +49,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token for new tokens */
+        /**
+         * Rotate a refresh token for new tokens
+         * @description Errors: 401: Invalid, expired or reused refresh token.
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -80,6 +89,8 @@ export interface paths {
         /**
          * Email a one-time sign-in code
          * @description The same answer whether or not the address has an account.
+         *
+         *     Errors: 412: Sign-in by email code is not available on this server. 500: The code could not be sent.
          */
         post: operations["auth-requestOtp"];
         delete?: never;
@@ -97,7 +108,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in, or sign up, with an emailed code */
+        /**
+         * Sign in, or sign up, with an emailed code
+         * @description Errors: 401: Invalid or expired code.
+         */
         post: operations["auth-verifyOtp"];
         delete?: never;
         options?: never;
@@ -271,7 +285,10 @@ export interface paths {
         /** History by seq (before / after / newest) */
         get: operations["messages-list"];
         put?: never;
-        /** Send a message (idempotent per clientMessageId) */
+        /**
+         * Send a message (idempotent per clientMessageId)
+         * @description Errors: 409: clientMessageId already used in another conversation.
+         */
         post: operations["messages-send"];
         delete?: never;
         options?: never;
@@ -324,11 +341,17 @@ export interface paths {
         get: operations["messages-get"];
         put?: never;
         post?: never;
-        /** Delete your message (tombstone) */
+        /**
+         * Delete your message (tombstone)
+         * @description Errors: 403: Not your message.
+         */
         delete: operations["messages-delete"];
         options?: never;
         head?: never;
-        /** Edit your message within the edit window */
+        /**
+         * Edit your message within the edit window
+         * @description Errors: 403: Not your message. 412: Edit window passed, or message deleted.
+         */
         patch: operations["messages-edit"];
         trace?: never;
     };
@@ -341,7 +364,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add your reaction */
+        /**
+         * Add your reaction
+         * @description Errors: 412: Message deleted.
+         */
         post: operations["messages-react"];
         /** Remove your reaction */
         delete: operations["messages-unreact"];
@@ -453,6 +479,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a group; you are its first admin */
+        post: operations["groups-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a group, or change its description or avatar
+         * @description Errors: 403: Only group admins can do this.
+         */
+        patch: operations["groups-update"];
+        trace?: never;
+    };
+    "/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add members (users already in are skipped)
+         * @description Errors: 403: Only group admins can do this. 412: The group would exceed GROUP_MAX_MEMBERS.
+         */
+        post: operations["groups-addMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member
+         * @description Errors: 403: Only group admins can do this.
+         */
+        delete: operations["groups-removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/members/{userId}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a member admin or member
+         * @description Errors: 403: Only group admins can do this. 412: The last admin cannot step down.
+         */
+        put: operations["groups-setRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave a group
+         * @description When the last admin leaves, the longest-standing member becomes admin.
+         */
+        post: operations["groups-leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your broadcast lists, newest first */
+        get: operations["broadcasts-list"];
+        put?: never;
+        /** Create a broadcast list */
+        post: operations["broadcasts-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a list (its messages stay) */
+        delete: operations["broadcasts-delete"];
+        options?: never;
+        head?: never;
+        /** Rename a list or replace its recipients */
+        patch: operations["broadcasts-update"];
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send to every recipient
+         * @description Each recipient gets the text in their direct chat with you. Idempotent per clientMessageId.
+         *
+         *     Errors: 409: clientMessageId already used for another list.
+         */
+        post: operations["broadcasts-send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}/messages/{sendId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-recipient receipts of one send */
+        get: operations["broadcasts-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications/vapid-public-key": {
         parameters: {
             query?: never;
@@ -479,7 +697,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a Web Push subscription */
+        /**
+         * Register a Web Push subscription
+         * @description Errors: 412: Web Push is not configured on this server.
+         */
         post: operations["notifications-registerPush"];
         /** Remove a Web Push subscription */
         delete: operations["notifications-unregisterPush"];
@@ -570,6 +791,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Role: "admin" | "member";
         AuthResult: {
             user: components["schemas"]["Me"];
             accessToken: string;
@@ -586,18 +809,18 @@ export interface components {
             createdAt: string;
         };
         /**
-         * Invalid input error (400)
+         * Invalid input (see `issues`) error (400)
          * @description The error information
          * @example {
          *       "code": "BAD_REQUEST",
-         *       "message": "Invalid input",
+         *       "message": "Invalid input (see `issues`)",
          *       "issues": []
          *     }
          */
         "error.BAD_REQUEST": {
             /**
              * @description The error message
-             * @example Invalid input
+             * @example Invalid input (see `issues`)
              */
             message: string;
             /**
@@ -614,18 +837,18 @@ export interface components {
             }[];
         };
         /**
-         * This email cannot be registered error (409)
+         * Conflicts with existing data error (409)
          * @description The error information
          * @example {
          *       "code": "CONFLICT",
-         *       "message": "This email cannot be registered",
+         *       "message": "Conflicts with existing data",
          *       "issues": []
          *     }
          */
         "error.CONFLICT": {
             /**
              * @description The error message
-             * @example This email cannot be registered
+             * @example Conflicts with existing data
              */
             message: string;
             /**
@@ -642,18 +865,18 @@ export interface components {
             }[];
         };
         /**
-         * Rate limited (see `retryAfterMs`) error (429)
+         * Rate limited (see `data.retryAfterMs`) error (429)
          * @description The error information
          * @example {
          *       "code": "TOO_MANY_REQUESTS",
-         *       "message": "Rate limited (see `retryAfterMs`)",
+         *       "message": "Rate limited (see `data.retryAfterMs`)",
          *       "issues": []
          *     }
          */
         "error.TOO_MANY_REQUESTS": {
             /**
              * @description The error message
-             * @example Rate limited (see `retryAfterMs`)
+             * @example Rate limited (see `data.retryAfterMs`)
              */
             message: string;
             /**
@@ -670,18 +893,18 @@ export interface components {
             }[];
         };
         /**
-         * Invalid email or password error (401)
+         * Missing, invalid or expired credentials error (401)
          * @description The error information
          * @example {
          *       "code": "UNAUTHORIZED",
-         *       "message": "Invalid email or password",
+         *       "message": "Missing, invalid or expired credentials",
          *       "issues": []
          *     }
          */
         "error.UNAUTHORIZED": {
             /**
              * @description The error message
-             * @example Invalid email or password
+             * @example Missing, invalid or expired credentials
              */
             message: string;
             /**
@@ -698,18 +921,18 @@ export interface components {
             }[];
         };
         /**
-         * Sign-in by email code is not available on this server error (412)
+         * Not possible in the current state error (412)
          * @description The error information
          * @example {
          *       "code": "PRECONDITION_FAILED",
-         *       "message": "Sign-in by email code is not available on this server",
+         *       "message": "Not possible in the current state",
          *       "issues": []
          *     }
          */
         "error.PRECONDITION_FAILED": {
             /**
              * @description The error message
-             * @example Sign-in by email code is not available on this server
+             * @example Not possible in the current state
              */
             message: string;
             /**
@@ -726,18 +949,18 @@ export interface components {
             }[];
         };
         /**
-         * The code could not be sent error (500)
+         * Error error (500)
          * @description The error information
          * @example {
          *       "code": "INTERNAL_SERVER_ERROR",
-         *       "message": "The code could not be sent",
+         *       "message": "Error",
          *       "issues": []
          *     }
          */
         "error.INTERNAL_SERVER_ERROR": {
             /**
              * @description The error message
-             * @example The code could not be sent
+             * @example Error
              */
             message: string;
             /**
@@ -792,14 +1015,15 @@ export interface components {
             /** @enum {string} */
             type: "direct" | "group";
             title: string | null;
+            description: string | null;
+            avatarFileId: string | null;
             contextType: string | null;
             contextId: string | null;
             createdAt: string;
             updatedAt: string;
             lastSeq: number;
             peer: components["schemas"]["User"] | null;
-            /** @enum {string} */
-            myRole: "admin" | "member";
+            myRole: components["schemas"]["Role"];
             lastReadSeq: number;
             lastDeliveredSeq: number;
             unreadCount: number;
@@ -822,6 +1046,7 @@ export interface components {
             editedAt: string | null;
             deletedAt: string | null;
             status: components["schemas"]["MessageStatus"] | null;
+            system: components["schemas"]["SystemPayload"] | null;
         };
         ReactionSummary: {
             emoji: string;
@@ -842,10 +1067,18 @@ export interface components {
         };
         /** @enum {string} */
         MessageStatus: "sent" | "delivered" | "read";
+        SystemPayload: {
+            action: components["schemas"]["SystemAction"];
+            actorId: string | null;
+            userIds: string[];
+            name: string | null;
+            role: components["schemas"]["Role"] | null;
+        };
+        /** @enum {string} */
+        SystemAction: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
         Participant: {
             user: components["schemas"]["User"];
-            /** @enum {string} */
-            role: "admin" | "member";
+            role: components["schemas"]["Role"];
             joinedAt: string;
             lastDeliveredSeq: number;
             lastReadSeq: number;
@@ -860,18 +1093,18 @@ export interface components {
             }[];
         };
         /**
-         * Not your message error (403)
+         * Not allowed for your role or not your resource error (403)
          * @description The error information
          * @example {
          *       "code": "FORBIDDEN",
-         *       "message": "Not your message",
+         *       "message": "Not allowed for your role or not your resource",
          *       "issues": []
          *     }
          */
         "error.FORBIDDEN": {
             /**
              * @description The error message
-             * @example Not your message
+             * @example Not allowed for your role or not your resource
              */
             message: string;
             /**
@@ -912,6 +1145,30 @@ export interface components {
             online: boolean;
             lastSeenAt: string | null;
         };
+        Broadcast: {
+            id: string;
+            name: string;
+            recipientIds: string[];
+            createdAt: string;
+            updatedAt: string;
+        };
+        BroadcastSend: {
+            id: string;
+            broadcastId: string;
+            clientMessageId: string;
+            text: string;
+            createdAt: string;
+            recipients: components["schemas"]["BroadcastDelivery"][];
+            deliveredCount: number;
+            readCount: number;
+        };
+        BroadcastDelivery: {
+            userId: string;
+            conversationId: string;
+            messageId: string;
+            seq: number;
+            status: components["schemas"]["MessageStatus"];
+        };
     };
     responses: never;
     parameters: never;
@@ -948,7 +1205,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -957,7 +1214,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +1223,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1003,7 +1260,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1012,7 +1269,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1021,7 +1278,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1056,7 +1313,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,7 +1322,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1074,7 +1331,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1112,7 +1369,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1121,7 +1378,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1160,7 +1417,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1169,7 +1426,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Sign-in by email code is not available on this server */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -1178,7 +1435,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1187,7 +1444,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
                 };
             };
-            /** @description The code could not be sent */
+            /** @description Error */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -1225,7 +1482,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,7 +1491,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1243,7 +1500,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1272,7 +1529,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1281,7 +1538,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1299,7 +1556,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1336,7 +1593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1345,7 +1602,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1363,7 +1620,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,7 +1651,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1403,7 +1660,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1421,7 +1678,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,7 +1714,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1466,7 +1723,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1484,7 +1741,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1776,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,7 +1785,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1546,7 +1803,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1585,7 +1842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1594,7 +1851,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1612,7 +1869,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1643,7 +1900,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1652,7 +1909,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,7 +1927,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,7 +1958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Participant"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1710,7 +1967,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,7 +1985,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1771,7 +2028,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1780,7 +2037,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1798,7 +2055,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,7 +2098,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,7 +2107,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1868,7 +2125,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,7 +2162,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1914,7 +2171,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1932,7 +2189,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1963,7 +2220,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1972,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1990,7 +2247,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,7 +2285,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2294,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2055,7 +2312,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2096,7 +2353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,7 +2362,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2123,7 +2380,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2132,7 +2389,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,7 +2426,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2178,7 +2435,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2196,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2227,7 +2484,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageStatusReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,7 +2493,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2254,7 +2511,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2285,7 +2542,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2294,7 +2551,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,7 +2569,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2343,7 +2600,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2352,7 +2609,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2618,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,7 +2636,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2416,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2425,7 +2682,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2434,7 +2691,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2452,7 +2709,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Sign-in by email code is not available on this server */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2461,7 +2718,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2498,7 +2755,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2764,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2525,7 +2782,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Sign-in by email code is not available on this server */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,7 +2791,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2567,7 +2824,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2576,7 +2833,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2594,7 +2851,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2625,7 +2882,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,7 +2891,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2652,7 +2909,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2683,7 +2940,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2692,7 +2949,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2710,7 +2967,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,7 +3004,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2756,7 +3013,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2774,7 +3031,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2884,7 +3141,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2893,7 +3150,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2911,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2951,7 +3208,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +3217,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2978,7 +3235,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Presence"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3018,7 +3275,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,7 +3293,834 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    userIds: string[];
+                    description?: string | null;
+                    avatarFileId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    avatarFileId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-addMembers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        addedUserIds: string[];
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Not possible in the current state */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-removeMember": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-setRole": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: components["schemas"]["Role"];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        userId: string;
+                        role: components["schemas"]["Role"];
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Not possible in the current state */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-list": {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Broadcast"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    recipientIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Broadcast"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    recipientIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Broadcast"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientMessageId: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastSend"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+                sendId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastSend"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,7 +4151,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3076,7 +4160,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +4178,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3136,7 +4220,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3145,7 +4229,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3163,7 +4247,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Sign-in by email code is not available on this server */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -3172,7 +4256,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3206,7 +4290,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3215,7 +4299,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3233,7 +4317,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
