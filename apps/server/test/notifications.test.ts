@@ -93,6 +93,48 @@ describeEachDialect('offline notifications', (dialect) => {
     expect(receiver.attempts.every((a) => a.status === 204)).toBe(true);
   });
 
+  it('notifies the offline members of a group and the offline recipients of a broadcast', async () => {
+    await using t = await withWebhook(dialect);
+    const { server, receiver } = t;
+    const [ada, ben, cy, di] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Di');
+    const group = await ada.client.groups.create.mutate({
+      name: 'Crew',
+      userIds: [ben.id, cy.id, di.id],
+    });
+    await di.client.conversations.mute.mutate({ conversationId: group.id });
+    await using cyPhone = await connectDevice(server, cy);
+    await vi.waitFor(async () =>
+      expect((await ada.client.presence.get.query({ userIds: [cy.id] }))[0]?.online).toBe(true),
+    );
+    const inGroup = await send(ada, group.id, 'to the crew');
+    // Ben only: Cy is online, Di muted the group, Ada sent it.
+    await vi.waitFor(() => expect(receiver.accepted).toHaveLength(1));
+    expect(receiver.accepted[0]!.notification).toMatchObject({
+      userId: ben.id,
+      messageId: inGroup.id,
+      conversationType: 'group',
+      conversationTitle: 'Crew',
+    });
+
+    const list = await ada.client.broadcasts.create.mutate({
+      name: 'Everyone',
+      recipientIds: [ben.id, cy.id, di.id],
+    });
+    await ada.client.broadcasts.send.mutate({
+      broadcastId: list.id,
+      clientMessageId: 'b1',
+      text: 'to each of you',
+    });
+    // A copy in each direct chat: Ben and Di are offline (Di muted the group, not the chat).
+    await vi.waitFor(() => expect(receiver.accepted).toHaveLength(3));
+    const copies = receiver.accepted.slice(1).map((d) => d.notification);
+    expect(copies.map((n) => n.userId).sort()).toEqual([ben.id, di.id].sort());
+    expect(copies.every((n) => n.conversationType === 'direct' && n.senderId === ada.id)).toBe(
+      true,
+    );
+    expect(cyPhone.durable.some((e) => e.type === 'message.created')).toBe(true);
+  });
+
   it('mutes until a time, privately, for members only; an expired mute notifies again', async () => {
     await using t = await withWebhook(dialect);
     const { server, receiver } = t;

@@ -115,7 +115,7 @@ export async function sendMessage(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', senderId)
       .execute();
-    queued = await queueMessageNotifications(deps, trx, message, online);
+    queued = await queueMessageNotifications(deps, trx, [message], online);
     emit({
       event: {
         type: 'message.created',

@@ -14,41 +14,77 @@ export function configuredSinks(deps: ApiDeps): string[] {
 }
 
 /**
- * Asked before the message's transaction: who of the other members has a connected device.
+ * Asked before the message's transaction: which of these users has a connected device.
  * Outside the transaction so the event-log lock is never held across a presence round trip
  * (Redis). Null when no sink is configured: nothing will be queued.
  */
+export async function onlineAmong(deps: ApiDeps, userIds: string[]): Promise<Set<string> | null> {
+  if (configuredSinks(deps).length === 0) return null;
+  return deps.presence.onlineUsers(userIds);
+}
+
+/** `onlineAmong` for the other members of a conversation. */
 export async function onlineRecipients(
   deps: ApiDeps,
   conversationId: string,
   senderId: string,
 ): Promise<Set<string> | null> {
   if (configuredSinks(deps).length === 0) return null;
-  return deps.presence.onlineUsers(await otherMembers(deps.db, conversationId, senderId));
+  return onlineAmong(deps, await otherMembers(deps.db, conversationId, senderId));
+}
+
+/** `onlineAmong` for the recipients of a broadcast list. */
+export async function onlineBroadcastRecipients(
+  deps: ApiDeps,
+  listId: string,
+): Promise<Set<string> | null> {
+  if (configuredSinks(deps).length === 0) return null;
+  const rows = await deps.db
+    .selectFrom('broadcast_recipients')
+    .select('user_id')
+    .where('list_id', '=', listId)
+    .execute();
+  return onlineAmong(
+    deps,
+    rows.map((r) => r.user_id),
+  );
 }
 
 /**
- * Inside the message's transaction: outbox rows for every other member who is offline and has
- * not muted the conversation, so a notification exists exactly when the message does. Web
- * Push rows only for members with a push subscription. Returns how many rows were queued.
+ * Inside the messages' transaction: outbox rows for every other member who is offline and has
+ * not muted the conversation, so a notification exists exactly when its message does. Web
+ * Push rows only for members with a push subscription. A few queries however many messages
+ * (a broadcast writes hundreds at once). Returns how many rows were queued.
  */
 export async function queueMessageNotifications(
   deps: ApiDeps,
   trx: DbOrTx,
-  message: MessageRow,
+  messages: MessageRow[],
   online: Set<string> | null,
 ): Promise<number> {
-  if (!online) return 0;
+  if (!online || messages.length === 0) return 0;
   const now = nowIso(deps);
   const members = await trx
     .selectFrom('members')
-    .select('user_id')
-    .where('conversation_id', '=', message.conversation_id)
-    .where('user_id', '<>', message.sender_id)
+    .select(['conversation_id', 'user_id'])
+    .where(
+      'conversation_id',
+      'in',
+      messages.map((m) => m.conversation_id),
+    )
     .where((eb) => eb.or([eb('muted_until', 'is', null), eb('muted_until', '<=', now)]))
     .execute();
-  const offline = members.map((m) => m.user_id).filter((id) => !online.has(id));
-  if (offline.length === 0) return 0;
+  const recipients = messages.flatMap((message) =>
+    members
+      .filter(
+        (m) =>
+          m.conversation_id === message.conversation_id &&
+          m.user_id !== message.sender_id &&
+          !online.has(m.user_id),
+      )
+      .map((m) => ({ message, userId: m.user_id })),
+  );
+  if (recipients.length === 0) return 0;
   const sinks = configuredSinks(deps);
   const withPush = sinks.includes('push')
     ? new Set(
@@ -57,12 +93,12 @@ export async function queueMessageNotifications(
             .selectFrom('push_subscriptions')
             .select('user_id')
             .distinct()
-            .where('user_id', 'in', offline)
+            .where('user_id', 'in', [...new Set(recipients.map((r) => r.userId))])
             .execute()
         ).map((r) => r.user_id),
       )
     : new Set<string>();
-  const rows: NewNotificationRow[] = offline.flatMap((userId) =>
+  const rows: NewNotificationRow[] = recipients.flatMap(({ message, userId }) =>
     sinks
       .filter((sink) => sink !== 'push' || withPush.has(userId))
       .map((sink) => ({
