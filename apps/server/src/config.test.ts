@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, configVariables, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('has working defaults for everything', () => {
@@ -83,5 +84,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NOTIFY_RETRY_BASE_MS: '5000', NOTIFY_RETRY_MAX_MS: '10' })).toThrow(
       /NOTIFY_RETRY_BASE_MS/,
     );
+  });
+});
+
+describe('configuration docs', () => {
+  it('lists every variable in .env.example and the README', () => {
+    const root = new URL('../../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const missing = configVariables.filter(
+      (name) => !new RegExp(`^#? ?${name}=`, 'm').test(example) || !readme.includes(`\`${name}\``),
+    );
+    expect(missing).toEqual([]);
   });
 });

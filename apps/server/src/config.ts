@@ -110,6 +110,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every variable the server reads (the docs test checks README and .env.example list them). */
+export const configVariables = Object.keys(envSchema.shape);
+
 export interface Config extends Env {
   dataDir: string;
   webDemoDir: string;
