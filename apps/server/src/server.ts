@@ -56,6 +56,9 @@ async function blobStoreFrom(config: Config): Promise<BlobStore> {
   });
 }
 
+/** How long shutdown waits for in-flight HTTP requests before closing their connections. */
+const HTTP_DRAIN_MS = 1_000;
+
 function limitsFrom(config: Config): Limits {
   return {
     ...defaultLimits,
@@ -194,7 +197,15 @@ export async function startServer(
         // Stop accepting first, then move live clients off, then release resources.
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await wsServer.close(config.SHUTDOWN_GRACE_MS);
-        (server as import('node:http').Server).closeIdleConnections?.();
+        // In-flight requests get a moment to finish; long-lived responses (SSE streams,
+        // downloads) are then cut: SSE clients reconnect with Last-Event-ID, tus resumes.
+        const http = server as import('node:http').Server;
+        http.closeIdleConnections();
+        const drained = await Promise.race([
+          httpClosed.then(() => true),
+          new Promise<false>((resolve) => setTimeout(resolve, HTTP_DRAIN_MS, false).unref()),
+        ]);
+        if (!drained) http.closeAllConnections();
         await httpClosed;
         await sweeper.stop();
         live.typing.close();

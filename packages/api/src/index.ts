@@ -3,6 +3,7 @@ import type { AppRouter } from './root.ts';
 
 export { type Context, type ContextInput, createContext, type LiveServices } from './context.ts';
 export { type ApiDeps, type AuthConfig, type Clock, defaultLimits, type Limits } from './deps.ts';
+export { durableEventSchemas, ephemeralEventSchemas } from './event-schemas.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './events.ts';
 export type {
   BlobStore,
@@ -17,6 +18,7 @@ export type { PresenceStore } from './ports/presence-store.ts';
 export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export type * from './schemas.ts';
+export { fileSchema } from './schemas.ts';
 export { createEventHub, type EventHub } from './services/event-hub.ts';
 export { requireAvatarImage } from './services/file-attachments.ts';
 export { sweepUnattachedFiles } from './services/file-sweep.ts';

@@ -4,136 +4,162 @@ import { z } from 'zod';
 
 export const idSchema = z.string().min(1).max(64);
 
-export const userSchema = z.object({
-  id: z.string(),
-  displayName: z.string(),
-  about: z.string(),
-  avatarFileId: z.string().nullable(),
-});
+export const userSchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    about: z.string(),
+    avatarFileId: z.string().nullable(),
+  })
+  .meta({ id: 'User' });
 export type UserDto = z.infer<typeof userSchema>;
 
-export const meSchema = userSchema.extend({
-  email: z.string(),
-  createdAt: z.string(),
-});
+export const meSchema = userSchema
+  .extend({
+    email: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Me' });
 export type MeDto = z.infer<typeof meSchema>;
 
-export const reactionSummarySchema = z.object({
-  emoji: z.string(),
-  count: z.number().int(),
-  userIds: z.array(z.string()),
-});
+export const reactionSummarySchema = z
+  .object({
+    emoji: z.string(),
+    count: z.number().int(),
+    userIds: z.array(z.string()),
+  })
+  .meta({ id: 'ReactionSummary' });
 
 /** An uploaded file as clients see it; bytes are at GET /api/v1/files/{id}. */
-export const fileSchema = z.object({
-  id: z.string(),
-  ownerId: z.string(),
-  name: z.string(),
-  /** Detected from the bytes at upload. */
-  contentType: z.string(),
-  size: z.number().int(),
-  /** Images only (after EXIF orientation); else null. */
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  /** Images only: a BlurHash to paint while the thumbnail loads. */
-  placeholder: z.string().nullable(),
-  /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
-  thumbnailSizes: z.array(z.number().int()),
-  createdAt: z.string(),
-});
+export const fileSchema = z
+  .object({
+    id: z.string(),
+    ownerId: z.string(),
+    name: z.string(),
+    /** Detected from the bytes at upload. */
+    contentType: z.string(),
+    size: z.number().int(),
+    /** Images only (after EXIF orientation); else null. */
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    /** Images only: a BlurHash to paint while the thumbnail loads. */
+    placeholder: z.string().nullable(),
+    /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+    thumbnailSizes: z.array(z.number().int()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'File' });
 export type FileDto = z.infer<typeof fileSchema>;
 
 /** A file as shared in a conversation: one item per attachment. */
-export const conversationFileSchema = fileSchema.extend({
-  messageId: z.string(),
-  messageSeq: z.number().int(),
-  senderId: z.string(),
-});
+export const conversationFileSchema = fileSchema
+  .extend({
+    messageId: z.string(),
+    messageSeq: z.number().int(),
+    senderId: z.string(),
+  })
+  .meta({ id: 'ConversationFile' });
 export type ConversationFileDto = z.infer<typeof conversationFileSchema>;
 
-export const messageStatusSchema = z.enum(['sent', 'delivered', 'read']);
+export const messageStatusSchema = z
+  .enum(['sent', 'delivered', 'read'])
+  .meta({ id: 'MessageStatus' });
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
-export const messageSchema = z.object({
-  id: z.string(),
-  conversationId: z.string(),
-  seq: z.number().int(),
-  senderId: z.string(),
-  clientMessageId: z.string(),
-  kind: z.enum(['text', 'system']),
-  text: z.string(),
-  replyToId: z.string().nullable(),
-  reactions: z.array(reactionSummarySchema),
-  /** Files attached when sending, in order; cleared when the message is deleted. */
-  attachments: z.array(fileSchema),
-  createdAt: z.string(),
-  editedAt: z.string().nullable(),
-  deletedAt: z.string().nullable(),
-  /** For the caller's own messages: the overall status across the other members; else null. */
-  status: messageStatusSchema.nullable(),
-});
+export const messageSchema = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    seq: z.number().int(),
+    senderId: z.string(),
+    clientMessageId: z.string(),
+    kind: z.enum(['text', 'system']),
+    text: z.string(),
+    replyToId: z.string().nullable(),
+    reactions: z.array(reactionSummarySchema),
+    /** Files attached when sending, in order; cleared when the message is deleted. */
+    attachments: z.array(fileSchema),
+    createdAt: z.string(),
+    editedAt: z.string().nullable(),
+    deletedAt: z.string().nullable(),
+    /** For the caller's own messages: the overall status across the other members; else null. */
+    status: messageStatusSchema.nullable(),
+  })
+  .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;
 
-export const conversationSchema = z.object({
-  id: z.string(),
-  type: z.enum(['direct', 'group']),
-  title: z.string().nullable(),
-  contextType: z.string().nullable(),
-  contextId: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastSeq: z.number().int(),
-  /** The other member of a direct chat. */
-  peer: userSchema.nullable(),
-  myRole: z.enum(['admin', 'member']),
-  lastReadSeq: z.number().int(),
-  lastDeliveredSeq: z.number().int(),
-  unreadCount: z.number().int(),
-  lastMessage: messageSchema.nullable(),
-});
+export const conversationSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(['direct', 'group']),
+    title: z.string().nullable(),
+    contextType: z.string().nullable(),
+    contextId: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    lastSeq: z.number().int(),
+    /** The other member of a direct chat. */
+    peer: userSchema.nullable(),
+    myRole: z.enum(['admin', 'member']),
+    lastReadSeq: z.number().int(),
+    lastDeliveredSeq: z.number().int(),
+    unreadCount: z.number().int(),
+    lastMessage: messageSchema.nullable(),
+  })
+  .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;
 
-export const participantSchema = z.object({
-  user: userSchema,
-  role: z.enum(['admin', 'member']),
-  joinedAt: z.string(),
-  lastDeliveredSeq: z.number().int(),
-  lastReadSeq: z.number().int(),
-});
+export const participantSchema = z
+  .object({
+    user: userSchema,
+    role: z.enum(['admin', 'member']),
+    joinedAt: z.string(),
+    lastDeliveredSeq: z.number().int(),
+    lastReadSeq: z.number().int(),
+  })
+  .meta({ id: 'Participant' });
 export type ParticipantDto = z.infer<typeof participantSchema>;
 
-export const authResultSchema = z.object({
-  user: meSchema,
-  accessToken: z.string(),
-  accessTokenExpiresAt: z.number().int(),
-  refreshToken: z.string(),
-  refreshTokenExpiresAt: z.number().int(),
-});
+export const authResultSchema = z
+  .object({
+    user: meSchema,
+    accessToken: z.string(),
+    accessTokenExpiresAt: z.number().int(),
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: z.number().int(),
+  })
+  .meta({ id: 'AuthResult' });
 export type AuthResult = z.infer<typeof authResultSchema>;
 
-export const receiptSchema = z.object({
-  conversationId: z.string(),
-  userId: z.string(),
-  lastDeliveredSeq: z.number().int(),
-  lastReadSeq: z.number().int(),
-});
+export const receiptSchema = z
+  .object({
+    conversationId: z.string(),
+    userId: z.string(),
+    lastDeliveredSeq: z.number().int(),
+    lastReadSeq: z.number().int(),
+  })
+  .meta({ id: 'Receipt' });
 export type ReceiptDto = z.infer<typeof receiptSchema>;
 
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
-export const presenceSchema = z.object({
-  userId: z.string(),
-  online: z.boolean(),
-  /** When the user was last online; null while online or if never seen. */
-  lastSeenAt: z.string().nullable(),
-});
+export const presenceSchema = z
+  .object({
+    userId: z.string(),
+    online: z.boolean(),
+    /** When the user was last online; null while online or if never seen. */
+    lastSeenAt: z.string().nullable(),
+  })
+  .meta({ id: 'Presence' });
 
-export const messageStatusReportSchema = z.object({
-  messageId: z.string(),
-  seq: z.number().int(),
-  status: messageStatusSchema,
-  recipients: z.array(z.object({ userId: z.string(), status: messageStatusSchema })),
-});
+export const messageStatusReportSchema = z
+  .object({
+    messageId: z.string(),
+    seq: z.number().int(),
+    status: messageStatusSchema,
+    recipients: z.array(z.object({ userId: z.string(), status: messageStatusSchema })),
+  })
+  .meta({ id: 'MessageStatusReport' });
 export type MessageStatusReport = z.infer<typeof messageStatusReportSchema>;

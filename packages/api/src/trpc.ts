@@ -1,28 +1,32 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { RateLimitedError } from './errors.ts';
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const invalid = cause instanceof ZodError;
-    return {
-      ...shape,
-      // "email: Invalid email address; password: Too small..." instead of a JSON dump.
-      message: invalid
-        ? `Invalid input: ${cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`
-        : shape.message,
-      data: {
-        ...shape.data,
-        // Never leak stack traces to clients, even in development.
-        stack: undefined,
-        issues: invalid ? cause.issues : undefined,
-        retryAfterMs: cause instanceof RateLimitedError ? cause.retryAfterMs : undefined,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const invalid = cause instanceof ZodError;
+      return {
+        ...shape,
+        // "email: Invalid email address; password: Too small..." instead of a JSON dump.
+        message: invalid
+          ? `Invalid input: ${cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`
+          : shape.message,
+        data: {
+          ...shape.data,
+          // Never leak stack traces to clients, even in development.
+          stack: undefined,
+          issues: invalid ? cause.issues : undefined,
+          retryAfterMs: cause instanceof RateLimitedError ? cause.retryAfterMs : undefined,
+        },
+      };
+    },
+  });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -1,16 +1,19 @@
 import type { HttpBindings } from '@hono/node-server';
 import { type ApiDeps, appRouter, createContext, type LiveServices } from '@parley/api';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { Hono } from 'hono';
+import type { TRPCError } from '@trpc/server';
+import { type FetchCreateContextFnOptions, fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Registry } from 'prom-client';
+import { createOpenApiFetchHandler } from 'trpc-to-openapi';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
 // Request and response headers of the tus protocol (resumable uploads).
@@ -54,12 +57,14 @@ export function createHttpApp({ api, live, config, logger, health, metrics, file
       credentials: false,
     }),
   );
-  app.use(
-    '/trpc/*',
-    bodyLimit({
-      maxSize: config.MAX_JSON_BODY_BYTES,
-      onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' }, 413),
-    }),
+  const jsonLimit = bodyLimit({
+    maxSize: config.MAX_JSON_BODY_BYTES,
+    onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' }, 413),
+  });
+  app.use('/trpc/*', jsonLimit);
+  // Uploads under /api/v1/files have their own, larger limit (UPLOAD_MAX_BYTES).
+  app.use('/api/v1/*', (c, next) =>
+    c.req.path.startsWith('/api/v1/files') ? next() : jsonLimit(c, next),
   );
 
   app.route('/health', healthRoutes(health));
@@ -74,26 +79,30 @@ export function createHttpApp({ api, live, config, logger, health, metrics, file
     return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
   });
 
-  app.all('/trpc/*', (c) =>
-    fetchRequestHandler({
-      endpoint: '/trpc',
-      req: c.req.raw,
-      router: appRouter,
-      createContext: ({ info }) =>
-        createContext(api, live, {
-          // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
-          token: c.req.header('authorization') ?? info.connectionParams?.token,
-          ip: clientIp(c.env.incoming, config.TRUST_PROXY),
-        }),
-      onError: ({ error, path, type }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
-          logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
-        }
-      },
-    }),
-  );
+  // One context and error log for tRPC and its REST bridge.
+  const handlerOptions = (c: Context<{ Bindings: HttpBindings }>) => ({
+    req: c.req.raw,
+    router: appRouter,
+    createContext: ({ info }: FetchCreateContextFnOptions) =>
+      createContext(api, live, {
+        // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
+        token: c.req.header('authorization') ?? info.connectionParams?.token,
+        ip: clientIp(c.env.incoming, config.TRUST_PROXY),
+      }),
+    onError: ({ error, path, type }: { error: TRPCError; path?: string; type: string }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
+      }
+    },
+  });
+  app.all('/trpc/*', (c) => fetchRequestHandler({ endpoint: '/trpc', ...handlerOptions(c) }));
 
+  // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
+  app.all('/api/v1/*', (c) =>
+    createOpenApiFetchHandler({ endpoint: '/api/v1', ...handlerOptions(c) }),
+  );
+  app.route('/', openApiRoutes(config));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { authResultSchema } from '../schemas.ts';
 import { login, logout, refresh, register } from '../services/auth.ts';
 import { publicProcedure } from '../trpc.ts';
@@ -10,21 +11,37 @@ const refreshToken = z.string().min(1).max(512);
 
 export const authRouter = {
   register: publicProcedure
+    .meta(
+      rest('POST', '/auth/register', 'Create an account with a password', {
+        errors: { 409: 'This email cannot be registered' },
+      }),
+    )
     .input(z.object({ email, password, displayName: z.string().trim().min(1).max(64) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => register(ctx.deps, input)),
 
   login: publicProcedure
+    .meta(
+      rest('POST', '/auth/login', 'Log in with email and password', {
+        errors: { 401: 'Invalid email or password' },
+      }),
+    )
     .input(z.object({ email, password: z.string().min(1).max(256) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => login(ctx.deps, input, ctx.ip)),
 
   refresh: publicProcedure
+    .meta(
+      rest('POST', '/auth/refresh', 'Rotate a refresh token for new tokens', {
+        errors: { 401: 'Invalid, expired or reused refresh token' },
+      }),
+    )
     .input(z.object({ refreshToken }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => refresh(ctx.deps, input.refreshToken)),
 
   logout: publicProcedure
+    .meta(rest('POST', '/auth/logout', 'End the login a refresh token belongs to'))
     .input(z.object({ refreshToken }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import {
   conversationSchema,
   idSchema,
@@ -26,6 +27,7 @@ const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
 
 export const conversationsRouter = {
   openDirect: authedProcedure
+    .meta(rest('POST', '/conversations', 'Open (or get) the direct chat with a user'))
     .input(
       z.object({
         userId: idSchema,
@@ -38,6 +40,7 @@ export const conversationsRouter = {
     .mutation(({ ctx, input }) => openDirect(ctx.deps, ctx.userId, input)),
 
   list: authedProcedure
+    .meta(rest('GET', '/conversations', 'Your conversations, most recent activity first'))
     .input(
       z
         .object({
@@ -50,21 +53,29 @@ export const conversationsRouter = {
     .query(({ ctx, input }) => listConversations(ctx.deps, ctx.userId, input)),
 
   get: authedProcedure
+    .meta(rest('GET', '/conversations/{conversationId}', 'One conversation'))
     .input(conversationInput)
     .output(conversationSchema)
     .query(({ ctx, input }) => getConversation(ctx.deps, ctx.userId, input.conversationId)),
 
   participants: authedProcedure
+    .meta(
+      rest('GET', '/conversations/{conversationId}/participants', 'Members with their receipts'),
+    )
     .input(conversationInput)
     .output(z.array(participantSchema))
     .query(({ ctx, input }) => listParticipants(ctx.deps, ctx.userId, input.conversationId)),
 
   markRead: authedProcedure
+    .meta(rest('POST', '/conversations/{conversationId}/read', 'Move your read watermark'))
     .input(watermarkInput)
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'read')),
 
   markDelivered: authedProcedure
+    .meta(
+      rest('POST', '/conversations/{conversationId}/delivered', 'Acknowledge delivery up to a seq'),
+    )
     .input(watermarkInput)
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),

@@ -1,5 +1,6 @@
 import { type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { latestEventId } from '../services/event-log.ts';
 import { streamEvents } from '../services/event-stream.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -11,6 +12,7 @@ export const eventsRouter = {
    * connection has no gap.
    */
   head: authedProcedure
+    .meta(rest('GET', '/events/head', 'The newest event id: subscribe from it'))
     .output(z.object({ lastEventId: z.string().nullable() }))
     .query(async ({ ctx }) => ({ lastEventId: await latestEventId(ctx.deps.db) })),
 

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { conversationFileSchema, fileSchema, idSchema, pageSchema } from '../schemas.ts';
 import { deleteFile, getFile, listConversationFiles } from '../services/files.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -10,11 +11,13 @@ import { authedProcedure } from '../trpc.ts';
  */
 export const filesRouter = {
   get: authedProcedure
+    .meta(rest('GET', '/files/{fileId}/meta', 'File metadata'))
     .input(z.object({ fileId: idSchema }))
     .output(fileSchema)
     .query(({ ctx, input }) => getFile(ctx.deps, ctx.userId, input.fileId)),
 
   listForConversation: authedProcedure
+    .meta(rest('GET', '/conversations/{conversationId}/files', 'Files shared in a conversation'))
     .input(
       z.object({
         conversationId: idSchema,
@@ -26,6 +29,7 @@ export const filesRouter = {
     .query(({ ctx, input }) => listConversationFiles(ctx.deps, ctx.userId, input)),
 
   delete: authedProcedure
+    .meta(rest('DELETE', '/files/{fileId}', 'Delete your file (bytes removed, row kept)'))
     .input(z.object({ fileId: idSchema }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {

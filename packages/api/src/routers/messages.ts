@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { idSchema, messageSchema, messageStatusReportSchema, pageSchema } from '../schemas.ts';
 import { deleteMessage, editMessage, setReaction } from '../services/message-changes.ts';
 import { searchMyMessages } from '../services/message-search.ts';
@@ -18,6 +19,14 @@ export const MAX_ATTACHMENTS = 10;
 
 export const messagesRouter = {
   send: authedProcedure
+    .meta(
+      rest(
+        'POST',
+        '/conversations/{conversationId}/messages',
+        'Send a message (idempotent per clientMessageId)',
+        { errors: { 409: 'clientMessageId already used in another conversation' } },
+      ),
+    )
     .input(
       z.object({
         conversationId: idSchema,
@@ -36,6 +45,13 @@ export const messagesRouter = {
     }),
 
   list: authedProcedure
+    .meta(
+      rest(
+        'GET',
+        '/conversations/{conversationId}/messages',
+        'History by seq (before / after / newest)',
+      ),
+    )
     .input(
       z.object({
         conversationId: idSchema,
@@ -47,13 +63,9 @@ export const messagesRouter = {
     .output(z.object({ messages: z.array(messageSchema), hasMore: z.boolean() }))
     .query(({ ctx, input }) => listMessages(ctx.deps, ctx.userId, input)),
 
-  get: authedProcedure
-    .input(messageInput)
-    .output(messageSchema)
-    .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
-
   /** Words (prefix match, all required) in your conversations; best match first. */
   search: authedProcedure
+    .meta(rest('GET', '/messages/search', 'Search your messages'))
     .input(
       z.object({
         q: z.string().trim().min(1).max(200),
@@ -67,26 +79,51 @@ export const messagesRouter = {
 
   /** Delivered/read per recipient and overall. */
   status: authedProcedure
+    .meta(rest('GET', '/messages/{messageId}/status', 'Delivered / read per recipient'))
     .input(messageInput)
     .output(messageStatusReportSchema)
     .query(({ ctx, input }) => messageStatus(ctx.deps, ctx.userId, input.messageId)),
 
+  // After `search` and `status`: the REST bridge takes the first path that matches, and
+  // /messages/{messageId} would otherwise swallow /messages/search.
+  get: authedProcedure
+    .meta(rest('GET', '/messages/{messageId}', 'One message'))
+    .input(messageInput)
+    .output(messageSchema)
+    .query(({ ctx, input }) => getMessage(ctx.deps, ctx.userId, input.messageId)),
+
   edit: authedProcedure
+    .meta(
+      rest('PATCH', '/messages/{messageId}', 'Edit your message within the edit window', {
+        errors: { 403: 'Not your message', 412: 'Edit window passed, or message deleted' },
+      }),
+    )
     .input(z.object({ messageId: idSchema, text }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => editMessage(ctx.deps, ctx.userId, input)),
 
   delete: authedProcedure
+    .meta(
+      rest('DELETE', '/messages/{messageId}', 'Delete your message (tombstone)', {
+        errors: { 403: 'Not your message' },
+      }),
+    )
     .input(messageInput)
     .output(messageSchema)
     .mutation(({ ctx, input }) => deleteMessage(ctx.deps, ctx.userId, input.messageId)),
 
   react: authedProcedure
+    .meta(
+      rest('POST', '/messages/{messageId}/reactions', 'Add your reaction', {
+        errors: { 412: 'Message deleted' },
+      }),
+    )
     .input(z.object({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
 
   unreact: authedProcedure
+    .meta(rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction'))
     .input(z.object({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),

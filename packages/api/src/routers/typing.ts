@@ -1,11 +1,13 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { idSchema } from '../schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 
 export const typingRouter = {
   /** Call with `true` every few seconds while typing; it expires after the typing TTL. */
   set: authedProcedure
+    .meta(rest('POST', '/conversations/{conversationId}/typing', 'Start or stop typing'))
     .input(z.object({ conversationId: idSchema, isTyping: z.boolean() }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {

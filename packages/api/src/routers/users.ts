@@ -1,13 +1,18 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { rest } from '../rest.ts';
 import { idSchema, meSchema, pageSchema, userSchema } from '../schemas.ts';
 import { getMe, getUser, searchUsers, updateMe } from '../services/users.ts';
 import { authedProcedure } from '../trpc.ts';
 
 export const usersRouter = {
-  me: authedProcedure.output(meSchema).query(({ ctx }) => getMe(ctx.deps, ctx.userId)),
+  me: authedProcedure
+    .meta(rest('GET', '/users/me', 'Your profile'))
+    .output(meSchema)
+    .query(({ ctx }) => getMe(ctx.deps, ctx.userId)),
 
   updateMe: authedProcedure
+    .meta(rest('PATCH', '/users/me', 'Update your profile'))
     .input(
       z.object({
         displayName: z.string().trim().min(1).max(64).optional(),
@@ -20,11 +25,13 @@ export const usersRouter = {
     .mutation(({ ctx, input }) => updateMe(ctx.deps, ctx.userId, input)),
 
   get: authedProcedure
+    .meta(rest('GET', '/users/{userId}', "A user's public profile"))
     .input(z.object({ userId: idSchema }))
     .output(userSchema)
     .query(({ ctx, input }) => getUser(ctx.deps, input.userId)),
 
   search: authedProcedure
+    .meta(rest('GET', '/users', 'Find users by name or email prefix'))
     .input(
       z.object({
         q: z.string().trim().min(1).max(100),

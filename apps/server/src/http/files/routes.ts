@@ -1,10 +1,8 @@
 import { rm } from 'node:fs/promises';
 import {
   type ApiDeps,
-  deleteFile,
   fileKeys,
   type LiveServices,
-  listConversationFiles,
   requireReadableFile,
   thumbnailSizesOf,
   toFileDto,
@@ -36,10 +34,6 @@ const MULTIPART_OVERHEAD = 16 * 1024;
 const id = z.string().regex(/^[0-9A-Za-z]{1,64}$/);
 const fileParams = z.object({ id });
 const thumbnailParams = z.object({ id, size: z.coerce.number().int().positive() });
-const pageQuery = z.object({
-  cursor: z.string().max(512).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-});
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -49,7 +43,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 /**
  * /api/v1/files...: bytes in and out (multipart and tus uploads, downloads with Range and
- * ETag, thumbnails), plus REST doors to the file metadata procedures of the `files` router.
+ * ETag, thumbnails). File metadata (`/files/{id}/meta`, `DELETE /files/{id}`,
+ * `/conversations/{id}/files`) comes from the `files` router through the REST bridge.
  */
 export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   const { api, config, logger } = deps;
@@ -64,7 +59,6 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   const auth = requireUser(api, deps.live);
   app.use('/files', auth);
   app.use('/files/*', auth);
-  app.use('/conversations/:id/files', auth);
 
   app.on(['POST', 'PATCH', 'DELETE'], ['/files/tus', '/files/tus/:uploadId'], (c) =>
     deps.tus.handle(c.req.raw, c.get('userId')),
@@ -139,29 +133,5 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
     );
   });
 
-  // Metadata over REST, the same procedures as tRPC `files.*` (bytes stay at /files/{id}).
-  app.get('/files/:id/meta', async (c) => {
-    const { id } = parse(fileParams, c.req.param());
-    return c.json(toFileDto(await requireReadableFile(api.db, id, c.get('userId'))));
-  });
-
-  app.delete('/files/:id', async (c) => {
-    const { id } = parse(fileParams, c.req.param());
-    await deleteFile(api, c.get('userId'), id);
-    return c.json({ ok: true });
-  });
-
-  app.get('/conversations/:id/files', async (c) => {
-    const { id } = parse(fileParams, c.req.param());
-    const query = pageQuery.safeParse(c.req.query());
-    if (!query.success) throw new HttpError(400, 'BAD_REQUEST', 'Invalid cursor or limit');
-    return c.json(
-      await listConversationFiles(api, c.get('userId'), { conversationId: id, ...query.data }),
-    );
-  });
-
-  app.all('/files/*', () => {
-    throw new HttpError(404, 'NOT_FOUND', 'Not found');
-  });
   return app;
 }

@@ -1,0 +1,147 @@
+import { fileSchema } from '@parley/api';
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+
+// The byte routes are plain Hono routes (the bridge has no multipart), described here by hand.
+
+const error = z
+  .object({ code: z.string(), message: z.string() })
+  .meta({ id: 'Error', description: 'Every REST error: an HTTP status plus this body.' });
+const errors = (codes: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries(codes).map(([status, description]) => [
+      status,
+      { description, content: { 'application/json': { schema: error } } },
+    ]),
+  );
+const fileId = z.string().meta({ description: 'File id', example: '01JF0000000000000000000000' });
+const bearer = [{ Authorization: [] }];
+const binary = { schema: z.string().meta({ format: 'binary' }) };
+
+export const filePaths: ZodOpenApiPathsObject = {
+  '/files': {
+    post: {
+      operationId: 'files-upload',
+      tags: ['files'],
+      summary: 'Upload a file (multipart/form-data, field `file`)',
+      description:
+        'Streamed to storage. The content type is detected from the bytes; a declared type that contradicts them is refused. Images get width, height, a BlurHash placeholder and thumbnails.',
+      security: bearer,
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: z.object({ file: z.string().meta({ format: 'binary' }) }),
+          },
+        },
+      },
+      responses: {
+        201: { description: 'Stored', content: { 'application/json': { schema: fileSchema } } },
+        ...errors({
+          400: 'No file part',
+          401: 'Not authenticated',
+          413: 'Larger than UPLOAD_MAX_BYTES',
+          415: 'Declared type contradicts the bytes',
+          422: 'Image over IMAGE_MAX_PIXELS or undecodable',
+        }),
+      },
+    },
+  },
+  '/files/{fileId}': {
+    get: {
+      operationId: 'files-download',
+      tags: ['files'],
+      summary: 'Download the bytes (Range, ETag, If-None-Match)',
+      security: bearer,
+      requestParams: {
+        path: z.object({ fileId }),
+        header: z.object({
+          range: z.string().optional().meta({ example: 'bytes=0-1023' }),
+          'if-none-match': z.string().optional(),
+        }),
+      },
+      responses: {
+        200: { description: 'The whole file', content: { 'application/octet-stream': binary } },
+        206: {
+          description: 'The requested range',
+          content: { 'application/octet-stream': binary },
+        },
+        302: { description: 'Redirect to a short-lived presigned S3 URL (when enabled)' },
+        304: { description: 'Not modified (ETag matched)' },
+        ...errors({
+          401: 'Not authenticated',
+          404: 'Not found or not visible to you',
+          416: 'Range not satisfiable',
+        }),
+      },
+    },
+  },
+  '/files/{fileId}/thumbnail/{size}': {
+    get: {
+      operationId: 'files-thumbnail',
+      tags: ['files'],
+      summary: 'An image thumbnail (WebP) at 64, 256 or 1024 px',
+      security: bearer,
+      requestParams: {
+        path: z.object({ fileId, size: z.enum(['64', '256', '1024']) }),
+      },
+      responses: {
+        200: { description: 'The thumbnail', content: { 'image/webp': binary } },
+        ...errors({
+          401: 'Not authenticated',
+          404: 'Not found, not an image, or not visible to you',
+        }),
+      },
+    },
+  },
+  '/files/tus': {
+    post: {
+      operationId: 'files-tus-create',
+      tags: ['files'],
+      summary: 'Start a resumable upload (tus 1.0 creation)',
+      description:
+        'Headers: `Tus-Resumable: 1.0.0`, `Upload-Length`, optional `Upload-Metadata` (filename, filetype, base64). Answers 201 with `Location`; continue with HEAD/PATCH on it.',
+      security: bearer,
+      responses: {
+        201: { description: 'Created; `Location` is the upload URL' },
+        ...errors({ 401: 'Not authenticated', 413: 'Larger than UPLOAD_MAX_BYTES' }),
+      },
+    },
+  },
+  '/files/tus/{uploadId}': {
+    head: {
+      operationId: 'files-tus-offset',
+      tags: ['files'],
+      summary: 'Where to resume: `Upload-Offset`',
+      security: bearer,
+      requestParams: { path: z.object({ uploadId: z.string() }) },
+      responses: {
+        200: { description: 'Upload-Offset header' },
+        ...errors({ 404: 'No such upload' }),
+      },
+    },
+    patch: {
+      operationId: 'files-tus-append',
+      tags: ['files'],
+      summary: 'Append bytes at `Upload-Offset` (application/offset+octet-stream)',
+      description:
+        'The final PATCH answers 200 with the stored file as JSON and a `Parley-File-Id` header.',
+      security: bearer,
+      requestParams: { path: z.object({ uploadId: z.string() }) },
+      requestBody: { content: { 'application/offset+octet-stream': binary } },
+      responses: {
+        200: {
+          description: 'Upload complete',
+          content: { 'application/json': { schema: fileSchema } },
+        },
+        204: { description: 'Bytes appended; more to come' },
+        ...errors({
+          409: 'Offset mismatch',
+          413: 'Too large',
+          415: 'Refused content',
+          422: 'Refused image',
+        }),
+      },
+    },
+  },
+};

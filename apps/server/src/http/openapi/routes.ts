@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Hono } from 'hono';
+import type { Config } from '../../config.ts';
+import { buildAsyncApiDocument } from './asyncapi.ts';
+import { buildOpenApiDocument } from './document.ts';
+
+const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const SWAGGER_FILES: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+};
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Parley REST API</title>
+    <link rel="stylesheet" href="/docs/swagger-ui.css" />
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/docs/swagger-ui-bundle.js"></script>
+    <script src="/docs/swagger-ui-standalone-preset.js"></script>
+    <script src="/docs/init.js"></script>
+  </body>
+</html>`;
+
+const DOCS_INIT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+  persistAuthorization: true,
+});`;
+
+/** /openapi.json, /asyncapi.json, and an interactive reference at /docs served from disk. */
+export function openApiRoutes(config: Config): Hono {
+  const app = new Hono();
+  const openapi = buildOpenApiDocument();
+  const asyncapi = buildAsyncApiDocument(config);
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/asyncapi.json', (c) => c.json(asyncapi));
+  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs/init.js', (c) => c.body(DOCS_INIT, 200, { 'content-type': 'text/javascript' }));
+  app.get('/docs/:file', async (c) => {
+    const file = c.req.param('file');
+    const type = SWAGGER_FILES[file];
+    if (!type) return c.notFound();
+    return c.body(await readFile(join(swaggerDir, file)), 200, {
+      'content-type': type,
+      'cache-control': 'public, max-age=86400',
+    });
+  });
+  return app;
+}
