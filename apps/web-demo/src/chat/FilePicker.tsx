@@ -1,0 +1,67 @@
+import type { FileInfo } from '@parley/sdk';
+import { useState } from 'react';
+import { uploadFile } from '../state/files.ts';
+import { useParley } from '../state/parley-context.tsx';
+import { errorText } from '../ui/errors.ts';
+
+interface FilePickerProps {
+  files: FileInfo[];
+  onFiles: (files: FileInfo[]) => void;
+  onError: (message: string) => void;
+}
+
+/** Uploads chosen files right away; the message then carries their ids. */
+export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
+  const parley = useParley();
+  const [uploading, setUploading] = useState(0);
+  const pick = async (list: FileList | null) => {
+    const chosen = [...(list ?? [])];
+    setUploading((n) => n + chosen.length);
+    const uploaded: FileInfo[] = [];
+    for (const file of chosen) {
+      try {
+        uploaded.push(await uploadFile(parley, file));
+      } catch (error) {
+        onError(`${file.name}: ${errorText(error)}`);
+      } finally {
+        setUploading((n) => n - 1);
+      }
+    }
+    onFiles([...files, ...uploaded]);
+  };
+  return (
+    <div className="file-picker">
+      <label className="icon-button attach" title="Attach files">
+        <span aria-hidden="true">📎</span>
+        <span className="sr-only">Attach files</span>
+        <input
+          type="file"
+          multiple
+          className="sr-only"
+          onChange={(e) => {
+            void pick(e.target.files);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      {(files.length > 0 || uploading > 0) && (
+        <ul className="chips" aria-label="Attached files">
+          {files.map((f) => (
+            <li key={f.id} className="chip">
+              {f.name}
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove ${f.name}`}
+                onClick={() => onFiles(files.filter((x) => x.id !== f.id))}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+          {uploading > 0 && <li className="chip muted">Uploading…</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
