@@ -90,8 +90,8 @@ export type Conversation = {
 export type ConversationSummary = {
   type: "direct" | "group";
   id: string;
-  createdAt: string;
   title: string | null;
+  createdAt: string;
   contextType: string | null;
   contextId: string | null;
   updatedAt: string;

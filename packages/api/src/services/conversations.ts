@@ -6,7 +6,7 @@ import { notFound } from '../errors.ts';
 import type { ConversationSummary } from '../events.ts';
 import type { ConversationDto, ParticipantDto } from '../schemas.ts';
 import { requireMember } from './access.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
 import { toMessageDto, toUserDto } from './mappers.ts';
 import { lastMessages } from './message-queries.ts';
 import { nowIso, writeWithEvents } from './write.ts';
@@ -218,12 +218,8 @@ export async function listConversations(
     .orderBy('c.id', 'desc')
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: await toConversationDtos(deps, userId, page),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.id]) : null,
-  };
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [last.updated_at, last.id]);
+  return { items: await toConversationDtos(deps, userId, page), nextCursor };
 }
 
 export async function listParticipants(

@@ -19,3 +19,17 @@ export function decodeCursor(cursor: string | null | undefined, size: number): s
   }
   return null;
 }
+
+/**
+ * A page from rows fetched with `limit + 1`: the extra row only says whether there is more,
+ * and the last row kept gives the cursor of the next page.
+ */
+export function pageOf<Row>(
+  rows: Row[],
+  limit: number,
+  keyOf: (last: Row) => string[],
+): { page: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}

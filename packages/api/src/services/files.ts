@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { ConversationFileDto, FileDto } from '../schemas.ts';
 import { requireMember } from './access.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
 import { nowIso } from './write.ts';
 
 /** Blob keys of one file: everything under one prefix, so deleting a file is one call. */
@@ -159,8 +159,10 @@ export async function listConversationFiles(
     .orderBy('ma.position', 'asc')
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [
+    String(last.message_seq),
+    String(last.position),
+  ]);
   return {
     items: page.map((r) => ({
       ...toFileDto(r),
@@ -168,9 +170,6 @@ export async function listConversationFiles(
       messageSeq: r.message_seq,
       senderId: r.sender_id,
     })),
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor([String(last.message_seq), String(last.position)])
-        : null,
+    nextCursor,
   };
 }

@@ -2,7 +2,7 @@ import { searchMessages, searchTerms } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import type { MessageDto } from '../schemas.ts';
 import { requireMember } from './access.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
 import { toMessageDto } from './mappers.ts';
 import { withReactions } from './message-queries.ts';
 
@@ -23,12 +23,9 @@ export async function searchMyMessages(
     limit: limit + 1,
     offset,
   });
-  const page = rows.slice(0, limit);
+  const { page, nextCursor } = pageOf(rows, limit, () => [String(offset + limit)]);
   const items = (await withReactions(deps.db, page)).map(({ message, reactions }) =>
     toMessageDto(message, reactions),
   );
-  return {
-    items,
-    nextCursor: rows.length > limit ? encodeCursor([String(offset + limit)]) : null,
-  };
+  return { items, nextCursor };
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { MeDto, UserDto } from '../schemas.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, pageOf } from './cursor.ts';
 import { requireAvatarImage } from './file-attachments.ts';
 import { toMeDto, toUserDto } from './mappers.ts';
 import { nowIso } from './write.ts';
@@ -90,11 +90,9 @@ export async function searchUsers(
     .orderBy('id')
     .limit(limit + 1)
     .execute();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toUserDto),
-    nextCursor:
-      rows.length > limit && last ? encodeCursor([last.display_name.toLowerCase(), last.id]) : null,
-  };
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [
+    last.display_name.toLowerCase(),
+    last.id,
+  ]);
+  return { items: page.map(toUserDto), nextCursor };
 }

@@ -5,7 +5,6 @@ import {
   type LiveServices,
   requireReadableFile,
   thumbnailSizesOf,
-  toFileDto,
 } from '@parley/api';
 import { Hono } from 'hono';
 import { ulid } from 'ulid';
