@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from '@parley/server/testing';
 import {
   type Browser,
@@ -11,7 +13,6 @@ import {
   type Page,
   type WebSocketRoute,
 } from 'playwright-core';
-import { build } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..');
@@ -36,6 +37,19 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Builds the demo from the current source, as `vite build` does (its own process: under
+ * vitest, NODE_ENV=test would select React's development build).
+ */
+async function buildDemo(outDir: string): Promise<void> {
+  const vite = join(appRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+  await promisify(execFile)(
+    process.execPath,
+    [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: appRoot, env: { ...process.env, NODE_ENV: 'production' } },
+  );
+}
+
 export interface Demo extends AsyncDisposable {
   server: TestServer;
   browser: Browser;
@@ -48,22 +62,19 @@ export interface Demo extends AsyncDisposable {
 
 interface Network {
   online: boolean;
-  sockets: Set<WebSocketRoute>;
+  /** Each live socket: the page's side and the server's. */
+  sockets: Set<{ page: WebSocketRoute; server: WebSocketRoute }>;
+  /** Sockets opened while offline: they hang, as on a dead network, until it comes back. */
+  hanging: Set<WebSocketRoute>;
 }
 
 /** The demo built from the current source, the real server serving it, and one Chromium. */
 export async function startDemo(): Promise<Demo> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-web-demo-'));
-  await build({
-    root: appRoot,
-    mode: 'production',
-    // Vitest sets NODE_ENV=test, which would select React's development build.
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  await buildDemo(outDir);
   const server = await startTestServer({
-    env: { WEB_DEMO_DIR: outDir, SEND_RATE_LIMIT: '1000' },
+    // Presence: offline 300 ms after the last socket goes (default 5 s).
+    env: { WEB_DEMO_DIR: outDir, SEND_RATE_LIMIT: '1000', PRESENCE_GRACE_MS: '300' },
   });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   await mkdir(screenshotDir, { recursive: true });
@@ -83,18 +94,19 @@ export async function startDemo(): Promise<Demo> {
       contexts.push(context);
       // Chromium's offline mode leaves open WebSockets alone, so sockets pass through a route
       // the test can cut.
-      const network: Network = { online: true, sockets: new Set() };
+      const network: Network = { online: true, sockets: new Set(), hanging: new Set() };
       networks.set(context, network);
       await context.routeWebSocket(/\/trpc/, (ws) => {
         if (!network.online) {
-          void ws.close({ code: 1001, reason: 'offline' });
+          network.hanging.add(ws);
           return;
         }
-        network.sockets.add(ws);
-        ws.onClose(() => network.sockets.delete(ws));
-        ws.connectToServer();
+        network.sockets.add({ page: ws, server: ws.connectToServer() });
       });
       const page = await context.newPage();
+      // The app's own failures belong in the test output.
+      page.on('pageerror', (error) => console.error(`[browser] ${error.stack ?? error}`));
+      page.on('console', (m) => m.type() === 'error' && console.error(`[browser] ${m.text()}`));
       await page.goto('/');
       return page;
     },
@@ -106,7 +118,15 @@ export async function startDemo(): Promise<Demo> {
       network.online = online;
       await page.context().setOffline(!online);
       if (!online) {
-        for (const ws of network.sockets) await ws.close({ code: 1001, reason: 'offline' });
+        for (const { page, server } of network.sockets) {
+          await server.close();
+          await page.close({ code: 1001, reason: 'offline' });
+        }
+        network.sockets.clear();
+      } else {
+        // The attempts that hung fail now, and the client tries again.
+        for (const ws of network.hanging) await ws.close({ code: 1001, reason: 'offline' });
+        network.hanging.clear();
       }
     },
     async [Symbol.asyncDispose]() {

@@ -32,7 +32,15 @@ export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
   return (
     <div className="file-picker">
       <label className="icon-button attach" title="Attach files">
-        <span aria-hidden="true">📎</span>
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path
+            d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.9-7.9a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l6.4-6.4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.8"
+            strokeLinecap="round"
+          />
+        </svg>
         <span className="sr-only">Attach files</span>
         <input
           type="file"

@@ -43,7 +43,7 @@ export function UserSearch({ label = 'Search people', exclude = [], onPick, acti
       </label>
       <input
         id={id}
-        type="search"
+        type="text"
         value={q}
         placeholder="Name or email"
         onChange={(e) => setQ(e.target.value)}

@@ -105,7 +105,9 @@ export class ChatStore {
   async refreshConversation(conversationId: string): Promise<Conversation | null> {
     try {
       const conversation = await this.parley.conversations.get({ conversationId });
+      const known = this.state.conversations.some((c) => c.id === conversationId);
       this.upsertConversation(conversation);
+      if (!known && conversation.peer) void this.loadPresence([conversation.peer.id]);
       return conversation;
     } catch (error) {
       if (!(error instanceof ParleyError && error.code === 'NOT_FOUND')) throw error;
