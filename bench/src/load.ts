@@ -13,6 +13,7 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '20' },
     latency: { type: 'string', default: '300' },
     idle: { type: 'string', default: '1000' },
+    group: { type: 'string', default: '200' },
     'database-url': { type: 'string' },
   },
 });
@@ -20,6 +21,7 @@ const pairs = Number(values.pairs);
 const perSender = Number(values.messages);
 const latencySamples = Number(values.latency);
 const idleConnections = Number(values.idle);
+const groupSize = Number(values.group);
 const TIMEOUT_MS = 120_000;
 
 const server = await startBenchServer(
@@ -97,8 +99,46 @@ try {
     deliveryLatencyMs: summarize(latencies),
   };
 
-  // 3) Memory per idle connection: open many subscribed devices, compare server RSS.
   for (const d of devices) d.close();
+
+  // 3) Fan-out: one message to a group whose every member has a connected device; time until
+  //    the last member received it (median of 5 messages).
+  const members = await registerMany(server.url, groupSize, `g${Date.now()}`);
+  const [owner, ...rest] = members;
+  const group = await owner!.http.groups.create.mutate({
+    name: 'bench',
+    userIds: rest.slice(0, 99).map((u) => u.id),
+  });
+  for (let i = 99; i < rest.length; i += 100) {
+    await owner!.http.groups.addMembers.mutate({
+      groupId: group.id,
+      userIds: rest.slice(i, i + 100).map((u) => u.id),
+    });
+  }
+  let reached = 0;
+  const memberDevices = await Promise.all(
+    rest.map((m) =>
+      connect(server.url, m, (event) => {
+        if (event.type === 'message.created' && event.message.kind === 'text') reached += 1;
+      }),
+    ),
+  );
+  const fanOut: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const target = reached + rest.length;
+    const started = performance.now();
+    await owner!.http.messages.send.mutate({
+      conversationId: group.id,
+      clientMessageId: `fan-${i}`,
+      text: 'all',
+    });
+    await until(() => reached >= target, TIMEOUT_MS, 'fan-out');
+    fanOut.push(performance.now() - started);
+  }
+  results.groupFanOut = { recipients: rest.length, ...summarize(fanOut) };
+  for (const d of memberDevices) d.close();
+
+  // 4) Memory per idle connection: open many subscribed devices, compare server RSS.
   const rssBefore = server.rss();
   const idle = [];
   for (let i = 0; i < idleConnections; i++) {

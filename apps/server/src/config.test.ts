@@ -41,4 +41,15 @@ describe('loadConfig', () => {
     const s3 = loadConfig({ S3_BUCKET: 'files', S3_ENDPOINT: 'http://127.0.0.1:9000' });
     expect(s3).toMatchObject({ S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: true });
   });
+
+  it('bounds the group and broadcast limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      GROUP_MAX_MEMBERS: 1000,
+      BROADCAST_MAX_RECIPIENTS: 256,
+    });
+    expect(() => loadConfig({ BROADCAST_MAX_RECIPIENTS: '5000' })).toThrow(
+      /BROADCAST_MAX_RECIPIENTS/,
+    );
+    expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
+  });
 });

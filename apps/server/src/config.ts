@@ -52,6 +52,9 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),
+  GROUP_MAX_MEMBERS: int(1000),
+  // A list is created and replaced in one request, which carries at most 1,000 ids.
+  BROADCAST_MAX_RECIPIENTS: z.coerce.number().int().positive().max(1000).default(256),
   SHUTDOWN_GRACE_MS: int(10_000),
   WEB_DEMO_DIR: z.string().optional(),
   UPLOAD_MAX_BYTES: int(25 * 1024 * 1024),

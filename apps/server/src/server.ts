@@ -78,6 +78,8 @@ function limitsFrom(config: Config): Limits {
     },
     typingTtlMs: config.TYPING_TTL_MS,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    groupMaxMembers: config.GROUP_MAX_MEMBERS,
+    broadcastMaxRecipients: config.BROADCAST_MAX_RECIPIENTS,
   };
 }
 

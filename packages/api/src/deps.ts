@@ -20,6 +20,10 @@ export interface Limits {
   typingTtlMs: number;
   /** A user whose last device disconnected is shown offline after this grace. */
   presenceGraceMs: number;
+  /** Members per group, the creator included. */
+  groupMaxMembers: number;
+  /** Recipients per broadcast list. */
+  broadcastMaxRecipients: number;
 }
 
 export const defaultLimits: Limits = {
@@ -34,6 +38,8 @@ export const defaultLimits: Limits = {
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
   typingTtlMs: 5_000,
   presenceGraceMs: 5_000,
+  groupMaxMembers: 1000,
+  broadcastMaxRecipients: 256,
 };
 
 export interface Clock {

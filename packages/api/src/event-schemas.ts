@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import type { DurableEvent, EphemeralEvent } from './events.ts';
-import { conversationSchema, messageSchema, receiptSchema } from './schemas.ts';
+import { conversationSchema, messageSchema, receiptSchema, roleSchema } from './schemas.ts';
 
 // The event stream described as data (for /asyncapi.json and non-TypeScript clients). The
 // type checks at the bottom fail to compile if these drift from the types the code emits.
 
 const conversationId = z.string();
+const conversationSummary = conversationSchema
+  .pick({
+    id: true,
+    type: true,
+    title: true,
+    description: true,
+    avatarFileId: true,
+    contextType: true,
+    contextId: true,
+    createdAt: true,
+    updatedAt: true,
+  })
+  .meta({ id: 'ConversationSummary' });
 const messageEvent = <T extends string>(type: T, id: string) =>
   z.object({ type: z.literal(type), conversationId, message: messageSchema }).meta({ id });
 
@@ -27,17 +40,36 @@ export const durableEventSchemas = {
     .object({
       type: z.enum(['conversation.created', 'conversation.updated']),
       conversationId,
-      conversation: conversationSchema.pick({
-        id: true,
-        type: true,
-        title: true,
-        contextType: true,
-        contextId: true,
-        createdAt: true,
-        updatedAt: true,
-      }),
+      conversation: conversationSummary,
     })
     .meta({ id: 'ConversationEvent' }),
+  'member.joined': z
+    .object({
+      type: z.literal('member.joined'),
+      conversationId,
+      userIds: z.array(z.string()),
+      actorId: z.string(),
+      conversation: conversationSummary,
+    })
+    .meta({ id: 'MemberJoinedEvent' }),
+  'member.left': z
+    .object({
+      type: z.literal('member.left'),
+      conversationId,
+      userId: z.string(),
+      reason: z.enum(['left', 'removed']),
+      actorId: z.string(),
+    })
+    .meta({ id: 'MemberLeftEvent' }),
+  'member.role_changed': z
+    .object({
+      type: z.literal('member.role_changed'),
+      conversationId,
+      userId: z.string(),
+      role: roleSchema,
+      actorId: z.string().nullable(),
+    })
+    .meta({ id: 'MemberRoleChangedEvent' }),
 };
 
 export const ephemeralEventSchemas = {

@@ -1,3 +1,4 @@
+import type { MemberRole } from '@parley/db';
 import type { ConversationDto, MessageDto, ReceiptDto } from './schemas.ts';
 
 /**
@@ -7,7 +8,15 @@ import type { ConversationDto, MessageDto, ReceiptDto } from './schemas.ts';
  */
 export type ConversationSummary = Pick<
   ConversationDto,
-  'id' | 'type' | 'title' | 'contextType' | 'contextId' | 'createdAt' | 'updatedAt'
+  | 'id'
+  | 'type'
+  | 'title'
+  | 'description'
+  | 'avatarFileId'
+  | 'contextType'
+  | 'contextId'
+  | 'createdAt'
+  | 'updatedAt'
 >;
 
 export type DurableEvent =
@@ -26,6 +35,33 @@ export type DurableEvent =
       type: 'conversation.created' | 'conversation.updated';
       conversationId: string;
       conversation: ConversationSummary;
+    }
+  | {
+      /** Users were added to a group; they receive this event and everything after it. */
+      type: 'member.joined';
+      conversationId: string;
+      userIds: string[];
+      actorId: string;
+      conversation: ConversationSummary;
+    }
+  | {
+      /**
+       * A member left or was removed. Sent to the remaining members and, separately, to the
+       * user who is gone (their last event of this conversation).
+       */
+      type: 'member.left';
+      conversationId: string;
+      userId: string;
+      reason: 'left' | 'removed';
+      actorId: string;
+    }
+  | {
+      type: 'member.role_changed';
+      conversationId: string;
+      userId: string;
+      role: MemberRole;
+      /** null: the server appointed an admin because the last one left. */
+      actorId: string | null;
     };
 
 export type DurableEventType = DurableEvent['type'];

@@ -1,7 +1,9 @@
 import { authRouter } from './routers/auth.ts';
+import { broadcastsRouter } from './routers/broadcasts.ts';
 import { conversationsRouter } from './routers/conversations.ts';
 import { eventsRouter } from './routers/events.ts';
 import { filesRouter } from './routers/files.ts';
+import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
 import { presenceRouter } from './routers/presence.ts';
 import { typingRouter } from './routers/typing.ts';
@@ -17,6 +19,8 @@ export const appRouter = createTRPCRouter({
   files: filesRouter,
   typing: typingRouter,
   presence: presenceRouter,
+  groups: groupsRouter,
+  broadcasts: broadcastsRouter,
 });
 
 export type AppRouter = typeof appRouter;

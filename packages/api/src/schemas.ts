@@ -30,6 +30,41 @@ export const reactionSummarySchema = z
   })
   .meta({ id: 'ReactionSummary' });
 
+export const roleSchema = z.enum(['admin', 'member']).meta({ id: 'Role' });
+
+export const systemActionSchema = z
+  .enum([
+    'group_created',
+    'members_added',
+    'member_removed',
+    'member_left',
+    'role_changed',
+    'group_renamed',
+    'description_changed',
+    'avatar_changed',
+  ])
+  .meta({ id: 'SystemAction' });
+export type SystemAction = z.infer<typeof systemActionSchema>;
+
+/**
+ * What a system message (kind 'system') records, for clients to render in their language.
+ * One flat shape for every action; fields an action does not use are null (or empty).
+ */
+export const systemPayloadSchema = z
+  .object({
+    action: systemActionSchema,
+    /** Who did it; null when the server did (an admin appointed because the last one left). */
+    actorId: z.string().nullable(),
+    /** Whom it concerns: added, removed, left, or whose role changed. */
+    userIds: z.array(z.string()),
+    /** group_created / group_renamed: the group's new name. */
+    name: z.string().nullable(),
+    /** role_changed: the new role. */
+    role: roleSchema.nullable(),
+  })
+  .meta({ id: 'SystemPayload' });
+export type SystemPayload = z.infer<typeof systemPayloadSchema>;
+
 /** An uploaded file as clients see it; bytes are at GET /api/v1/files/{id}. */
 export const fileSchema = z
   .object({
@@ -84,6 +119,8 @@ export const messageSchema = z
     deletedAt: z.string().nullable(),
     /** For the caller's own messages: the overall status across the other members; else null. */
     status: messageStatusSchema.nullable(),
+    /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
+    system: systemPayloadSchema.nullable(),
   })
   .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;
@@ -93,6 +130,8 @@ export const conversationSchema = z
     id: z.string(),
     type: z.enum(['direct', 'group']),
     title: z.string().nullable(),
+    description: z.string().nullable(),
+    avatarFileId: z.string().nullable(),
     contextType: z.string().nullable(),
     contextId: z.string().nullable(),
     createdAt: z.string(),
@@ -100,7 +139,7 @@ export const conversationSchema = z
     lastSeq: z.number().int(),
     /** The other member of a direct chat. */
     peer: userSchema.nullable(),
-    myRole: z.enum(['admin', 'member']),
+    myRole: roleSchema,
     lastReadSeq: z.number().int(),
     lastDeliveredSeq: z.number().int(),
     unreadCount: z.number().int(),
@@ -112,7 +151,7 @@ export type ConversationDto = z.infer<typeof conversationSchema>;
 export const participantSchema = z
   .object({
     user: userSchema,
-    role: z.enum(['admin', 'member']),
+    role: roleSchema,
     joinedAt: z.string(),
     lastDeliveredSeq: z.number().int(),
     lastReadSeq: z.number().int(),
@@ -163,3 +202,40 @@ export const messageStatusReportSchema = z
   })
   .meta({ id: 'MessageStatusReport' });
 export type MessageStatusReport = z.infer<typeof messageStatusReportSchema>;
+
+export const broadcastSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    recipientIds: z.array(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Broadcast' });
+export type BroadcastDto = z.infer<typeof broadcastSchema>;
+
+/** Where one recipient got a broadcast (their direct chat with the sender) and how far it got. */
+export const broadcastDeliverySchema = z
+  .object({
+    userId: z.string(),
+    conversationId: z.string(),
+    messageId: z.string(),
+    seq: z.number().int(),
+    status: messageStatusSchema,
+  })
+  .meta({ id: 'BroadcastDelivery' });
+
+export const broadcastSendSchema = z
+  .object({
+    id: z.string(),
+    broadcastId: z.string(),
+    clientMessageId: z.string(),
+    text: z.string(),
+    createdAt: z.string(),
+    recipients: z.array(broadcastDeliverySchema),
+    /** Recipients whose status is delivered or read. */
+    deliveredCount: z.number().int(),
+    readCount: z.number().int(),
+  })
+  .meta({ id: 'BroadcastSend' });
+export type BroadcastSendDto = z.infer<typeof broadcastSendSchema>;

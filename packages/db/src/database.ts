@@ -1,4 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import type {
+  BroadcastDeliveriesTable,
+  BroadcastListsTable,
+  BroadcastRecipientsTable,
+  BroadcastSendsTable,
+} from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
@@ -17,6 +23,10 @@ export interface Database {
   events: EventsTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
+  broadcast_lists: BroadcastListsTable;
+  broadcast_recipients: BroadcastRecipientsTable;
+  broadcast_sends: BroadcastSendsTable;
+  broadcast_deliveries: BroadcastDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -4,6 +4,7 @@ export { dialectOf, pingDb } from './dialect.ts';
 export { migrateToLatest } from './migrate.ts';
 export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.ts';
 export { type MessageSearch, searchMessages, searchTerms } from './queries/search.ts';
+export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';
 export * from './tables/events.ts';
 export * from './tables/files.ts';

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
+import { MIGRATION_LOCK_KEY } from './migrate.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,7 +37,10 @@ export async function createPgSchema(): Promise<PgSchema> {
     async drop() {
       const c = new pg.Client({ connectionString: postgresUrl });
       await c.connect();
+      // Never while another suite migrates (its introspection reads every schema).
+      await c.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await c.query(`drop schema if exists ${schema} cascade`);
+      await c.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       await c.end();
     },
   };

@@ -21,4 +21,7 @@ export type Participant = Outputs['conversations']['participants'][number];
 export type Presence = Outputs['presence']['get'][number];
 export type AuthResult = Outputs['auth']['login'];
 export type DurableEvent = StreamEvent;
+export type SystemPayload = NonNullable<Message['system']>;
+export type Broadcast = Outputs['broadcasts']['create'];
+export type BroadcastSend = Outputs['broadcasts']['send'];
 export type { EphemeralEvent };

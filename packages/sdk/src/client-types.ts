@@ -1,8 +1,10 @@
 import type {
+  BroadcastsApi,
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
   FilesApi,
+  GroupsApi,
   Message,
   MessagesApi,
   PresenceApi,
@@ -47,6 +49,11 @@ export type ConversationEvent = Extract<
   DurableEvent,
   { type: 'conversation.created' | 'conversation.updated' }
 >;
+/** Group membership: members added, a member left or was removed, a role changed. */
+export type MemberEvent = Extract<
+  DurableEvent,
+  { type: 'member.joined' | 'member.left' | 'member.role_changed' }
+>;
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
 export type PresenceEvent = Extract<EphemeralEvent, { type: 'presence' }>;
 
@@ -65,6 +72,8 @@ export interface ParleyEvents {
   typing: TypingEvent;
   presence: PresenceEvent;
   conversation: ConversationEvent;
+  /** Group membership changed; a `member.left` about you is the last event of that group. */
+  member: MemberEvent;
   /** One of the messages you sent from this device changed status. */
   status: OutgoingMessage;
   connection: ConnectionState;
@@ -109,6 +118,10 @@ export interface ParleyClient {
   /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
   readonly files: FilesApi;
   readonly presence: PresenceApi;
+  /** Groups: create, rename, add/remove members, roles, leave (read them as conversations). */
+  readonly groups: GroupsApi;
+  /** Broadcast lists: each recipient gets the message in their direct chat with you. */
+  readonly broadcasts: BroadcastsApi;
   /** Call on each keystroke (debounced for you); `false` when the user stops or clears. */
   typing(conversationId: string, isTyping?: boolean): void;
   /** A fresh access token, for your own requests to the server (files, REST). */

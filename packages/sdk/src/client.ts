@@ -1,7 +1,9 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
 import type {
+  BroadcastsApi,
   ConversationsApi,
   FilesApi,
+  GroupsApi,
   MessagesApi,
   PresenceApi,
   Procedures,
@@ -213,6 +215,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
     presence: api.presence as unknown as PresenceApi,
     files: api.files as unknown as FilesApi,
+    groups: api.groups as unknown as GroupsApi,
+    broadcasts: api.broadcasts as unknown as BroadcastsApi,
     typing: (conversationId, isTyping = true) => {
       if (session.session) typing.set(conversationId, isTyping);
     },

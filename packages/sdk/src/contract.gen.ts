@@ -34,6 +34,8 @@ export type Message = {
   deletedAt: string | null;
   /** For the caller's own messages: the overall status across the other members; else null. */
   status: "sent" | "delivered" | "read" | null;
+  /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
+  system: SystemPayload | null;
 };
 
 export type Reaction = {
@@ -73,6 +75,8 @@ export type Conversation = {
   id: string;
   type: "direct" | "group";
   title: string | null;
+  description: string | null;
+  avatarFileId: string | null;
   contextType: string | null;
   contextId: string | null;
   createdAt: string;
@@ -90,7 +94,9 @@ export type Conversation = {
 export type ConversationSummary = {
   type: "direct" | "group";
   id: string;
+  avatarFileId: string | null;
   title: string | null;
+  description: string | null;
   createdAt: string;
   contextType: string | null;
   contextId: string | null;
@@ -167,6 +173,72 @@ export type DurableEvent = {
   conversation: ConversationSummary;
   id: string;
   at: string;
+} | {
+  /** Users were added to a group; they receive this event and everything after it. */
+  type: "member.joined";
+  conversationId: string;
+  userIds: string[];
+  actorId: string;
+  conversation: ConversationSummary;
+  id: string;
+  at: string;
+} | {
+  /** A member left or was removed. Sent to the remaining members and, separately, to the
+user who is gone (their last event of this conversation). */
+  type: "member.left";
+  conversationId: string;
+  userId: string;
+  reason: "left" | "removed";
+  actorId: string;
+  id: string;
+  at: string;
+} | {
+  type: "member.role_changed";
+  conversationId: string;
+  userId: string;
+  role: "admin" | "member";
+  /** null: the server appointed an admin because the last one left. */
+  actorId: string | null;
+  id: string;
+  at: string;
+};
+
+export type SystemPayload = {
+  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
+  /** Who did it; null when the server did (an admin appointed because the last one left). */
+  actorId: string | null;
+  /** Whom it concerns: added, removed, left, or whose role changed. */
+  userIds: string[];
+  /** group_created / group_renamed: the group's new name. */
+  name: string | null;
+  /** role_changed: the new role. */
+  role: "admin" | "member" | null;
+};
+
+export type Broadcast = {
+  id: string;
+  name: string;
+  recipientIds: string[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type BroadcastSend = {
+  id: string;
+  broadcastId: string;
+  clientMessageId: string;
+  text: string;
+  createdAt: string;
+  recipients: {
+    userId: string;
+    conversationId: string;
+    messageId: string;
+    seq: number;
+    status: "sent" | "delivered" | "read";
+  }[];
+  /** Recipients whose status is delivered or read. */
+  deliveredCount: number;
+  readCount: number;
 };
 
 export type EphemeralEvent = {
@@ -216,6 +288,61 @@ export interface Procedures {
     };
     output: AuthResult;
   };
+  'broadcasts.create': {
+    kind: 'mutation';
+    input: {
+      name: string;
+      recipientIds: string[];
+    };
+    output: Broadcast;
+  };
+  'broadcasts.delete': {
+    kind: 'mutation';
+    input: {
+      broadcastId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'broadcasts.list': {
+    kind: 'query';
+    input: {
+      cursor?: string | null;
+      limit?: number;
+    } | undefined;
+    output: {
+      items: Broadcast[];
+      nextCursor: string | null;
+    };
+  };
+  'broadcasts.send': {
+    kind: 'mutation';
+    input: {
+      broadcastId: string;
+      clientMessageId: string;
+      text: string;
+    };
+    output: BroadcastSend;
+  };
+  /** Per-recipient receipts of one send (the `id` that `send` returned). */
+  'broadcasts.status': {
+    kind: 'query';
+    input: {
+      broadcastId: string;
+      sendId: string;
+    };
+    output: BroadcastSend;
+  };
+  'broadcasts.update': {
+    kind: 'mutation';
+    input: {
+      broadcastId: string;
+      name?: string;
+      recipientIds?: string[];
+    };
+    output: Broadcast;
+  };
   'conversations.get': {
     kind: 'query';
     input: {
@@ -227,7 +354,7 @@ export interface Procedures {
     kind: 'query';
     input: {
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     } | undefined;
     output: {
       items: Conversation[];
@@ -313,7 +440,7 @@ export interface Procedures {
     input: {
       conversationId: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: {
@@ -337,6 +464,68 @@ export interface Procedures {
       }[];
       nextCursor: string | null;
     };
+  };
+  'groups.addMembers': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+      userIds: string[];
+    };
+    output: {
+      addedUserIds: string[];
+    };
+  };
+  'groups.create': {
+    kind: 'mutation';
+    input: {
+      name: string;
+      userIds: string[];
+      description?: string | null;
+      avatarFileId?: string | null;
+    };
+    output: Conversation;
+  };
+  'groups.leave': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'groups.removeMember': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+      userId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'groups.setRole': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+      userId: string;
+      role: "admin" | "member";
+    };
+    output: {
+      conversationId: string;
+      userId: string;
+      role: "admin" | "member";
+    };
+  };
+  'groups.update': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+      name?: string;
+      description?: string | null;
+      avatarFileId?: string | null;
+    };
+    output: Conversation;
   };
   'messages.delete': {
     kind: 'mutation';
@@ -364,9 +553,9 @@ export interface Procedures {
     kind: 'query';
     input: {
       conversationId: string;
-      before?: unknown;
-      after?: unknown;
-      limit?: unknown;
+      before?: number | null;
+      after?: number | null;
+      limit?: number;
     };
     output: {
       messages: Message[];
@@ -388,7 +577,7 @@ export interface Procedures {
       q: string;
       conversationId?: string | null;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: Message[];
@@ -458,7 +647,7 @@ export interface Procedures {
     input: {
       q: string;
       cursor?: string | null;
-      limit?: unknown;
+      limit?: number;
     };
     output: {
       items: User[];
@@ -498,6 +687,41 @@ export interface AuthApi {
   }): Promise<AuthResult>;
 }
 
+/** The `broadcasts` procedures of the server. */
+export interface BroadcastsApi {
+  create(input: {
+    name: string;
+    recipientIds: string[];
+  }): Promise<Broadcast>;
+  delete(input: {
+    broadcastId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  list(input?: {
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<{
+    items: Broadcast[];
+    nextCursor: string | null;
+  }>;
+  send(input: {
+    broadcastId: string;
+    clientMessageId: string;
+    text: string;
+  }): Promise<BroadcastSend>;
+  /** Per-recipient receipts of one send (the `id` that `send` returned). */
+  status(input: {
+    broadcastId: string;
+    sendId: string;
+  }): Promise<BroadcastSend>;
+  update(input: {
+    broadcastId: string;
+    name?: string;
+    recipientIds?: string[];
+  }): Promise<Broadcast>;
+}
+
 /** The `conversations` procedures of the server. */
 export interface ConversationsApi {
   get(input: {
@@ -505,7 +729,7 @@ export interface ConversationsApi {
   }): Promise<Conversation>;
   list(input?: {
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Conversation[];
     nextCursor: string | null;
@@ -567,7 +791,7 @@ export interface FilesApi {
   listForConversation(input: {
     conversationId: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: {
       id: string;
@@ -592,6 +816,48 @@ export interface FilesApi {
   }>;
 }
 
+/** The `groups` procedures of the server. */
+export interface GroupsApi {
+  addMembers(input: {
+    groupId: string;
+    userIds: string[];
+  }): Promise<{
+    addedUserIds: string[];
+  }>;
+  create(input: {
+    name: string;
+    userIds: string[];
+    description?: string | null;
+    avatarFileId?: string | null;
+  }): Promise<Conversation>;
+  leave(input: {
+    groupId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  removeMember(input: {
+    groupId: string;
+    userId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  setRole(input: {
+    groupId: string;
+    userId: string;
+    role: "admin" | "member";
+  }): Promise<{
+    conversationId: string;
+    userId: string;
+    role: "admin" | "member";
+  }>;
+  update(input: {
+    groupId: string;
+    name?: string;
+    description?: string | null;
+    avatarFileId?: string | null;
+  }): Promise<Conversation>;
+}
+
 /** The `messages` procedures of the server. */
 export interface MessagesApi {
   delete(input: {
@@ -606,9 +872,9 @@ export interface MessagesApi {
   }): Promise<Message>;
   list(input: {
     conversationId: string;
-    before?: unknown;
-    after?: unknown;
-    limit?: unknown;
+    before?: number | null;
+    after?: number | null;
+    limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
@@ -622,7 +888,7 @@ export interface MessagesApi {
     q: string;
     conversationId?: string | null;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: Message[];
     nextCursor: string | null;
@@ -672,7 +938,7 @@ export interface UsersApi {
   search(input: {
     q: string;
     cursor?: string | null;
-    limit?: unknown;
+    limit?: number;
   }): Promise<{
     items: User[];
     nextCursor: string | null;
@@ -691,6 +957,12 @@ export const procedureKinds = {
   'auth.logout': 'mutation',
   'auth.refresh': 'mutation',
   'auth.register': 'mutation',
+  'broadcasts.create': 'mutation',
+  'broadcasts.delete': 'mutation',
+  'broadcasts.list': 'query',
+  'broadcasts.send': 'mutation',
+  'broadcasts.status': 'query',
+  'broadcasts.update': 'mutation',
   'conversations.get': 'query',
   'conversations.list': 'query',
   'conversations.markDelivered': 'mutation',
@@ -701,6 +973,12 @@ export const procedureKinds = {
   'files.delete': 'mutation',
   'files.get': 'query',
   'files.listForConversation': 'query',
+  'groups.addMembers': 'mutation',
+  'groups.create': 'mutation',
+  'groups.leave': 'mutation',
+  'groups.removeMember': 'mutation',
+  'groups.setRole': 'mutation',
+  'groups.update': 'mutation',
   'messages.delete': 'mutation',
   'messages.edit': 'mutation',
   'messages.get': 'query',

@@ -47,6 +47,12 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
         statuses.forget(event.conversationId);
         emitter.emit('conversation', event);
         break;
+      case 'member.joined':
+      case 'member.left':
+      case 'member.role_changed':
+        statuses.forget(event.conversationId);
+        emitter.emit('member', event);
+        break;
       case 'message.edited':
       case 'message.deleted':
       case 'reaction.added':

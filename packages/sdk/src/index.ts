@@ -2,6 +2,7 @@ export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
   ConversationEvent,
+  MemberEvent,
   MessagesClient,
   MessageUpdate,
   ParleyClient,
@@ -14,6 +15,9 @@ export type {
 } from './client-types.ts';
 export type {
   AuthResult,
+  Broadcast,
+  BroadcastSend,
+  BroadcastsApi,
   Conversation,
   ConversationSummary,
   ConversationsApi,
@@ -21,6 +25,7 @@ export type {
   EphemeralEvent,
   FileInfo,
   FilesApi,
+  GroupsApi,
   Me,
   Message,
   MessageStatusReport,
@@ -31,6 +36,7 @@ export type {
   Procedures,
   Reaction,
   Receipt,
+  SystemPayload,
   User,
   UsersApi,
 } from './contract.gen.ts';

@@ -13,6 +13,7 @@ import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
+import { emptyBodyAsJson } from './openapi/empty-body.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
@@ -100,7 +101,11 @@ export function createHttpApp({ api, live, config, logger, health, metrics, file
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>
-    createOpenApiFetchHandler({ endpoint: '/api/v1', ...handlerOptions(c) }),
+    createOpenApiFetchHandler({
+      endpoint: '/api/v1',
+      ...handlerOptions(c),
+      req: emptyBodyAsJson(c.req.raw),
+    }),
   );
   app.route('/', openApiRoutes(config));
   app.route('/', webDemoRoutes(config.webDemoDir));

@@ -9,7 +9,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account with a password */
+        /**
+         * Create an account with a password
+         * @description Errors: 409: This email cannot be registered.
+         */
         post: operations["auth-register"];
         delete?: never;
         options?: never;
@@ -26,7 +29,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password */
+        /**
+         * Log in with email and password
+         * @description Errors: 401: Invalid email or password.
+         */
         post: operations["auth-login"];
         delete?: never;
         options?: never;
@@ -43,7 +49,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token for new tokens */
+        /**
+         * Rotate a refresh token for new tokens
+         * @description Errors: 401: Invalid, expired or reused refresh token.
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -216,7 +225,10 @@ export interface paths {
         /** History by seq (before / after / newest) */
         get: operations["messages-list"];
         put?: never;
-        /** Send a message (idempotent per clientMessageId) */
+        /**
+         * Send a message (idempotent per clientMessageId)
+         * @description Errors: 409: clientMessageId already used in another conversation.
+         */
         post: operations["messages-send"];
         delete?: never;
         options?: never;
@@ -269,11 +281,17 @@ export interface paths {
         get: operations["messages-get"];
         put?: never;
         post?: never;
-        /** Delete your message (tombstone) */
+        /**
+         * Delete your message (tombstone)
+         * @description Errors: 403: Not your message.
+         */
         delete: operations["messages-delete"];
         options?: never;
         head?: never;
-        /** Edit your message within the edit window */
+        /**
+         * Edit your message within the edit window
+         * @description Errors: 403: Not your message. 412: Edit window passed, or message deleted.
+         */
         patch: operations["messages-edit"];
         trace?: never;
     };
@@ -286,7 +304,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add your reaction */
+        /**
+         * Add your reaction
+         * @description Errors: 412: Message deleted.
+         */
         post: operations["messages-react"];
         /** Remove your reaction */
         delete: operations["messages-unreact"];
@@ -398,6 +419,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a group; you are its first admin */
+        post: operations["groups-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a group, or change its description or avatar
+         * @description Errors: 403: Only group admins can do this.
+         */
+        patch: operations["groups-update"];
+        trace?: never;
+    };
+    "/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add members (users already in are skipped)
+         * @description Errors: 403: Only group admins can do this. 412: The group would exceed GROUP_MAX_MEMBERS.
+         */
+        post: operations["groups-addMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member
+         * @description Errors: 403: Only group admins can do this.
+         */
+        delete: operations["groups-removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/members/{userId}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a member admin or member
+         * @description Errors: 403: Only group admins can do this. 412: The last admin cannot step down.
+         */
+        put: operations["groups-setRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{groupId}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave a group
+         * @description When the last admin leaves, the longest-standing member becomes admin.
+         */
+        post: operations["groups-leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your broadcast lists, newest first */
+        get: operations["broadcasts-list"];
+        put?: never;
+        /** Create a broadcast list */
+        post: operations["broadcasts-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a list (its messages stay) */
+        delete: operations["broadcasts-delete"];
+        options?: never;
+        head?: never;
+        /** Rename a list or replace its recipients */
+        patch: operations["broadcasts-update"];
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send to every recipient
+         * @description Each recipient gets the text in their direct chat with you. Idempotent per clientMessageId.
+         *
+         *     Errors: 409: clientMessageId already used for another list.
+         */
+        post: operations["broadcasts-send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/broadcasts/{broadcastId}/messages/{sendId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-recipient receipts of one send */
+        get: operations["broadcasts-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files": {
         parameters: {
             query?: never;
@@ -480,6 +693,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Role: "admin" | "member";
         AuthResult: {
             user: components["schemas"]["Me"];
             accessToken: string;
@@ -496,18 +711,18 @@ export interface components {
             createdAt: string;
         };
         /**
-         * Invalid input error (400)
+         * Invalid input (see `issues`) error (400)
          * @description The error information
          * @example {
          *       "code": "BAD_REQUEST",
-         *       "message": "Invalid input",
+         *       "message": "Invalid input (see `issues`)",
          *       "issues": []
          *     }
          */
         "error.BAD_REQUEST": {
             /**
              * @description The error message
-             * @example Invalid input
+             * @example Invalid input (see `issues`)
              */
             message: string;
             /**
@@ -524,18 +739,18 @@ export interface components {
             }[];
         };
         /**
-         * This email cannot be registered error (409)
+         * Conflicts with existing data error (409)
          * @description The error information
          * @example {
          *       "code": "CONFLICT",
-         *       "message": "This email cannot be registered",
+         *       "message": "Conflicts with existing data",
          *       "issues": []
          *     }
          */
         "error.CONFLICT": {
             /**
              * @description The error message
-             * @example This email cannot be registered
+             * @example Conflicts with existing data
              */
             message: string;
             /**
@@ -552,18 +767,18 @@ export interface components {
             }[];
         };
         /**
-         * Rate limited (see `retryAfterMs`) error (429)
+         * Rate limited (see `data.retryAfterMs`) error (429)
          * @description The error information
          * @example {
          *       "code": "TOO_MANY_REQUESTS",
-         *       "message": "Rate limited (see `retryAfterMs`)",
+         *       "message": "Rate limited (see `data.retryAfterMs`)",
          *       "issues": []
          *     }
          */
         "error.TOO_MANY_REQUESTS": {
             /**
              * @description The error message
-             * @example Rate limited (see `retryAfterMs`)
+             * @example Rate limited (see `data.retryAfterMs`)
              */
             message: string;
             /**
@@ -580,18 +795,18 @@ export interface components {
             }[];
         };
         /**
-         * Invalid email or password error (401)
+         * Missing, invalid or expired credentials error (401)
          * @description The error information
          * @example {
          *       "code": "UNAUTHORIZED",
-         *       "message": "Invalid email or password",
+         *       "message": "Missing, invalid or expired credentials",
          *       "issues": []
          *     }
          */
         "error.UNAUTHORIZED": {
             /**
              * @description The error message
-             * @example Invalid email or password
+             * @example Missing, invalid or expired credentials
              */
             message: string;
             /**
@@ -646,14 +861,15 @@ export interface components {
             /** @enum {string} */
             type: "direct" | "group";
             title: string | null;
+            description: string | null;
+            avatarFileId: string | null;
             contextType: string | null;
             contextId: string | null;
             createdAt: string;
             updatedAt: string;
             lastSeq: number;
             peer: components["schemas"]["User"] | null;
-            /** @enum {string} */
-            myRole: "admin" | "member";
+            myRole: components["schemas"]["Role"];
             lastReadSeq: number;
             lastDeliveredSeq: number;
             unreadCount: number;
@@ -675,6 +891,7 @@ export interface components {
             editedAt: string | null;
             deletedAt: string | null;
             status: components["schemas"]["MessageStatus"] | null;
+            system: components["schemas"]["SystemPayload"] | null;
         };
         ReactionSummary: {
             emoji: string;
@@ -695,10 +912,18 @@ export interface components {
         };
         /** @enum {string} */
         MessageStatus: "sent" | "delivered" | "read";
+        SystemPayload: {
+            action: components["schemas"]["SystemAction"];
+            actorId: string | null;
+            userIds: string[];
+            name: string | null;
+            role: components["schemas"]["Role"] | null;
+        };
+        /** @enum {string} */
+        SystemAction: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
         Participant: {
             user: components["schemas"]["User"];
-            /** @enum {string} */
-            role: "admin" | "member";
+            role: components["schemas"]["Role"];
             joinedAt: string;
             lastDeliveredSeq: number;
             lastReadSeq: number;
@@ -713,18 +938,18 @@ export interface components {
             }[];
         };
         /**
-         * Not your message error (403)
+         * Not allowed for your role or not your resource error (403)
          * @description The error information
          * @example {
          *       "code": "FORBIDDEN",
-         *       "message": "Not your message",
+         *       "message": "Not allowed for your role or not your resource",
          *       "issues": []
          *     }
          */
         "error.FORBIDDEN": {
             /**
              * @description The error message
-             * @example Not your message
+             * @example Not allowed for your role or not your resource
              */
             message: string;
             /**
@@ -741,18 +966,18 @@ export interface components {
             }[];
         };
         /**
-         * Edit window passed, or message deleted error (412)
+         * Not possible in the current state error (412)
          * @description The error information
          * @example {
          *       "code": "PRECONDITION_FAILED",
-         *       "message": "Edit window passed, or message deleted",
+         *       "message": "Not possible in the current state",
          *       "issues": []
          *     }
          */
         "error.PRECONDITION_FAILED": {
             /**
              * @description The error message
-             * @example Edit window passed, or message deleted
+             * @example Not possible in the current state
              */
             message: string;
             /**
@@ -793,6 +1018,30 @@ export interface components {
             online: boolean;
             lastSeenAt: string | null;
         };
+        Broadcast: {
+            id: string;
+            name: string;
+            recipientIds: string[];
+            createdAt: string;
+            updatedAt: string;
+        };
+        BroadcastSend: {
+            id: string;
+            broadcastId: string;
+            clientMessageId: string;
+            text: string;
+            createdAt: string;
+            recipients: components["schemas"]["BroadcastDelivery"][];
+            deliveredCount: number;
+            readCount: number;
+        };
+        BroadcastDelivery: {
+            userId: string;
+            conversationId: string;
+            messageId: string;
+            seq: number;
+            status: components["schemas"]["MessageStatus"];
+        };
     };
     responses: never;
     parameters: never;
@@ -829,7 +1078,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -838,7 +1087,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -847,7 +1096,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -884,7 +1133,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -893,7 +1142,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -902,7 +1151,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -937,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -946,7 +1195,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -955,7 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -993,7 +1242,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1251,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1031,7 +1280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1040,7 +1289,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1058,7 +1307,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1095,7 +1344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1104,7 +1353,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1122,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1153,7 +1402,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,7 +1411,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1180,7 +1429,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1216,7 +1465,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1225,7 +1474,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1243,7 +1492,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1278,7 +1527,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1287,7 +1536,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1305,7 +1554,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1344,7 +1593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,7 +1602,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1371,7 +1620,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1402,7 +1651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1411,7 +1660,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1429,7 +1678,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1460,7 +1709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Participant"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1469,7 +1718,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,7 +1736,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1530,7 +1779,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,7 +1788,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,7 +1806,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1600,7 +1849,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1609,7 +1858,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1627,7 +1876,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +1914,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1674,7 +1923,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1692,7 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1733,7 +1982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1742,7 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,7 +2009,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description This email cannot be registered */
+            /** @description Conflicts with existing data */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1769,7 +2018,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.CONFLICT"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1806,7 +2055,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1815,7 +2064,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1833,7 +2082,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1864,7 +2113,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageStatusReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,7 +2122,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1891,7 +2140,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1922,7 +2171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1949,7 +2198,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1980,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1989,7 +2238,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,7 +2247,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2016,7 +2265,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2053,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,7 +2311,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2071,7 +2320,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.UNAUTHORIZED"];
                 };
             };
-            /** @description Not your message */
+            /** @description Not allowed for your role or not your resource */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2089,7 +2338,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2098,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2135,7 +2384,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2144,7 +2393,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2162,7 +2411,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Edit window passed, or message deleted */
+            /** @description Not possible in the current state */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -2171,7 +2420,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2204,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2213,7 +2462,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2231,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2262,7 +2511,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2271,7 +2520,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2289,7 +2538,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2320,7 +2569,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2329,7 +2578,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2347,7 +2596,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2384,7 +2633,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2393,7 +2642,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,7 +2660,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2521,7 +2770,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2530,7 +2779,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2548,7 +2797,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2588,7 +2837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2597,7 +2846,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2615,7 +2864,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2646,7 +2895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Presence"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (see `issues`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2655,7 +2904,7 @@ export interface operations {
                     "application/json": components["schemas"]["error.BAD_REQUEST"];
                 };
             };
-            /** @description Invalid email or password */
+            /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,7 +2922,834 @@ export interface operations {
                     "application/json": components["schemas"]["error.NOT_FOUND"];
                 };
             };
-            /** @description Rate limited (see `retryAfterMs`) */
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    userIds: string[];
+                    description?: string | null;
+                    avatarFileId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    avatarFileId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-addMembers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    userIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        addedUserIds: string[];
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Not possible in the current state */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-removeMember": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-setRole": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: components["schemas"]["Role"];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        userId: string;
+                        role: components["schemas"]["Role"];
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not allowed for your role or not your resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.FORBIDDEN"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Not possible in the current state */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.PRECONDITION_FAILED"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "groups-leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-list": {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Broadcast"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    recipientIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Broadcast"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    recipientIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Broadcast"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientMessageId: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastSend"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.CONFLICT"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.TOO_MANY_REQUESTS"];
+                };
+            };
+        };
+    };
+    "broadcasts-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcastId: string;
+                sendId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastSend"];
+                };
+            };
+            /** @description Invalid input (see `issues`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.BAD_REQUEST"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.UNAUTHORIZED"];
+                };
+            };
+            /** @description Not found, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["error.NOT_FOUND"];
+                };
+            };
+            /** @description Rate limited (see `data.retryAfterMs`) */
             429: {
                 headers: {
                     [name: string]: unknown;

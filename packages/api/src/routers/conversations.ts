@@ -45,7 +45,7 @@ export const conversationsRouter = {
       z
         .object({
           cursor: z.string().max(512).nullish(),
-          limit: z.coerce.number().int().min(1).max(100).optional(),
+          limit: z.coerce.number<number>().int().min(1).max(100).optional(),
         })
         .default({}),
     )

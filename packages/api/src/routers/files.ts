@@ -22,7 +22,7 @@ export const filesRouter = {
       z.object({
         conversationId: idSchema,
         cursor: z.string().max(512).nullish(),
-        limit: z.coerce.number().int().min(1).max(100).optional(),
+        limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
     .output(pageSchema(conversationFileSchema))

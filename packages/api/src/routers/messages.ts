@@ -13,7 +13,7 @@ const text = z.string().min(1).max(65_536);
 const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
 const emoji = z.string().min(1).max(32);
-const seq = z.coerce.number().int().min(0);
+const seq = z.coerce.number<number>().int().min(0);
 /** Most attachments one message may carry. */
 export const MAX_ATTACHMENTS = 10;
 
@@ -57,7 +57,7 @@ export const messagesRouter = {
         conversationId: idSchema,
         before: seq.nullish(),
         after: seq.nullish(),
-        limit: z.coerce.number().int().min(1).max(100).optional(),
+        limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
     .output(z.object({ messages: z.array(messageSchema), hasMore: z.boolean() }))
@@ -71,7 +71,7 @@ export const messagesRouter = {
         q: z.string().trim().min(1).max(200),
         conversationId: idSchema.nullish(),
         cursor: z.string().max(512).nullish(),
-        limit: z.coerce.number().int().min(1).max(100).optional(),
+        limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
     .output(pageSchema(messageSchema))

@@ -36,7 +36,7 @@ export const usersRouter = {
       z.object({
         q: z.string().trim().min(1).max(100),
         cursor: z.string().max(512).nullish(),
-        limit: z.coerce.number().int().min(1).max(100).optional(),
+        limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
     .output(pageSchema(userSchema))

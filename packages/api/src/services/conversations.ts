@@ -1,38 +1,14 @@
 import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import type { ConversationSummary } from '../events.ts';
 import type { ConversationDto, ParticipantDto } from '../schemas.ts';
 import { requireMember } from './access.ts';
 import { decodeCursor, pageOf } from './cursor.ts';
+import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
 import { toMessageDto, toUserDto } from './mappers.ts';
 import { lastMessages } from './message-queries.ts';
-import { nowIso, writeWithEvents } from './write.ts';
-
-export interface DirectContext {
-  type: string;
-  id: string;
-}
-
-/** One direct chat per pair (and per context, e.g. one per property listing). */
-function directKey(a: string, b: string, context?: DirectContext): string {
-  const pair = [a, b].sort().join(':');
-  return context ? `${pair}|${context.type}:${context.id}` : pair;
-}
-
-export function conversationSummary(row: ConversationRow): ConversationSummary {
-  return {
-    id: row.id,
-    type: row.type,
-    title: row.title,
-    contextType: row.context_type,
-    contextId: row.context_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+import { writeWithEvents } from './write.ts';
 
 export async function openDirect(
   deps: ApiDeps,
@@ -45,69 +21,16 @@ export async function openDirect(
       message: 'Cannot open a direct chat with yourself',
     });
   }
-  const key = directKey(callerId, input.userId, input.context);
   const existing = await deps.db
     .selectFrom('conversations')
     .select('id')
-    .where('direct_key', '=', key)
+    .where('direct_key', '=', directKey(callerId, input.userId, input.context))
     .executeTakeFirst();
   if (existing) return getConversation(deps, callerId, existing.id);
-
-  const id = await writeWithEvents(deps, async (trx, emit) => {
-    const peer = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('id', '=', input.userId)
-      .executeTakeFirst();
-    if (!peer) throw notFound('User');
-    // Re-check under the event-log lock: a concurrent open of the same pair may have won.
-    const raced = await trx
-      .selectFrom('conversations')
-      .select('id')
-      .where('direct_key', '=', key)
-      .executeTakeFirst();
-    if (raced) return raced.id;
-    const now = nowIso(deps);
-    const row: ConversationRow = {
-      id: ulid(),
-      type: 'direct',
-      direct_key: key,
-      context_type: input.context?.type ?? null,
-      context_id: input.context?.id ?? null,
-      title: null,
-      description: null,
-      avatar_file_id: null,
-      created_by: callerId,
-      created_at: now,
-      updated_at: now,
-      last_seq: 0,
-      last_message_at: null,
-    };
-    await trx.insertInto('conversations').values(row).execute();
-    await trx
-      .insertInto('members')
-      .values(
-        [callerId, input.userId].map((userId) => ({
-          conversation_id: row.id,
-          user_id: userId,
-          role: 'member' as const,
-          joined_at: now,
-          joined_seq: 0,
-          last_delivered_seq: 0,
-          last_read_seq: 0,
-        })),
-      )
-      .execute();
-    emit({
-      event: {
-        type: 'conversation.created',
-        conversationId: row.id,
-        conversation: conversationSummary(row),
-      },
-    });
-    return row.id;
-  });
-  return getConversation(deps, callerId, id);
+  const chats = await writeWithEvents(deps, (trx, emit) =>
+    ensureDirectChats(deps, trx, emit, callerId, [input.userId], input.context),
+  );
+  return getConversation(deps, callerId, chats.get(input.userId)!);
 }
 
 type MemberView = ConversationRow &
@@ -164,6 +87,8 @@ async function toConversationDtos(
       id: r.id,
       type: r.type,
       title: r.title,
+      description: r.description,
+      avatarFileId: r.avatar_file_id,
       contextType: r.context_type,
       contextId: r.context_id,
       createdAt: r.created_at,

@@ -1,5 +1,13 @@
-import type { MessageRow, ReactionRow, UserRow } from '@parley/db';
-import type { FileDto, MeDto, MessageDto, MessageStatus, UserDto } from '../schemas.ts';
+import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/db';
+import type { ConversationSummary } from '../events.ts';
+import type {
+  FileDto,
+  MeDto,
+  MessageDto,
+  MessageStatus,
+  SystemPayload,
+  UserDto,
+} from '../schemas.ts';
 
 export function toUserDto(row: UserRow): UserDto {
   return {
@@ -45,6 +53,7 @@ export function toMessageDto(
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
     status,
+    system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
   };
 }
 
@@ -64,4 +73,19 @@ export function statusFor(seq: number, others: Watermarks[]): MessageStatus {
   let least = 2;
   for (const m of others) least = Math.min(least, order.indexOf(recipientStatus(seq, m)));
   return order[least]!;
+}
+
+/** The member-independent part of a conversation, as conversation and member events carry it. */
+export function conversationSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    description: row.description,
+    avatarFileId: row.avatar_file_id,
+    contextType: row.context_type,
+    contextId: row.context_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

@@ -13,6 +13,10 @@ async function requireOwnLiveMessage(trx: DbOrTx, userId: string, messageId: str
   if (message.sender_id !== userId) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the sender can change a message' });
   }
+  // The actor of "Ada added Ben" is its sender, but the timeline's record is not theirs to edit.
+  if (message.kind === 'system') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'System messages cannot be changed' });
+  }
   return message;
 }
 

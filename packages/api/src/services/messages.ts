@@ -1,6 +1,5 @@
 import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
-import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { notFound, tooManyRequests } from '../errors.ts';
 import type { MessageDto } from '../schemas.ts';
@@ -8,6 +7,7 @@ import { requireMember, requireVisibleMessage } from './access.ts';
 import { attachToMessage, requireOwnFiles } from './file-attachments.ts';
 import { toFileDto } from './files.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
+import { appendMessage } from './message-append.ts';
 import { withReactions } from './message-queries.ts';
 import { nowIso, writeWithEvents } from './write.ts';
 
@@ -20,7 +20,7 @@ export interface SendInput {
   attachments?: string[];
 }
 
-function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
+export function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
   if (text.trim().length === 0 && !hasAttachments) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
   }
@@ -95,26 +95,15 @@ export async function sendMessage(
     if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
     const files = await requireOwnFiles(trx, senderId, attachments);
     const now = nowIso(deps);
-    const bumped = await trx
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now, updated_at: now }))
-      .where('id', '=', input.conversationId)
-      .returning('last_seq')
-      .executeTakeFirstOrThrow();
-    const message: MessageRow = {
-      id: ulid(),
-      conversation_id: input.conversationId,
-      seq: bumped.last_seq,
-      sender_id: senderId,
-      client_message_id: input.clientMessageId,
+    const message = await appendMessage(trx, {
+      conversationId: input.conversationId,
+      senderId,
+      clientMessageId: input.clientMessageId,
       kind: 'text',
       text: input.text,
-      reply_to_id: input.replyToId ?? null,
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    };
-    await trx.insertInto('messages').values(message).execute();
+      replyToId: input.replyToId,
+      at: now,
+    });
     await attachToMessage(trx, message.id, files, now);
     // The sender has obviously seen their own message.
     await trx

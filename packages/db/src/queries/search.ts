@@ -30,6 +30,7 @@ const columns = sql.raw(
     'created_at',
     'edited_at',
     'deleted_at',
+    'system',
   ]
     .map((c) => `messages.${c}`)
     .join(', '),

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 export type ConversationType = 'direct' | 'group';
 export type MemberRole = 'admin' | 'member';
@@ -30,6 +30,11 @@ export interface MembersTable {
   joined_at: string;
   /** Messages with seq above this are visible to the member (history from joining). */
   joined_seq: number;
+  /**
+   * The last event-log id when the member joined ('' = from the beginning): they replay and
+   * receive the conversation's events after it only.
+   */
+  joined_after_event_id: Generated<string>;
   last_delivered_seq: number;
   last_read_seq: number;
 }

@@ -15,6 +15,8 @@ export interface MessagesTable {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+  /** Kind 'system' only: JSON of the structured payload (what happened, who, to whom). */
+  system: string | null;
 }
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;

@@ -27,6 +27,7 @@ const names: (keyof ParleyEvents)[] = [
   'typing',
   'presence',
   'conversation',
+  'member',
   'status',
   'connection',
   'session',
