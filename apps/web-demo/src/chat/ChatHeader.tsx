@@ -6,6 +6,9 @@ import { conversationName, typingText, userName } from './names.ts';
 
 const NOBODY: string[] = [];
 
+const memberCount = (n: number | undefined) =>
+  n === undefined ? 'members' : n === 1 ? '1 member' : `${n} members`;
+
 /** Name, presence or typing, and (narrow screens) the way back to the list. */
 export function ChatHeader({
   conversation,
@@ -25,7 +28,7 @@ export function ChatHeader({
   const status = typing.length
     ? typingText(typing.map((id) => userName(users, id, store.me)))
     : group
-      ? `${members?.length ?? '…'} members`
+      ? memberCount(members?.length)
       : online
         ? 'online'
         : 'offline';
@@ -39,7 +42,11 @@ export function ChatHeader({
       >
         ←
       </button>
-      <Avatar name={name} fileId={peer?.avatarFileId} online={online} />
+      <Avatar
+        name={name}
+        fileId={peer?.avatarFileId ?? conversation.avatarFileId}
+        online={online}
+      />
       <div className="chat-title">
         <h2>{name}</h2>
         <p className="muted small" aria-live="polite">

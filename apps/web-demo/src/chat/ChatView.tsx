@@ -8,7 +8,10 @@ import { IncomingAnnouncer } from './IncomingAnnouncer.tsx';
 import { MessageList } from './MessageList.tsx';
 
 /** Composer modes: a new message, a reply to one, or an edit of one of mine. */
-export type Draft = { kind: 'new' } | { kind: 'reply'; to: Message } | { kind: 'edit'; message: Message };
+export type Draft =
+  | { kind: 'new' }
+  | { kind: 'reply'; to: Message }
+  | { kind: 'edit'; message: Message };
 
 interface ChatViewProps {
   conversationId: string;

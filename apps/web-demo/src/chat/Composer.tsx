@@ -44,7 +44,12 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     } else {
       if (!body && files.length === 0) return;
       const replyToId = draft.kind === 'reply' ? draft.to.id : null;
-      store.send(conversationId, body, replyToId, files.map((f) => f.id));
+      store.send(
+        conversationId,
+        body,
+        replyToId,
+        files.map((f) => f.id),
+      );
       setFiles([]);
     }
     setText('');

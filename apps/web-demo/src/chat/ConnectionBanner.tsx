@@ -11,7 +11,11 @@ export function ConnectionBanner() {
   const status = useChat((s) => s.connection);
   const text = TEXT[status];
   return (
-    <div className={`banner ${text ? `banner-${status}` : 'banner-hidden'}`} role="status" aria-live="polite">
+    <div
+      className={`banner ${text ? `banner-${status}` : 'banner-hidden'}`}
+      role="status"
+      aria-live="polite"
+    >
       {text ?? ''}
     </div>
   );

@@ -11,7 +11,9 @@ export function ConversationItem({ conversation }: { conversation: Conversation 
   const active = useChat((s) => s.activeId === conversation.id);
   const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
   const users = useChat((s) => s.users);
-  const peerOnline = useChat((s) => (conversation.peer ? s.online[conversation.peer.id] : undefined));
+  const peerOnline = useChat((s) =>
+    conversation.peer ? s.online[conversation.peer.id] : undefined,
+  );
   const name = conversationName(conversation);
   const last = conversation.lastMessage;
   const typingLine = typingText(typing.map((id) => userName(users, id, store.me)));
@@ -26,7 +28,7 @@ export function ConversationItem({ conversation }: { conversation: Conversation 
       >
         <Avatar
           name={name}
-          fileId={conversation.peer?.avatarFileId}
+          fileId={conversation.peer?.avatarFileId ?? conversation.avatarFileId}
           online={peerOnline ?? undefined}
         />
         <span className="conversation-text">
@@ -38,7 +40,9 @@ export function ConversationItem({ conversation }: { conversation: Conversation 
             {typingLine ? (
               <span className="typing-preview">{typingLine}</span>
             ) : (
-              <span className="preview">{last ? sender + messageSummary(last) : 'No messages yet'}</span>
+              <span className="preview">
+                {last ? sender + messageSummary(last) : 'No messages yet'}
+              </span>
             )}
             {conversation.unreadCount > 0 && (
               <span className="badge">

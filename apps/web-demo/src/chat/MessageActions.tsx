@@ -47,7 +47,8 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
         </>
       )}
       {panel === 'react' && (
-        <div className="popover" role="group" aria-label="Pick a reaction">
+        <fieldset className="popover">
+          <legend className="sr-only">Pick a reaction</legend>
           {EMOJIS.map((emoji) => (
             <button
               key={emoji}
@@ -58,11 +59,11 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
               {emoji}
             </button>
           ))}
-        </div>
+        </fieldset>
       )}
       {panel === 'delete' && (
-        <div className="popover" role="group" aria-label="Delete this message?">
-          <span>Delete for everyone?</span>
+        <fieldset className="popover">
+          <legend>Delete for everyone?</legend>
           <button
             type="button"
             className="danger"
@@ -73,7 +74,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
           <button type="button" onClick={() => setPanel('none')}>
             Cancel
           </button>
-        </div>
+        </fieldset>
       )}
       {error && (
         <p className="form-error" role="alert">

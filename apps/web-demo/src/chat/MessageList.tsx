@@ -29,7 +29,6 @@ export function MessageList({ conversation, onDraft }: MessageListProps) {
 
   // Older messages came in above: keep the same message under the reader's eyes.
   // Newer ones below: follow them if the reader was at the bottom.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the ends of the list move
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;

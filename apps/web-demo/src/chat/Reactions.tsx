@@ -7,7 +7,10 @@ export function Reactions({ message }: { message: Message }) {
   if (message.reactions.length === 0) return null;
   const toggle = (emoji: string, mine: boolean) => {
     const call = mine ? store.parley.messages.unreact : store.parley.messages.react;
-    call({ messageId: message.id, emoji }).then((m) => store.putMessage(m), () => undefined);
+    call({ messageId: message.id, emoji }).then(
+      (m) => store.putMessage(m),
+      () => undefined,
+    );
   };
   return (
     <ul className="reactions" aria-label="Reactions">

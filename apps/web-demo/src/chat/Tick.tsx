@@ -18,7 +18,12 @@ const MARKS: Record<OutgoingStatus, string> = {
 /** Where my message got to: sending, sent, delivered, read (blue), or not sent. */
 export function Tick({ status }: { status: OutgoingStatus }) {
   return (
-    <span className={`tick tick-${status}`} role="img" aria-label={LABELS[status]} title={LABELS[status]}>
+    <span
+      className={`tick tick-${status}`}
+      role="img"
+      aria-label={LABELS[status]}
+      title={LABELS[status]}
+    >
       {MARKS[status]}
     </span>
   );

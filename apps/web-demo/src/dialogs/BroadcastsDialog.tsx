@@ -23,7 +23,7 @@ export function BroadcastsDialog({ onClose }: { onClose: () => void }) {
     setName('');
     setRecipients([]);
   });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once when the dialog opens
+  // Once, when the dialog opens.
   useEffect(() => {
     void load.run();
   }, []);

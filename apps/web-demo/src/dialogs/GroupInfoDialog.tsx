@@ -9,7 +9,13 @@ import { UserSearch } from './UserSearch.tsx';
 const NONE: Participant[] = [];
 
 /** Members and roles; admins add, remove and promote; anyone can leave. */
-export function GroupInfoDialog({ conversationId, onClose }: { conversationId: string; onClose: () => void }) {
+export function GroupInfoDialog({
+  conversationId,
+  onClose,
+}: {
+  conversationId: string;
+  onClose: () => void;
+}) {
   const store = useChatStore();
   const { groups } = store.parley;
   const group = useChat((s) => s.conversations.find((c) => c.id === conversationId));
@@ -28,7 +34,7 @@ export function GroupInfoDialog({ conversationId, onClose }: { conversationId: s
   if (!group) return null;
   return (
     <Dialog title={group.title ?? 'Group'} onClose={onClose}>
-      <h3>{members.length} members</h3>
+      <h3>{members.length === 1 ? '1 member' : `${members.length} members`}</h3>
       <ul className="member-list" aria-label="Members">
         {members.map((m) => {
           const self = m.user.id === store.me;
@@ -54,7 +60,9 @@ export function GroupInfoDialog({ conversationId, onClose }: { conversationId: s
                     type="button"
                     className="danger"
                     aria-label={`Remove ${m.user.displayName}`}
-                    onClick={() => void run(() => groups.removeMember({ groupId, userId: m.user.id }))}
+                    onClick={() =>
+                      void run(() => groups.removeMember({ groupId, userId: m.user.id }))
+                    }
                   >
                     Remove
                   </button>

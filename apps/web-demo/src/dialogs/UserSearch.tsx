@@ -12,7 +12,12 @@ interface UserSearchProps {
 }
 
 /** Finds people by name or email prefix as you type. */
-export function UserSearch({ label = 'Search people', exclude = [], onPick, actionLabel }: UserSearchProps) {
+export function UserSearch({
+  label = 'Search people',
+  exclude = [],
+  onPick,
+  actionLabel,
+}: UserSearchProps) {
   const store = useChatStore();
   const [q, setQ] = useState('');
   const [results, setResults] = useState<User[]>([]);
@@ -56,7 +61,10 @@ export function UserSearch({ label = 'Search people', exclude = [], onPick, acti
               type="button"
               className="user-result"
               aria-label={actionLabel ? `${actionLabel} ${user.displayName}` : user.displayName}
-              onClick={() => onPick(user)}
+              onClick={() => {
+                setQ('');
+                onPick(user);
+              }}
             >
               <Avatar name={user.displayName} fileId={user.avatarFileId} />
               <span>{user.displayName}</span>

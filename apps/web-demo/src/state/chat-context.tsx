@@ -1,4 +1,11 @@
-import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { type ChatState, ChatStore } from './chat-store.ts';
 import { useParley } from './parley-context.tsx';
 

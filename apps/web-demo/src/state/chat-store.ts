@@ -1,6 +1,6 @@
 import type {
-  Conversation,
   ConnectionStatus,
+  Conversation,
   Message,
   OutgoingMessage,
   ParleyClient,
@@ -163,7 +163,7 @@ export class ChatStore {
   async loadOlder(conversationId: string): Promise<void> {
     const thread = this.state.threads[conversationId];
     const oldest = thread?.messages[0];
-    if (!thread || !thread.hasMore || thread.loadingOlder || !oldest) return;
+    if (!thread?.hasMore || thread.loadingOlder || !oldest) return;
     this.setThread(conversationId, { ...thread, loadingOlder: true });
     const page = await this.parley.messages.list({
       conversationId,

@@ -17,7 +17,10 @@ async function failure(res: Response): Promise<Error> {
 export async function uploadFile(parley: ParleyClient, file: File): Promise<FileInfo> {
   const form = new FormData();
   form.append('file', file, file.name);
-  const res = await fetch('/api/v1/files', await authorized(parley, { method: 'POST', body: form }));
+  const res = await fetch(
+    '/api/v1/files',
+    await authorized(parley, { method: 'POST', body: form }),
+  );
   if (!res.ok) throw await failure(res);
   return (await res.json()) as FileInfo;
 }

@@ -1,9 +1,6 @@
 import type { ChatStore } from './chat-store.ts';
 import { applyUpdate, moveWatermarks, updateId } from './threads.ts';
 
-/** Group membership events; newer than the SDK's typed events, so read from the raw stream. */
-const MEMBER_EVENTS = new Set(['member.joined', 'member.left', 'member.role_changed']);
-
 /** Wires every SDK event into the store; returns the functions that stop listening. */
 export function liveHandlers(store: ChatStore): Array<() => void> {
   const { parley } = store;
@@ -44,7 +41,6 @@ export function liveHandlers(store: ChatStore): Array<() => void> {
           },
         }));
       }
-      if (message.kind === 'system' && known) void store.loadParticipants(id);
       store.markActiveRead();
     }),
 
@@ -97,11 +93,13 @@ export function liveHandlers(store: ChatStore): Array<() => void> {
       void store.refreshConversation(conversationId);
     }),
 
-    parley.on('event', (event) => {
-      if (!MEMBER_EVENTS.has(event.type) || !('conversationId' in event)) return;
-      const id = event.conversationId;
-      void store.refreshConversation(id).then((conversation) => {
-        if (conversation && store.state.participants[id]) void store.loadParticipants(id);
+    // Members joined, left or changed role: my role and the member list follow; a group I
+    // left or was removed from drops out of the list.
+    parley.on('member', ({ conversationId }) => {
+      void store.refreshConversation(conversationId).then((conversation) => {
+        if (conversation && store.state.participants[conversationId]) {
+          void store.loadParticipants(conversationId);
+        }
       });
     }),
 

@@ -3,7 +3,13 @@ import { createContext, type ReactNode, useContext, useEffect, useState } from '
 
 const ParleyContext = createContext<ParleyClient | null>(null);
 
-export function ParleyProvider({ client, children }: { client: ParleyClient; children: ReactNode }) {
+export function ParleyProvider({
+  client,
+  children,
+}: {
+  client: ParleyClient;
+  children: ReactNode;
+}) {
   return <ParleyContext.Provider value={client}>{children}</ParleyContext.Provider>;
 }
 

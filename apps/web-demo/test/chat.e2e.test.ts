@@ -1,8 +1,7 @@
-import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
-import { type Demo, missingBrowser, startDemo } from './harness.ts';
-import { type RestUser, restUser } from './rest.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { ADA, BEN, png, useCast, userId } from './fixture.ts';
+import { missingBrowser } from './harness.ts';
 import {
   act,
   chatTitle,
@@ -13,57 +12,20 @@ import {
   openDialog,
   send,
   shown,
-  signIn,
-  signUp,
   tick,
 } from './ui.ts';
 
-// Ada and Ben, each in their own browser context, use the demo the way people do; Cy is a
-// third account driven over REST (history to scroll, a member to add and remove).
-// The tests run in order and build on each other, like one long conversation.
-
-const ADA = { name: 'Ada Lovelace', email: 'ada@example.com', password: 'ada-password-1' };
-const BEN = { name: 'Ben Carter', email: 'ben@example.com', password: 'ben-password-1' };
-
-function png(width: number, height: number, hue: number): Promise<Buffer> {
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    pixels[i * 3] = (i % width) % 256;
-    pixels[i * 3 + 1] = hue;
-    pixels[i * 3 + 2] = Math.floor(i / width) % 256;
-  }
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .png()
-    .toBuffer();
-}
+// Ada and Ben, each in their own browser context, chat the way people do; Cy (over REST)
+// brings a long history. The tests run in order and build on each other.
 
 describe.skipIf(missingBrowser)('web demo in Chromium', () => {
-  let demo: Demo;
-  let ada: Page;
-  let ben: Page;
-  let cy: RestUser;
-
-  beforeAll(async () => {
-    demo = await startDemo();
-    [ada, ben] = await Promise.all([demo.open(), demo.open()]);
-    cy = await restUser(demo.server, 'Cy');
-  });
-  beforeEach(({ task }) => {
-    onTestFailed(async () => {
-      const name = task.name.replace(/\W+/g, '-').slice(0, 40);
-      await demo.screenshot(ada, `failed-${name}-ada`).catch(() => undefined);
-      await demo.screenshot(ben, `failed-${name}-ben`).catch(() => undefined);
-    });
-  });
-  afterAll(async () => {
-    await demo?.[Symbol.asyncDispose]();
+  const cast = useCast();
+  let { demo, ada, ben, cy } = cast;
+  beforeAll(() => {
+    ({ demo, ada, ben, cy } = cast);
   });
 
-  test('Ada and Ben create accounts with a password', async () => {
-    await Promise.all([
-      signUp(ada, ADA.name, ADA.email, ADA.password),
-      signUp(ben, BEN.name, BEN.email, BEN.password),
-    ]);
+  test('Ada and Ben land on an empty list after signing up', async () => {
     await shown(ada.getByText('No conversations yet'));
     await shown(ben.getByRole('button', { name: 'Profile' }).getByText(BEN.name));
   });
@@ -116,7 +78,7 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
     await composer(ada).pressSequentially('second line');
     await composer(ada).press('Enter');
     await shown(message(ben, 'second line'));
-    expect(await message(ben, 'second line').locator('.text').innerText()).toBe(
+    expect(await message(ben, 'second line').locator('.text').textContent()).toBe(
       'Two lines:\nsecond line',
     );
 
@@ -206,7 +168,9 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
   });
 
   test('scrolling up loads older history page by page', async () => {
-    const chat = await cy.call<{ id: string }>('POST', '/conversations', { userId: await userId(ada) });
+    const chat = await cy.call<{ id: string }>('POST', '/conversations', {
+      userId: await userId(ada),
+    });
     for (let i = 1; i <= 70; i++) {
       await cy.call('POST', `/conversations/${chat.id}/messages`, {
         clientMessageId: `history-${i}`,
@@ -227,11 +191,11 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
       })
       .toBe(1);
     await shown(first);
-    expect(await ada.getByRole('list', { name: 'Messages' }).getByText(/^History \d+$/).count()).toBe(70);
+    expect(
+      await ada
+        .getByRole('list', { name: 'Messages' })
+        .getByText(/^History \d+$/)
+        .count(),
+    ).toBe(70);
   });
 });
-
-/** The signed-in user's id, as the demo's own SDK session knows it. */
-async function userId(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('parley:session') ?? '{}').user.id);
-}
