@@ -28,12 +28,20 @@ export function BroadcastSendForm({ list }: { list: Broadcast }) {
       <label className="sr-only" htmlFor={id}>
         Message to {list.name}
       </label>
-      <input id={id} value={text} onChange={(e) => setText(e.target.value)} required />
+      <input
+        id={id}
+        value={text}
+        placeholder={`Message to everyone on ${list.name}`}
+        onChange={(e) => setText(e.target.value)}
+        required
+      />
       <button type="submit" className="primary" disabled={send.busy}>
         Send to list
       </button>
-      <FormError message={send.error} />
-      <p role="status" className="muted small">
+      <div className="full-width">
+        <FormError message={send.error} />
+      </div>
+      <p role="status" className="muted small full-width">
         {result}
       </p>
     </form>
