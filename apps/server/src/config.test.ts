@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, configVariables, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('has working defaults for everything', () => {
@@ -51,5 +52,49 @@ describe('loadConfig', () => {
       /BROADCAST_MAX_RECIPIENTS/,
     );
     expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
+  });
+
+  it('checks mail, webhook and Web Push settings, which only work together', () => {
+    const vapid = {
+      VAPID_PUBLIC_KEY: Buffer.alloc(65, 4).toString('base64url'),
+      VAPID_PRIVATE_KEY: Buffer.alloc(32, 1).toString('base64url'),
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+    };
+    const config = loadConfig({
+      SMTP_URL: 'smtps://u:p@mail.example.com',
+      MAIL_FROM: 'a@b.c',
+      ...vapid,
+    });
+    expect(config).toMatchObject({ NOTIFICATION_PREVIEW: false, NOTIFY_MAX_ATTEMPTS: 12 });
+    expect(config.PUSH_ENDPOINT_HOSTS).toContain('fcm.googleapis.com');
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.example.com' })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com', MAIL_FROM: 'a@b.c' })).toThrow(
+      /SMTP_URL/,
+    );
+    expect(() => loadConfig({ WEBHOOK_URL: 'https://hooks.example.com/parley' })).toThrow(
+      /WEBHOOK_SECRET/,
+    );
+    expect(() =>
+      loadConfig({ WEBHOOK_URL: 'ftp://hooks.example.com', WEBHOOK_SECRET: 'x'.repeat(32) }),
+    ).toThrow(/WEBHOOK_URL/);
+    expect(() => loadConfig({ ...vapid, VAPID_SUBJECT: undefined })).toThrow(/VAPID_SUBJECT/);
+    expect(() => loadConfig({ ...vapid, VAPID_PRIVATE_KEY: 'c2hvcnQ' })).toThrow(
+      /VAPID_PRIVATE_KEY/,
+    );
+    expect(() => loadConfig({ NOTIFY_RETRY_BASE_MS: '5000', NOTIFY_RETRY_MAX_MS: '10' })).toThrow(
+      /NOTIFY_RETRY_BASE_MS/,
+    );
+  });
+});
+
+describe('configuration docs', () => {
+  it('lists every variable in .env.example and the README', () => {
+    const root = new URL('../../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const missing = configVariables.filter(
+      (name) => !new RegExp(`^#? ?${name}=`, 'm').test(example) || !readme.includes(`\`${name}\``),
+    );
+    expect(missing).toEqual([]);
   });
 });

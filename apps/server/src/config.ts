@@ -16,6 +16,16 @@ const list = z
       .filter(Boolean),
   );
 
+/** Browsers' push services (Chrome, Firefox, Safari, Edge); endpoints elsewhere are refused. */
+const DEFAULT_PUSH_HOSTS =
+  'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,web.push.apple.com,*.push.apple.com,*.notify.windows.com';
+
+const base64urlBytes = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url (npx web-push generate-vapid-keys)')
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -69,9 +79,39 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: z.stringbool().default(true),
   S3_PRESIGNED_DOWNLOADS: z.stringbool().default(false),
   S3_PRESIGN_TTL_SECONDS: int(60),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  OTP_RATE_LIMIT: int(5),
+  OTP_IP_RATE_LIMIT: int(20),
+  OTP_RATE_WINDOW_SECONDS: int(15 * 60),
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  VAPID_PUBLIC_KEY: base64urlBytes(65).optional(),
+  VAPID_PRIVATE_KEY: base64urlBytes(32).optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
+    .optional(),
+  PUSH_ENDPOINT_HOSTS: z
+    .string()
+    .default(DEFAULT_PUSH_HOSTS)
+    .transform((s) => list.parse(s)),
+  NOTIFY_REDIS_CHANNEL: z.string().default('events:message.created'),
+  NOTIFICATION_PREVIEW: z.stringbool().default(false),
+  NOTIFY_RETRY_BASE_MS: int(5000),
+  NOTIFY_RETRY_MAX_MS: int(3_600_000),
+  NOTIFY_MAX_ATTEMPTS: int(12),
+  NOTIFY_POLL_MS: int(1000),
+  NOTIFY_TIMEOUT_MS: int(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every variable the server reads (the docs test checks README and .env.example list them). */
+export const configVariables = Object.keys(envSchema.shape);
 
 export interface Config extends Env {
   dataDir: string;
@@ -100,6 +140,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   checkS3(cfg);
+  const messaging = messagingIssues(cfg);
+  if (messaging.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${messaging.join('\n')}`);
+  }
   return {
     ...cfg,
     dataDir: resolve(cfg.DATA_DIR),
@@ -121,4 +165,23 @@ function checkS3(cfg: Env): void {
     problems.push('  S3_ACCESS_KEY_ID: set together with S3_SECRET_ACCESS_KEY (or neither)');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Settings that only work together: mail, webhook, VAPID. */
+function messagingIssues(cfg: Env): string[] {
+  const issues: string[] = [];
+  if (cfg.SMTP_URL && !cfg.MAIL_FROM) issues.push('  MAIL_FROM: required when SMTP_URL is set');
+  if (Boolean(cfg.WEBHOOK_URL) !== Boolean(cfg.WEBHOOK_SECRET)) {
+    issues.push('  WEBHOOK_SECRET: WEBHOOK_URL and WEBHOOK_SECRET go together');
+  }
+  const vapid = [cfg.VAPID_PUBLIC_KEY, cfg.VAPID_PRIVATE_KEY, cfg.VAPID_SUBJECT].filter(Boolean);
+  if (vapid.length !== 0 && vapid.length !== 3) {
+    issues.push(
+      '  VAPID_SUBJECT: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together',
+    );
+  }
+  if (cfg.NOTIFY_RETRY_BASE_MS > cfg.NOTIFY_RETRY_MAX_MS) {
+    issues.push('  NOTIFY_RETRY_BASE_MS: must not exceed NOTIFY_RETRY_MAX_MS');
+  }
+  return issues;
 }

@@ -11,10 +11,12 @@ import {
   defaultLimits,
   type Limits,
   type LiveServices,
+  startNotificationDispatcher,
 } from '@parley/api';
 import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
 import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
 import { createSharedStateAdapters } from './adapters/select.ts';
+import { createMailerAdapter, createNotificationSettings } from './adapters/select-messaging.ts';
 import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
@@ -80,6 +82,14 @@ function limitsFrom(config: Config): Limits {
     presenceGraceMs: config.PRESENCE_GRACE_MS,
     groupMaxMembers: config.GROUP_MAX_MEMBERS,
     broadcastMaxRecipients: config.BROADCAST_MAX_RECIPIENTS,
+    otpRatePerEmail: {
+      points: config.OTP_RATE_LIMIT,
+      durationMs: config.OTP_RATE_WINDOW_SECONDS * 1000,
+    },
+    otpRatePerIp: {
+      points: config.OTP_IP_RATE_LIMIT,
+      durationMs: config.OTP_RATE_WINDOW_SECONDS * 1000,
+    },
   };
 }
 
@@ -104,6 +114,8 @@ export async function startServer(
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
   const shared = await createSharedStateAdapters(config);
+  const clock = options.clock ?? { now: () => Date.now() };
+  const mail = createMailerAdapter(config, logger);
   const api: ApiDeps = {
     db: db.db,
     bus: shared.bus,
@@ -111,7 +123,7 @@ export async function startServer(
     presence: shared.presence,
     logger,
     metrics: metrics.port,
-    clock: options.clock ?? { now: () => Date.now() },
+    clock,
     limits: limitsFrom(config),
     auth: {
       jwtSecret: new TextEncoder().encode(config.JWT_SECRET ?? devJwtSecret(config.dataDir)),
@@ -119,6 +131,8 @@ export async function startServer(
       audience: 'parley-clients',
     },
     blobs: await blobStoreFrom(config),
+    mailer: mail.mailer,
+    notifications: createNotificationSettings(config, shared.redis, clock),
   };
   const live: LiveServices = {
     hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
@@ -126,6 +140,7 @@ export async function startServer(
     typing: createTypingTracker(api),
   };
   await live.hub.start();
+  const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
 
   // Uploads are staged on local disk whatever the blob store is (see README "Files").
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -174,6 +189,7 @@ export async function startServer(
     },
     metrics: metrics.registry,
     files: { tus, stagingDir },
+    devOutbox: mail.devOutbox,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -213,6 +229,8 @@ export async function startServer(
         live.typing.close();
         await live.presence.close();
         await live.hub.close();
+        await dispatcher.close();
+        await mail.mailer?.close();
         await shared.close();
         await db.destroy();
         logger.info('parley stopped');

@@ -2,7 +2,9 @@ import type { Db } from '@parley/db';
 import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
 import type { Logger } from './ports/logger.ts';
+import type { Mailer } from './ports/mailer.ts';
 import type { Metrics } from './ports/metrics.ts';
+import type { NotificationSink, PushSender } from './ports/notifier.ts';
 import type { PresenceStore } from './ports/presence-store.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 
@@ -24,6 +26,11 @@ export interface Limits {
   groupMaxMembers: number;
   /** Recipients per broadcast list. */
   broadcastMaxRecipients: number;
+  /** Email one-time codes: lifetime, guesses per code, requests per email and per address. */
+  otpTtlMs: number;
+  otpMaxAttempts: number;
+  otpRatePerEmail: { points: number; durationMs: number };
+  otpRatePerIp: { points: number; durationMs: number };
 }
 
 export const defaultLimits: Limits = {
@@ -40,6 +47,10 @@ export const defaultLimits: Limits = {
   presenceGraceMs: 5_000,
   groupMaxMembers: 1000,
   broadcastMaxRecipients: 256,
+  otpTtlMs: 10 * 60_000,
+  otpMaxAttempts: 5,
+  otpRatePerEmail: { points: 5, durationMs: 15 * 60_000 },
+  otpRatePerIp: { points: 20, durationMs: 15 * 60_000 },
 };
 
 export interface Clock {
@@ -51,6 +62,26 @@ export interface AuthConfig {
   jwtSecret: Uint8Array;
   issuer: string;
   audience: string;
+}
+
+/** A wake-up call within one instance (e.g. "the outbox has new rows"). */
+export interface Signal {
+  notify(): void;
+  subscribe(listener: () => void): () => void;
+}
+
+export interface NotificationSettings {
+  /** Sinks from adapters (signed webhook, Redis channel); Web Push is added when `push` is set. */
+  sinks: NotificationSink[];
+  push: PushSender | null;
+  /** Whether notifications carry the start of the message text. */
+  preview: boolean;
+  /** Exponential backoff: `baseMs * 2^(attempt-1)`, capped at `maxMs`, `maxAttempts` in all. */
+  retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  /** Hosts a Web Push endpoint may point at; `*.example.com` matches subdomains. */
+  pushHosts: string[];
+  /** Notified after a commit that queued notifications; wakes this instance's dispatcher. */
+  queued: Signal;
 }
 
 /** Everything the domain needs from the outside world; the server fills it with adapters. */
@@ -66,4 +97,7 @@ export interface ApiDeps {
   auth: AuthConfig;
   /** File bytes and thumbnails (disk or S3). */
   blobs: BlobStore;
+  /** Null when email is not configured (production without SMTP_URL): no one-time codes. */
+  mailer: Mailer | null;
+  notifications: NotificationSettings;
 }

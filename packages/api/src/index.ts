@@ -2,7 +2,15 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root.ts';
 
 export { type Context, type ContextInput, createContext, type LiveServices } from './context.ts';
-export { type ApiDeps, type AuthConfig, type Clock, defaultLimits, type Limits } from './deps.ts';
+export {
+  type ApiDeps,
+  type AuthConfig,
+  type Clock,
+  defaultLimits,
+  type Limits,
+  type NotificationSettings,
+  type Signal,
+} from './deps.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './event-schemas.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './events.ts';
 export type {
@@ -13,7 +21,15 @@ export type {
 } from './ports/blob-store.ts';
 export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports/event-bus.ts';
 export type { Logger } from './ports/logger.ts';
+export type { Mailer, MailMessage } from './ports/mailer.ts';
 export { type Metrics, noMetrics } from './ports/metrics.ts';
+export type {
+  NotificationPayload,
+  NotificationSink,
+  PushOptions,
+  PushSender,
+  PushTarget,
+} from './ports/notifier.ts';
 export type { PresenceStore } from './ports/presence-store.ts';
 export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.ts';
 export { type AppRouter, appRouter } from './root.ts';
@@ -32,7 +48,12 @@ export {
   thumbnailSizesOf,
   toFileDto,
 } from './services/files.ts';
+export {
+  type NotificationDispatcher,
+  startNotificationDispatcher,
+} from './services/notification-dispatcher.ts';
 export { createPresenceTracker, type PresenceTracker } from './services/presence.ts';
+export { createSignal } from './services/signal.ts';
 export { createTypingTracker, type TypingTracker } from './services/typing.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -5,6 +5,7 @@ import { eventsRouter } from './routers/events.ts';
 import { filesRouter } from './routers/files.ts';
 import { groupsRouter } from './routers/groups.ts';
 import { messagesRouter } from './routers/messages.ts';
+import { notificationsRouter } from './routers/notifications.ts';
 import { presenceRouter } from './routers/presence.ts';
 import { typingRouter } from './routers/typing.ts';
 import { usersRouter } from './routers/users.ts';
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   presence: presenceRouter,
   groups: groupsRouter,
   broadcasts: broadcastsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -144,6 +144,8 @@ export const conversationSchema = z
     lastDeliveredSeq: z.number().int(),
     unreadCount: z.number().int(),
     lastMessage: messageSchema.nullable(),
+    /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
+    mutedUntil: z.string().nullable(),
   })
   .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;

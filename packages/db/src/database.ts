@@ -6,9 +6,11 @@ import type {
   BroadcastSendsTable,
 } from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
+import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
 
@@ -27,6 +29,9 @@ export interface Database {
   broadcast_recipients: BroadcastRecipientsTable;
   broadcast_sends: BroadcastSendsTable;
   broadcast_deliveries: BroadcastDeliveriesTable;
+  email_codes: EmailCodesTable;
+  push_subscriptions: PushSubscriptionsTable;
+  notifications: NotificationsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -6,8 +6,10 @@ export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.t
 export { type MessageSearch, searchMessages, searchTerms } from './queries/search.ts';
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';
+export * from './tables/email-codes.ts';
 export * from './tables/events.ts';
 export * from './tables/files.ts';
 export * from './tables/messages.ts';
+export * from './tables/notifications.ts';
 export * from './tables/refresh-tokens.ts';
 export * from './tables/users.ts';

@@ -5,6 +5,7 @@ import * as messageSearch from './migrations/20261123T1400-message-search.ts';
 import * as files from './migrations/20261123T1410-files.ts';
 import * as groupMembership from './migrations/20261123T1420-group-membership.ts';
 import * as broadcastLists from './migrations/20261123T1430-broadcast-lists.ts';
+import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notifications.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261123T1410-files': files,
   '20261123T1420-group-membership': groupMembership,
   '20261123T1430-broadcast-lists': broadcastLists,
+  '20261123T1440-otp-and-notifications': otpAndNotifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -89,6 +89,8 @@ export type Conversation = {
   lastDeliveredSeq: number;
   unreadCount: number;
   lastMessage: Message | null;
+  /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
+  mutedUntil: string | null;
 };
 
 export type ConversationSummary = {
@@ -288,6 +290,26 @@ export interface Procedures {
     };
     output: AuthResult;
   };
+  /** Emails a sign-in code. Same answer whether or not the address has an account. */
+  'auth.requestOtp': {
+    kind: 'mutation';
+    input: {
+      email: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  /** Signs in with the code; an address without an account gets one (`displayName` or derived). */
+  'auth.verifyOtp': {
+    kind: 'mutation';
+    input: {
+      email: string;
+      code: string;
+      displayName?: string;
+    };
+    output: AuthResult;
+  };
   'broadcasts.create': {
     kind: 'mutation';
     input: {
@@ -391,6 +413,15 @@ export interface Procedures {
       unreadCount: number;
     };
   };
+  /** No offline notifications from this conversation for the caller, until `until` or unmute. */
+  'conversations.mute': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+      until?: string | null;
+    };
+    output: Conversation;
+  };
   'conversations.openDirect': {
     kind: 'mutation';
     input: {
@@ -408,6 +439,13 @@ export interface Procedures {
       conversationId: string;
     };
     output: Participant[];
+  };
+  'conversations.unmute': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
   };
   /** The newest event id in the log. Take it before loading state, then subscribe with it as
    * `lastEventId`: everything that happens in between is replayed, so even the first
@@ -611,6 +649,36 @@ export interface Procedures {
     };
     output: Message;
   };
+  'notifications.registerPush': {
+    kind: 'mutation';
+    input: {
+      endpoint: string;
+      keys: {
+        p256dh: string;
+        auth: string;
+      };
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'notifications.unregisterPush': {
+    kind: 'mutation';
+    input: {
+      endpoint: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
+  'notifications.vapidPublicKey': {
+    kind: 'query';
+    input: void;
+    output: {
+      publicKey: string | null;
+    };
+  };
   /** Online state and last seen of users who share a conversation with you (others omitted). */
   'presence.get': {
     kind: 'query';
@@ -685,6 +753,18 @@ export interface AuthApi {
     password: string;
     displayName: string;
   }): Promise<AuthResult>;
+  /** Emails a sign-in code. Same answer whether or not the address has an account. */
+  requestOtp(input: {
+    email: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  /** Signs in with the code; an address without an account gets one (`displayName` or derived). */
+  verifyOtp(input: {
+    email: string;
+    code: string;
+    displayName?: string;
+  }): Promise<AuthResult>;
 }
 
 /** The `broadcasts` procedures of the server. */
@@ -756,6 +836,11 @@ export interface ConversationsApi {
     lastReadSeq: number;
     unreadCount: number;
   }>;
+  /** No offline notifications from this conversation for the caller, until `until` or unmute. */
+  mute(input: {
+    conversationId: string;
+    until?: string | null;
+  }): Promise<Conversation>;
   openDirect(input: {
     userId: string;
     context?: {
@@ -766,6 +851,9 @@ export interface ConversationsApi {
   participants(input: {
     conversationId: string;
   }): Promise<Participant[]>;
+  unmute(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
 }
 
 /** The `events` procedures of the server. */
@@ -910,6 +998,28 @@ export interface MessagesApi {
   }): Promise<Message>;
 }
 
+/** The `notifications` procedures of the server. */
+export interface NotificationsApi {
+  registerPush(input: {
+    endpoint: string;
+    keys: {
+      p256dh: string;
+      auth: string;
+    };
+  }): Promise<{
+    ok: true;
+  }>;
+  unregisterPush(input: {
+    endpoint: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
+  vapidPublicKey(): Promise<{
+    publicKey: string | null;
+  }>;
+}
+
 /** The `presence` procedures of the server. */
 export interface PresenceApi {
   /** Online state and last seen of users who share a conversation with you (others omitted). */
@@ -957,6 +1067,8 @@ export const procedureKinds = {
   'auth.logout': 'mutation',
   'auth.refresh': 'mutation',
   'auth.register': 'mutation',
+  'auth.requestOtp': 'mutation',
+  'auth.verifyOtp': 'mutation',
   'broadcasts.create': 'mutation',
   'broadcasts.delete': 'mutation',
   'broadcasts.list': 'query',
@@ -967,8 +1079,10 @@ export const procedureKinds = {
   'conversations.list': 'query',
   'conversations.markDelivered': 'mutation',
   'conversations.markRead': 'mutation',
+  'conversations.mute': 'mutation',
   'conversations.openDirect': 'mutation',
   'conversations.participants': 'query',
+  'conversations.unmute': 'mutation',
   'events.head': 'query',
   'files.delete': 'mutation',
   'files.get': 'query',
@@ -988,6 +1102,9 @@ export const procedureKinds = {
   'messages.send': 'mutation',
   'messages.status': 'query',
   'messages.unreact': 'mutation',
+  'notifications.registerPush': 'mutation',
+  'notifications.unregisterPush': 'mutation',
+  'notifications.vapidPublicKey': 'query',
   'presence.get': 'query',
   'typing.set': 'mutation',
   'users.get': 'query',

@@ -8,9 +8,11 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Registry } from 'prom-client';
 import { createOpenApiFetchHandler } from 'trpc-to-openapi';
+import type { DevOutbox } from '../adapters/dev-mailer.ts';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { clientIp } from './client-ip.ts';
+import { devOutboxRoutes } from './dev-outbox.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
@@ -36,9 +38,20 @@ export interface HttpAppDeps {
   health: HealthDeps;
   metrics: Registry;
   files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
+  /** The development mailer's outbox; only outside production. */
+  devOutbox?: DevOutbox | null;
 }
 
-export function createHttpApp({ api, live, config, logger, health, metrics, files }: HttpAppDeps) {
+export function createHttpApp({
+  api,
+  live,
+  config,
+  logger,
+  health,
+  metrics,
+  files,
+  devOutbox,
+}: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use(secureHeaders());
@@ -79,6 +92,7 @@ export function createHttpApp({ api, live, config, logger, health, metrics, file
     }
     return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
   });
+  if (devOutbox && config.NODE_ENV !== 'production') app.route('/dev', devOutboxRoutes(devOutbox));
 
   // One context and error log for tRPC and its REST bridge.
   const handlerOptions = (c: Context<{ Bindings: HttpBindings }>) => ({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { rest } from '../rest.ts';
 import { authResultSchema } from '../schemas.ts';
 import { login, logout, refresh, register } from '../services/auth.ts';
+import { requestOtp, verifyOtp } from '../services/otp.ts';
 import { publicProcedure } from '../trpc.ts';
 
 const email = z.email().max(254);
@@ -48,4 +49,36 @@ export const authRouter = {
       await logout(ctx.deps, input.refreshToken);
       return { ok: true as const };
     }),
+
+  /** Emails a sign-in code. Same answer whether or not the address has an account. */
+  requestOtp: publicProcedure
+    .meta(
+      rest('POST', '/auth/otp', 'Email a one-time sign-in code', {
+        description: 'The same answer whether or not the address has an account.',
+        errors: {
+          412: 'Sign-in by email code is not available on this server',
+          500: 'The code could not be sent',
+        },
+      }),
+    )
+    .input(z.object({ email }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => requestOtp(ctx.deps, input, ctx.ip)),
+
+  /** Signs in with the code; an address without an account gets one (`displayName` or derived). */
+  verifyOtp: publicProcedure
+    .meta(
+      rest('POST', '/auth/otp/verify', 'Sign in, or sign up, with an emailed code', {
+        errors: { 401: 'Invalid or expired code' },
+      }),
+    )
+    .input(
+      z.object({
+        email,
+        code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+        displayName: z.string().trim().min(1).max(64).optional(),
+      }),
+    )
+    .output(authResultSchema)
+    .mutation(({ ctx, input }) => verifyOtp(ctx.deps, input, ctx.ip)),
 } satisfies TRPCRouterRecord;

@@ -14,6 +14,7 @@ import {
   listParticipants,
   openDirect,
 } from '../services/conversations.ts';
+import { muteConversation, unmuteConversation } from '../services/mute.ts';
 import { moveWatermarks } from '../services/receipts.ts';
 import { authedProcedure } from '../trpc.ts';
 
@@ -79,4 +80,19 @@ export const conversationsRouter = {
     .input(watermarkInput)
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),
+
+  /** No offline notifications from this conversation for the caller, until `until` or unmute. */
+  mute: authedProcedure
+    .meta(rest('POST', '/conversations/{conversationId}/mute', 'Mute offline notifications'))
+    .input(
+      z.object({ conversationId: idSchema, until: z.iso.datetime({ offset: true }).nullish() }),
+    )
+    .output(conversationSchema)
+    .mutation(({ ctx, input }) => muteConversation(ctx.deps, ctx.userId, input)),
+
+  unmute: authedProcedure
+    .meta(rest('DELETE', '/conversations/{conversationId}/mute', 'Unmute offline notifications'))
+    .input(conversationInput)
+    .output(conversationSchema)
+    .mutation(({ ctx, input }) => unmuteConversation(ctx.deps, ctx.userId, input.conversationId)),
 } satisfies TRPCRouterRecord;

@@ -27,7 +27,7 @@ export function normalizeEmail(email: string): string {
 const INVALID_LOGIN = 'Invalid email or password';
 const INVALID_REFRESH = 'Invalid refresh token';
 
-async function issueTokens(
+export async function issueTokens(
   deps: ApiDeps,
   trx: DbOrTx,
   userId: string,
@@ -59,7 +59,7 @@ async function issueTokens(
   };
 }
 
-async function loadMe(trx: DbOrTx, userId: string) {
+export async function loadMe(trx: DbOrTx, userId: string) {
   const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
   return toMeDto(row);

@@ -1,4 +1,4 @@
-import type { BroadcastSendRow, DbOrTx } from '@parley/db';
+import type { BroadcastSendRow, DbOrTx, MessageRow } from '@parley/db';
 import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
@@ -9,6 +9,7 @@ import { ensureDirectChats } from './direct-chats.ts';
 import { toMessageDto } from './mappers.ts';
 import { appendMessages } from './message-append.ts';
 import { checkText } from './messages.ts';
+import { onlineBroadcastRecipients, queueMessageNotifications } from './notification-queue.ts';
 import { consumeSendPoint } from './send-rate.ts';
 import { type Emit, nowIso, writeWithEvents } from './write.ts';
 
@@ -58,7 +59,7 @@ async function writeCopies(
   send: BroadcastSendRow,
   recipients: string[],
   chats: Map<string, string>,
-): Promise<void> {
+): Promise<MessageRow[]> {
   const copies = recipients.map((recipientId) => ({
     conversationId: chats.get(recipientId)!,
     senderId: send.sender_id,
@@ -119,6 +120,7 @@ async function writeCopies(
       })),
     )
     .execute();
+  return messages;
 }
 
 /**
@@ -137,6 +139,8 @@ export async function sendBroadcast(
   checkText(deps, input.text);
   await requireOwnList(deps.db, input.broadcastId, senderId);
   await consumeSendPoint(deps, senderId);
+  const online = await onlineBroadcastRecipients(deps, input.broadcastId);
+  let queued = 0;
   const sendId = await writeWithEvents(deps, async (trx, emit) => {
     const raced = await storedSendId(trx, senderId, input);
     if (raced) return raced;
@@ -162,8 +166,10 @@ export async function sendBroadcast(
       created_at: nowIso(deps),
     };
     await trx.insertInto('broadcast_sends').values(send).execute();
-    await writeCopies(trx, emit, send, recipients, chats);
+    const copies = await writeCopies(trx, emit, send, recipients, chats);
+    queued = await queueMessageNotifications(deps, trx, copies, online);
     return send.id;
   });
+  if (queued > 0) deps.notifications.queued.notify();
   return broadcastSendStatus(deps, senderId, input.broadcastId, sendId);
 }

@@ -8,7 +8,7 @@ import { decodeCursor, pageOf } from './cursor.ts';
 import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
 import { toMessageDto, toUserDto } from './mappers.ts';
 import { lastMessages } from './message-queries.ts';
-import { writeWithEvents } from './write.ts';
+import { nowIso, writeWithEvents } from './write.ts';
 
 export async function openDirect(
   deps: ApiDeps,
@@ -34,7 +34,10 @@ export async function openDirect(
 }
 
 type MemberView = ConversationRow &
-  Pick<MemberRow, 'role' | 'joined_seq' | 'last_read_seq' | 'last_delivered_seq'> & {
+  Pick<
+    MemberRow,
+    'role' | 'joined_seq' | 'last_read_seq' | 'last_delivered_seq' | 'muted_until'
+  > & {
     unread_count: number | null;
   };
 
@@ -45,7 +48,7 @@ function conversationsOf(db: DbOrTx, userId: string) {
       j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId),
     )
     .selectAll('c')
-    .select(['m.role', 'm.joined_seq', 'm.last_read_seq', 'm.last_delivered_seq'])
+    .select(['m.role', 'm.joined_seq', 'm.last_read_seq', 'm.last_delivered_seq', 'm.muted_until'])
     .select((eb) =>
       eb
         .selectFrom('messages as x')
@@ -80,6 +83,7 @@ async function toConversationDtos(
           .where('members.user_id', '<>', userId)
           .execute();
   const latest = await lastMessages(deps.db, ids);
+  const now = nowIso(deps);
   return rows.map((r) => {
     const peer = peers.find((p) => p.conversation_id === r.id);
     const last = latest.find((m) => m.message.conversation_id === r.id);
@@ -99,6 +103,8 @@ async function toConversationDtos(
       lastReadSeq: r.last_read_seq,
       lastDeliveredSeq: r.last_delivered_seq,
       unreadCount: Number(r.unread_count),
+      // A mute that has run out reads as not muted.
+      mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
       lastMessage:
         last && last.message.seq > r.joined_seq
           ? toMessageDto(last.message, last.reactions, null, last.attachments)

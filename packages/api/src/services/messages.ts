@@ -9,6 +9,7 @@ import { toFileDto } from './files.ts';
 import { statusFor, toMessageDto } from './mappers.ts';
 import { appendMessage } from './message-append.ts';
 import { withReactions } from './message-queries.ts';
+import { onlineRecipients, queueMessageNotifications } from './notification-queue.ts';
 import { nowIso, writeWithEvents } from './write.ts';
 
 export interface SendInput {
@@ -88,6 +89,8 @@ export async function sendMessage(
   if (!decision.allowed) {
     throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
   }
+  const online = await onlineRecipients(deps, input.conversationId, senderId);
+  let queued = 0;
   const row = await writeWithEvents(deps, async (trx, emit) => {
     const stored = await findByClientId(trx, senderId, input.clientMessageId);
     if (stored) return stored;
@@ -112,6 +115,7 @@ export async function sendMessage(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', senderId)
       .execute();
+    queued = await queueMessageNotifications(deps, trx, [message], online);
     emit({
       event: {
         type: 'message.created',
@@ -121,6 +125,7 @@ export async function sendMessage(
     });
     return message;
   });
+  if (queued > 0) deps.notifications.queued.notify();
   const [dto] = await present(deps.db, senderId, input.conversationId, [row]);
   return dto!;
 }

@@ -37,6 +37,8 @@ export interface MembersTable {
   joined_after_event_id: Generated<string>;
   last_delivered_seq: number;
   last_read_seq: number;
+  /** Notifications are off until then (far future: until unmuted); null when not muted. */
+  muted_until: string | null;
 }
 export type MemberRow = Selectable<MembersTable>;
 export type NewMemberRow = Insertable<MembersTable>;

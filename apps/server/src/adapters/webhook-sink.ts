@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import type { Clock, NotificationSink } from '@parley/api';
+
+export interface WebhookOptions {
+  url: string;
+  secret: string;
+  clock: Clock;
+  timeoutMs: number;
+}
+
+/** `v1=` + hex HMAC-SHA256 of `${timestamp}.${body}` with the shared secret. */
+export function webhookSignature(secret: string, timestamp: string, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * POSTs each notification as JSON to `url`, signed: `Parley-Timestamp` (Unix seconds) and
+ * `Parley-Signature`. Any 2xx is success; anything else, a timeout or a redirect is a failure
+ * the dispatcher retries. `Parley-Notification-Id` stays the same across retries.
+ */
+export function createWebhookSink(options: WebhookOptions): NotificationSink {
+  return {
+    name: 'webhook',
+    async deliver(notification) {
+      const body = JSON.stringify(notification);
+      const timestamp = String(Math.floor(options.clock.now() / 1000));
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Parley-Webhook/1',
+          'parley-notification-id': notification.id,
+          'parley-timestamp': timestamp,
+          'parley-signature': webhookSignature(options.secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      await response.body?.cancel();
+      if (response.status < 200 || response.status >= 300) {
+        throw new Error(`webhook answered HTTP ${response.status}`);
+      }
+    },
+  };
+}
