@@ -3,8 +3,17 @@ import { ADA, BEN, openChatWith, png, useCast } from './fixture.ts';
 import { missingBrowser } from './harness.ts';
 import { chatTitle, conversation, gone, message, openDialog, send, shown, signIn } from './ui.ts';
 
-// Accounts and screens: profile name and picture, signing out and in again, and the
-// phone-sized layout where the list and the chat take turns.
+// Accounts and screens: profile name and picture, signing out and in again (password and
+// email code), and the phone-sized layout where the list and the chat take turns.
+
+/** The code in the newest mail the development mailer kept for `email` (GET /dev/outbox). */
+async function mailedCode(url: string, email: string): Promise<string> {
+  const res = await fetch(`${url}/dev/outbox?to=${encodeURIComponent(email)}`);
+  const { mails } = (await res.json()) as { mails: { text: string }[] };
+  const code = mails.at(-1)?.text.match(/\b\d{6}\b/)?.[0];
+  if (!code) throw new Error(`no code mailed to ${email}`);
+  return code;
+}
 
 describe.skipIf(missingBrowser)('profile, sessions and small screens in Chromium', () => {
   const cast = useCast();
@@ -47,7 +56,7 @@ describe.skipIf(missingBrowser)('profile, sessions and small screens in Chromium
     await ben.getByRole('button', { name: 'Sign out' }).click();
     await shown(ben.getByRole('tab', { name: 'Sign in' }));
     await ben.getByRole('tab', { name: 'Sign in' }).click();
-    await ben.getByLabel('Email').fill(BEN.email);
+    await ben.getByLabel('Email', { exact: true }).fill(BEN.email);
     await ben.getByLabel('Password').fill('not-the-password');
     await ben.getByRole('button', { name: 'Sign in', exact: true }).click();
     await shown(ben.getByRole('alert').getByText('Invalid email or password'));
@@ -55,6 +64,31 @@ describe.skipIf(missingBrowser)('profile, sessions and small screens in Chromium
     await signIn(ben, BEN.email, BEN.password);
     await conversation(ben, ADA.name).click();
     await shown(message(ben, 'Nice to meet you'));
+  });
+
+  test('email code: Dee signs up with a code; Ada signs in with one', async () => {
+    const dee = await demo.open();
+    await dee.getByRole('tab', { name: 'Email code' }).click();
+    await dee.getByLabel('Email', { exact: true }).fill('dee@example.com');
+    await dee.getByRole('button', { name: 'Email me a code' }).click();
+    await shown(dee.getByText('We sent a code to dee@example.com'));
+    const code = await mailedCode(demo.server.url, 'dee@example.com');
+    await dee.getByLabel('6-digit code').fill(code === '000000' ? '111111' : '000000');
+    await dee.getByRole('button', { name: 'Sign in with code' }).click();
+    await shown(dee.getByRole('alert').getByText(/code/i));
+    await dee.getByLabel('6-digit code').fill(code);
+    await dee.getByLabel('Your name').fill('Dee Ramos');
+    await dee.getByRole('button', { name: 'Sign in with code' }).click();
+    await shown(dee.getByRole('button', { name: 'Profile' }).getByText('Dee Ramos'));
+
+    // An existing account signs in the same way, and finds its chats.
+    const ada2 = await demo.open();
+    await ada2.getByRole('tab', { name: 'Email code' }).click();
+    await ada2.getByLabel('Email', { exact: true }).fill(ADA.email);
+    await ada2.getByRole('button', { name: 'Email me a code' }).click();
+    await ada2.getByLabel('6-digit code').fill(await mailedCode(demo.server.url, ADA.email));
+    await ada2.getByRole('button', { name: 'Sign in with code' }).click();
+    await shown(conversation(ada2, 'Benjamin Carter'));
   });
 
   test('a phone-sized screen shows the list and the chat one at a time', async () => {

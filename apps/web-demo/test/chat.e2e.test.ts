@@ -36,7 +36,7 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
     await shown(dialog.getByText('Nobody found yet.'));
     await ada.keyboard.press('Escape');
     await gone(dialog);
-    expect(await ada.evaluate(() => document.activeElement?.textContent)).toBe('New chat');
+    expect(await ada.evaluate('document.activeElement?.textContent')).toBe('New chat');
 
     dialog = await openDialog(ada, 'New chat', 'New chat');
     await dialog.getByLabel('Search people').fill('Ben');
@@ -147,7 +147,12 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
     const thumbnail = item.getByRole('img', { name: 'sunset.png' });
     await shown(thumbnail);
     await expect
-      .poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .poll(() =>
+        thumbnail.evaluate((el) => {
+          const img = el as unknown as { complete: boolean; naturalWidth: number };
+          return img.complete ? img.naturalWidth : 0;
+        }),
+      )
       .toBe(256);
     await demo.screenshot(ben, '05-attachment');
 

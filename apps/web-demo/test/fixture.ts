@@ -60,7 +60,7 @@ export function png(width: number, height: number, hue: number): Promise<Buffer>
 
 /** The signed-in user's id, as the demo's own SDK session stored it. */
 export function userId(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('parley:session') ?? '{}').user.id);
+  return page.evaluate("JSON.parse(sessionStorage.getItem('parley:session')).user.id");
 }
 
 /** Ada opens a direct chat with `name` through "New chat". */

@@ -1,13 +1,15 @@
 import { type KeyboardEvent, useState } from 'react';
+import { OtpForm } from './OtpForm.tsx';
 import { PasswordForm } from './PasswordForm.tsx';
 
 const TABS = [
   { id: 'login', label: 'Sign in' },
   { id: 'register', label: 'Create account' },
+  { id: 'otp', label: 'Email code' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
-/** Sign in or sign up with a password. */
+/** Sign in or sign up: password, new account, or a one-time code by email. */
 export function AuthScreen() {
   const [tab, setTab] = useState<Tab>('login');
   const onKeyDown = (event: KeyboardEvent) => {
@@ -39,7 +41,7 @@ export function AuthScreen() {
           ))}
         </div>
         <section id="auth-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
-          <PasswordForm key={tab} mode={tab} />
+          {tab === 'otp' ? <OtpForm /> : <PasswordForm key={tab} mode={tab} />}
         </section>
       </div>
     </main>
