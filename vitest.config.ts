@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // vitest.shared.ts). Reporters are global: the JSON report feeds CI's summary line.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/server'],
+    projects: ['packages/*', 'apps/server', 'apps/web-demo'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },
   },

@@ -86,6 +86,10 @@ export interface ParleyEvents {
 export interface AuthClient {
   register(input: Procedures['auth.register']['input']): Promise<Session>;
   login(input: Procedures['auth.login']['input']): Promise<Session>;
+  /** Emails a 6-digit sign-in code (the same answer whether or not the address has an account). */
+  requestOtp(input: Procedures['auth.requestOtp']['input']): Promise<{ ok: true }>;
+  /** Signs in with the emailed code; an address without an account gets one. */
+  verifyOtp(input: Procedures['auth.verifyOtp']['input']): Promise<Session>;
   /** Ends the session on the server (best effort) and clears this device's storage. */
   logout(): Promise<void>;
 }

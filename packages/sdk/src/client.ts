@@ -142,7 +142,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     );
   }
 
-  async function signIn<P extends 'auth.login' | 'auth.register'>(
+  async function signIn<P extends 'auth.login' | 'auth.register' | 'auth.verifyOtp'>(
     path: P,
     input: Procedures[P]['input'],
   ) {
@@ -175,6 +175,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     auth: {
       register: (input) => signIn('auth.register', input),
       login: (input) => signIn('auth.login', input),
+      requestOtp: (input) => request('auth.requestOtp', input),
+      verifyOtp: (input) => signIn('auth.verifyOtp', input),
       async logout() {
         const refreshToken = session.refreshToken;
         session.signOut('logout');

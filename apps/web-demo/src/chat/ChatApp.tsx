@@ -1,0 +1,41 @@
+import { useState } from 'react';
+import { BroadcastsDialog } from '../dialogs/BroadcastsDialog.tsx';
+import { GroupInfoDialog } from '../dialogs/GroupInfoDialog.tsx';
+import { NewChatDialog } from '../dialogs/NewChatDialog.tsx';
+import { NewGroupDialog } from '../dialogs/NewGroupDialog.tsx';
+import { ProfileDialog } from '../dialogs/ProfileDialog.tsx';
+import { useChat } from '../state/chat-context.tsx';
+import { ChatView } from './ChatView.tsx';
+import { ConnectionBanner } from './ConnectionBanner.tsx';
+import { Sidebar } from './Sidebar.tsx';
+
+export type DialogName = 'newChat' | 'newGroup' | 'broadcasts' | 'profile' | 'groupInfo';
+
+/** The signed-in app: list and chat side by side (one at a time on narrow screens). */
+export function ChatApp() {
+  const activeId = useChat((s) => s.activeId);
+  const [dialog, setDialog] = useState<DialogName | null>(null);
+  const close = () => setDialog(null);
+  return (
+    <div className="app" data-view={activeId ? 'chat' : 'list'}>
+      <ConnectionBanner />
+      <Sidebar onOpen={setDialog} />
+      <main className="chat-pane" aria-label="Chat">
+        {activeId ? (
+          <ChatView key={activeId} conversationId={activeId} onOpen={setDialog} />
+        ) : (
+          <div className="empty-state">
+            <p>Pick a conversation, or start a new one.</p>
+          </div>
+        )}
+      </main>
+      {dialog === 'newChat' && <NewChatDialog onClose={close} />}
+      {dialog === 'newGroup' && <NewGroupDialog onClose={close} />}
+      {dialog === 'broadcasts' && <BroadcastsDialog onClose={close} />}
+      {dialog === 'profile' && <ProfileDialog onClose={close} />}
+      {dialog === 'groupInfo' && activeId && (
+        <GroupInfoDialog conversationId={activeId} onClose={close} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import type { Conversation } from '@parley/sdk';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { Avatar } from '../ui/Avatar.tsx';
+import type { DialogName } from './ChatApp.tsx';
+import { conversationName, typingText, userName } from './names.ts';
+
+const NOBODY: string[] = [];
+
+const memberCount = (n: number | undefined) =>
+  n === undefined ? 'members' : n === 1 ? '1 member' : `${n} members`;
+
+/** Name, presence or typing, and (narrow screens) the way back to the list. */
+export function ChatHeader({
+  conversation,
+  onOpen,
+}: {
+  conversation: Conversation;
+  onOpen: (dialog: DialogName) => void;
+}) {
+  const store = useChatStore();
+  const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
+  const users = useChat((s) => s.users);
+  const members = useChat((s) => s.participants[conversation.id]);
+  const peer = conversation.peer;
+  const online = useChat((s) => (peer ? s.online[peer.id] : undefined));
+  const name = conversationName(conversation);
+  const group = conversation.type === 'group';
+  const status = typing.length
+    ? typingText(typing.map((id) => userName(users, id, store.me)))
+    : group
+      ? memberCount(members?.length)
+      : online
+        ? 'online'
+        : 'offline';
+  return (
+    <header className="chat-header">
+      <button
+        type="button"
+        className="icon-button back"
+        aria-label="Back to conversations"
+        onClick={() => void store.select(null)}
+      >
+        ←
+      </button>
+      <Avatar
+        name={name}
+        fileId={peer?.avatarFileId ?? conversation.avatarFileId}
+        online={online}
+      />
+      <div className="chat-title">
+        <h2>{name}</h2>
+        <p className="muted small" aria-live="polite">
+          {status}
+        </p>
+      </div>
+      {group && (
+        <button type="button" onClick={() => onOpen('groupInfo')}>
+          Group info
+        </button>
+      )}
+    </header>
+  );
+}

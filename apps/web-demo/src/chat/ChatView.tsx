@@ -1,0 +1,33 @@
+import type { Message } from '@parley/sdk';
+import { useState } from 'react';
+import { useChat } from '../state/chat-context.tsx';
+import type { DialogName } from './ChatApp.tsx';
+import { ChatHeader } from './ChatHeader.tsx';
+import { Composer } from './Composer.tsx';
+import { IncomingAnnouncer } from './IncomingAnnouncer.tsx';
+import { MessageList } from './MessageList.tsx';
+
+/** Composer modes: a new message, a reply to one, or an edit of one of mine. */
+export type Draft =
+  | { kind: 'new' }
+  | { kind: 'reply'; to: Message }
+  | { kind: 'edit'; message: Message };
+
+interface ChatViewProps {
+  conversationId: string;
+  onOpen: (dialog: DialogName) => void;
+}
+
+export function ChatView({ conversationId, onOpen }: ChatViewProps) {
+  const conversation = useChat((s) => s.conversations.find((c) => c.id === conversationId));
+  const [draft, setDraft] = useState<Draft>({ kind: 'new' });
+  if (!conversation) return null;
+  return (
+    <section className="chat" aria-label="Chat">
+      <ChatHeader conversation={conversation} onOpen={onOpen} />
+      <MessageList conversation={conversation} onDraft={setDraft} />
+      <IncomingAnnouncer conversationId={conversationId} />
+      <Composer conversationId={conversationId} draft={draft} onDraft={setDraft} />
+    </section>
+  );
+}

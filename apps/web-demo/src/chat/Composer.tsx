@@ -1,0 +1,108 @@
+import type { FileInfo } from '@parley/sdk';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { errorText } from '../ui/errors.ts';
+import type { Draft } from './ChatView.tsx';
+import { DraftBar } from './DraftBar.tsx';
+import { FilePicker } from './FilePicker.tsx';
+
+interface ComposerProps {
+  conversationId: string;
+  draft: Draft;
+  onDraft: (draft: Draft) => void;
+}
+
+/** Enter sends (Shift+Enter: new line), Escape cancels a reply or an edit. */
+export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
+  const store = useChatStore();
+  const users = useChat((s) => s.users);
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<FileInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (draft.kind === 'edit') setText(draft.message.text);
+    if (draft.kind !== 'new') input.current?.focus();
+  }, [draft]);
+
+  const cancel = () => {
+    if (draft.kind === 'edit') setText('');
+    onDraft({ kind: 'new' });
+    store.parley.typing(conversationId, false);
+  };
+
+  const submit = () => {
+    const body = text.trim();
+    setError(null);
+    if (draft.kind === 'edit') {
+      if (!body) return;
+      store.parley.messages.edit({ messageId: draft.message.id, text: body }).then(
+        (m) => store.putMessage(m),
+        (e) => setError(errorText(e)),
+      );
+    } else {
+      if (!body && files.length === 0) return;
+      const replyToId = draft.kind === 'reply' ? draft.to.id : null;
+      store.send(
+        conversationId,
+        body,
+        replyToId,
+        files.map((f) => f.id),
+      );
+      setFiles([]);
+    }
+    setText('');
+    onDraft({ kind: 'new' });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === 'Escape' && draft.kind !== 'new') {
+      event.preventDefault();
+      cancel();
+    }
+  };
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <DraftBar draft={draft} users={users} me={store.me} onCancel={cancel} />
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="composer-row">
+        {draft.kind !== 'edit' && (
+          <FilePicker files={files} onFiles={setFiles} onError={setError} />
+        )}
+        <label className="sr-only" htmlFor="composer-input">
+          {draft.kind === 'edit' ? 'Edit message' : 'Message'}
+        </label>
+        <textarea
+          id="composer-input"
+          ref={input}
+          rows={1}
+          value={text}
+          placeholder="Write a message…"
+          onChange={(e) => {
+            setText(e.target.value);
+            store.parley.typing(conversationId, e.target.value.length > 0);
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" className="primary">
+          {draft.kind === 'edit' ? 'Save' : 'Send'}
+        </button>
+      </div>
+    </form>
+  );
+}

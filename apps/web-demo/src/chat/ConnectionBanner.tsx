@@ -1,0 +1,22 @@
+import { useChat } from '../state/chat-context.tsx';
+
+const TEXT: Record<string, string> = {
+  connecting: 'Connecting…',
+  reconnecting: 'Offline. Reconnecting… Messages you send now go out once you are back.',
+  closed: 'Disconnected.',
+};
+
+/** The live connection's state; the region is always there so changes are announced. */
+export function ConnectionBanner() {
+  const status = useChat((s) => s.connection);
+  const text = TEXT[status];
+  return (
+    <div
+      className={`banner ${text ? `banner-${status}` : 'banner-hidden'}`}
+      role="status"
+      aria-live="polite"
+    >
+      {text ?? ''}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import type { Conversation } from '@parley/sdk';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { Avatar } from '../ui/Avatar.tsx';
+import { conversationName, messageSummary, timeLabel, typingText, userName } from './names.ts';
+
+const NOBODY: string[] = [];
+
+/** One row of the list: picture and presence, name, last message or typing, unread badge. */
+export function ConversationItem({ conversation }: { conversation: Conversation }) {
+  const store = useChatStore();
+  const active = useChat((s) => s.activeId === conversation.id);
+  const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
+  const users = useChat((s) => s.users);
+  const peerOnline = useChat((s) =>
+    conversation.peer ? s.online[conversation.peer.id] : undefined,
+  );
+  const name = conversationName(conversation);
+  const last = conversation.lastMessage;
+  const typingLine = typingText(typing.map((id) => userName(users, id, store.me)));
+  const sender = last && last.senderId === store.me && last.kind !== 'system' ? 'You: ' : '';
+  return (
+    <li>
+      <button
+        type="button"
+        className="conversation-item"
+        aria-current={active ? 'true' : undefined}
+        onClick={() => void store.select(conversation.id)}
+      >
+        <Avatar
+          name={name}
+          fileId={conversation.peer?.avatarFileId ?? conversation.avatarFileId}
+          online={peerOnline ?? undefined}
+        />
+        <span className="conversation-text">
+          <span className="conversation-top">
+            <span className="conversation-name">{name}</span>
+            {last && <span className="muted small">{timeLabel(last.createdAt)}</span>}
+          </span>
+          <span className="conversation-bottom">
+            {typingLine ? (
+              <span className="typing-preview">{typingLine}</span>
+            ) : (
+              <span className="preview">
+                {last ? sender + messageSummary(last) : 'No messages yet'}
+              </span>
+            )}
+            {conversation.unreadCount > 0 && (
+              <span className="badge">
+                {conversation.unreadCount}
+                <span className="sr-only"> unread</span>
+              </span>
+            )}
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}

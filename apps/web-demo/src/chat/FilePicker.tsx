@@ -1,0 +1,75 @@
+import type { FileInfo } from '@parley/sdk';
+import { useState } from 'react';
+import { uploadFile } from '../state/files.ts';
+import { useParley } from '../state/parley-context.tsx';
+import { errorText } from '../ui/errors.ts';
+
+interface FilePickerProps {
+  files: FileInfo[];
+  onFiles: (files: FileInfo[]) => void;
+  onError: (message: string) => void;
+}
+
+/** Uploads chosen files right away; the message then carries their ids. */
+export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
+  const parley = useParley();
+  const [uploading, setUploading] = useState(0);
+  const pick = async (list: FileList | null) => {
+    const chosen = [...(list ?? [])];
+    setUploading((n) => n + chosen.length);
+    const uploaded: FileInfo[] = [];
+    for (const file of chosen) {
+      try {
+        uploaded.push(await uploadFile(parley, file));
+      } catch (error) {
+        onError(`${file.name}: ${errorText(error)}`);
+      } finally {
+        setUploading((n) => n - 1);
+      }
+    }
+    onFiles([...files, ...uploaded]);
+  };
+  return (
+    <div className="file-picker">
+      <label className="icon-button attach" title="Attach files">
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path
+            d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.9-7.9a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l6.4-6.4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.8"
+            strokeLinecap="round"
+          />
+        </svg>
+        <span className="sr-only">Attach files</span>
+        <input
+          type="file"
+          multiple
+          className="sr-only"
+          onChange={(e) => {
+            void pick(e.target.files);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      {(files.length > 0 || uploading > 0) && (
+        <ul className="chips" aria-label="Attached files">
+          {files.map((f) => (
+            <li key={f.id} className="chip">
+              {f.name}
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove ${f.name}`}
+                onClick={() => onFiles(files.filter((x) => x.id !== f.id))}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+          {uploading > 0 && <li className="chip muted">Uploading…</li>}
+        </ul>
+      )}
+    </div>
+  );
+}

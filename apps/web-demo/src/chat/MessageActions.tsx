@@ -1,0 +1,86 @@
+import type { Message } from '@parley/sdk';
+import { useState } from 'react';
+import { useChatStore } from '../state/chat-context.tsx';
+import { errorText } from '../ui/errors.ts';
+import type { Draft } from './ChatView.tsx';
+
+const EMOJIS = ['👍', '❤️', '😂', '😮', '🎉'];
+
+interface MessageActionsProps {
+  message: Message;
+  mine: boolean;
+  onDraft: (draft: Draft) => void;
+}
+
+/** Reply, react, and for my own messages edit and delete (delete asks once more). */
+export function MessageActions({ message, mine, onDraft }: MessageActionsProps) {
+  const store = useChatStore();
+  const [panel, setPanel] = useState<'none' | 'react' | 'delete'>('none');
+  const [error, setError] = useState<string | null>(null);
+  const run = (call: Promise<Message>) => {
+    setPanel('none');
+    call.then(
+      (m) => store.putMessage(m),
+      (e) => setError(errorText(e)),
+    );
+  };
+  return (
+    <div className="message-actions" role="toolbar" aria-label="Message actions">
+      <button type="button" onClick={() => onDraft({ kind: 'reply', to: message })}>
+        Reply
+      </button>
+      <button
+        type="button"
+        aria-expanded={panel === 'react'}
+        onClick={() => setPanel(panel === 'react' ? 'none' : 'react')}
+      >
+        React
+      </button>
+      {mine && (
+        <>
+          <button type="button" onClick={() => onDraft({ kind: 'edit', message })}>
+            Edit
+          </button>
+          <button type="button" onClick={() => setPanel(panel === 'delete' ? 'none' : 'delete')}>
+            Delete
+          </button>
+        </>
+      )}
+      {panel === 'react' && (
+        <fieldset className="popover">
+          <legend className="sr-only">Pick a reaction</legend>
+          {EMOJIS.map((emoji) => (
+            <button
+              key={emoji}
+              type="button"
+              aria-label={`React with ${emoji}`}
+              onClick={() => run(store.parley.messages.react({ messageId: message.id, emoji }))}
+            >
+              {emoji}
+            </button>
+          ))}
+        </fieldset>
+      )}
+      {panel === 'delete' && (
+        <fieldset className="popover">
+          <legend>Delete for everyone?</legend>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => run(store.parley.messages.delete({ messageId: message.id }))}
+          >
+            Delete for everyone
+          </button>
+          <button type="button" onClick={() => setPanel('none')}>
+            Cancel
+          </button>
+        </fieldset>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import type { Conversation, Message } from '@parley/sdk';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { tickFor } from '../state/threads.ts';
+import { Attachment } from './Attachment.tsx';
+import type { Draft } from './ChatView.tsx';
+import { MessageActions } from './MessageActions.tsx';
+import { messageSummary, timeLabel, userName } from './names.ts';
+import { Reactions } from './Reactions.tsx';
+import { Tick } from './Tick.tsx';
+
+interface MessageItemProps {
+  message: Message;
+  conversation: Conversation;
+  onDraft: (draft: Draft) => void;
+}
+
+/** One message: sender (groups), reply quote, text or tombstone, files, reactions, ticks. */
+export function MessageItem({ message, conversation, onDraft }: MessageItemProps) {
+  const store = useChatStore();
+  const users = useChat((s) => s.users);
+  const members = useChat((s) => s.participants[conversation.id]);
+  const quoted = useChat((s) =>
+    message.replyToId
+      ? s.threads[conversation.id]?.messages.find((m) => m.id === message.replyToId)
+      : undefined,
+  );
+  if (message.kind === 'system') {
+    return <li className="system-message">{message.text}</li>;
+  }
+  const mine = message.senderId === store.me;
+  const sender = userName(users, message.senderId, store.me);
+  const deleted = message.deletedAt !== null;
+  return (
+    <li
+      className={`message ${mine ? 'mine' : 'theirs'}`}
+      aria-label={`${sender}: ${deleted ? 'Message deleted' : messageSummary(message)}`}
+    >
+      <div className="bubble">
+        {conversation.type === 'group' && !mine && <p className="sender">{sender}</p>}
+        {message.replyToId && (
+          <blockquote className="reply-quote">
+            <span className="sr-only">In reply to </span>
+            {quoted ? (
+              <>
+                <strong>{userName(users, quoted.senderId, store.me)}</strong>{' '}
+                {messageSummary(quoted)}
+              </>
+            ) : (
+              'an earlier message'
+            )}
+          </blockquote>
+        )}
+        {deleted ? (
+          <p className="tombstone">Message deleted</p>
+        ) : (
+          message.text && <p className="text">{message.text}</p>
+        )}
+        {message.attachments.map((file) => (
+          <Attachment key={file.id} file={file} />
+        ))}
+        <p className="meta">
+          {message.editedAt && !deleted && <span>edited · </span>}
+          <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>
+          {mine && !deleted && <Tick status={tickFor(message, members, store.me)} />}
+        </p>
+      </div>
+      {!deleted && <Reactions message={message} />}
+      {!deleted && <MessageActions message={message} mine={mine} onDraft={onDraft} />}
+    </li>
+  );
+}

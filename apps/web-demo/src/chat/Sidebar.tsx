@@ -1,0 +1,46 @@
+import { useChat } from '../state/chat-context.tsx';
+import { useParley, useSession } from '../state/parley-context.tsx';
+import { Avatar } from '../ui/Avatar.tsx';
+import type { DialogName } from './ChatApp.tsx';
+import { ConversationItem } from './ConversationItem.tsx';
+
+/** Who I am, what I can start, and my conversations. */
+export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
+  const parley = useParley();
+  const session = useSession();
+  const conversations = useChat((s) => s.conversations);
+  const loaded = useChat((s) => s.listLoaded);
+  const me = session?.user;
+  return (
+    <nav className="sidebar" aria-label="Conversations">
+      <header className="sidebar-header">
+        <button type="button" className="me" onClick={() => onOpen('profile')} aria-label="Profile">
+          <Avatar name={me?.displayName ?? ''} fileId={me?.avatarFileId} />
+          <span className="me-name">{me?.displayName}</span>
+        </button>
+        <button type="button" className="link" onClick={() => void parley.auth.logout()}>
+          Sign out
+        </button>
+      </header>
+      <div className="actions">
+        <button type="button" onClick={() => onOpen('newChat')}>
+          New chat
+        </button>
+        <button type="button" onClick={() => onOpen('newGroup')}>
+          New group
+        </button>
+        <button type="button" onClick={() => onOpen('broadcasts')}>
+          Broadcasts
+        </button>
+      </div>
+      {loaded && conversations.length === 0 && (
+        <p className="muted pad">No conversations yet. Start one with “New chat”.</p>
+      )}
+      <ul className="conversation-list" aria-label="Conversation list">
+        {conversations.map((c) => (
+          <ConversationItem key={c.id} conversation={c} />
+        ))}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,89 @@
+import type { Participant } from '@parley/sdk';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { Avatar } from '../ui/Avatar.tsx';
+import { Dialog } from '../ui/Dialog.tsx';
+import { FormError } from '../ui/FormError.tsx';
+import { useAction } from '../ui/use-action.ts';
+import { UserSearch } from './UserSearch.tsx';
+
+const NONE: Participant[] = [];
+
+/** Members and roles; admins add, remove and promote; anyone can leave. */
+export function GroupInfoDialog({
+  conversationId,
+  onClose,
+}: {
+  conversationId: string;
+  onClose: () => void;
+}) {
+  const store = useChatStore();
+  const { groups } = store.parley;
+  const group = useChat((s) => s.conversations.find((c) => c.id === conversationId));
+  const members = useChat((s) => s.participants[conversationId] ?? NONE);
+  const admin = group?.myRole === 'admin';
+  const groupId = conversationId;
+  const { run, error } = useAction(async (change: () => Promise<unknown>) => {
+    await change();
+    await store.loadParticipants(conversationId);
+  });
+  const leave = useAction(async () => {
+    await groups.leave({ groupId });
+    onClose();
+    await store.refreshConversation(conversationId);
+  });
+  if (!group) return null;
+  return (
+    <Dialog title={group.title ?? 'Group'} onClose={onClose}>
+      <h3>{members.length === 1 ? '1 member' : `${members.length} members`}</h3>
+      <ul className="member-list" aria-label="Members">
+        {members.map((m) => {
+          const self = m.user.id === store.me;
+          const name = self ? `${m.user.displayName} (you)` : m.user.displayName;
+          const next = m.role === 'admin' ? 'member' : 'admin';
+          return (
+            <li key={m.user.id} className="member">
+              <Avatar name={m.user.displayName} fileId={m.user.avatarFileId} />
+              <span className="member-name">{name}</span>
+              <span className={`role role-${m.role}`}>{m.role}</span>
+              {admin && !self && (
+                <span className="member-actions">
+                  <button
+                    type="button"
+                    aria-label={`Make ${m.user.displayName} ${next}`}
+                    onClick={() =>
+                      void run(() => groups.setRole({ groupId, userId: m.user.id, role: next }))
+                    }
+                  >
+                    Make {next}
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    aria-label={`Remove ${m.user.displayName}`}
+                    onClick={() =>
+                      void run(() => groups.removeMember({ groupId, userId: m.user.id }))
+                    }
+                  >
+                    Remove
+                  </button>
+                </span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {admin && (
+        <UserSearch
+          label="Add members"
+          actionLabel="Add"
+          exclude={members.map((m) => m.user.id)}
+          onPick={(user) => void run(() => groups.addMembers({ groupId, userIds: [user.id] }))}
+        />
+      )}
+      <FormError message={error ?? leave.error} />
+      <button type="button" className="danger" onClick={() => void leave.run()}>
+        Leave group
+      </button>
+    </Dialog>
+  );
+}

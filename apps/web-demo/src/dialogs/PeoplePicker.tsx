@@ -1,0 +1,37 @@
+import type { User } from '@parley/sdk';
+import { UserSearch } from './UserSearch.tsx';
+
+interface PeoplePickerProps {
+  label: string;
+  picked: User[];
+  onChange: (users: User[]) => void;
+}
+
+/** Several people chosen through search, shown as removable chips. */
+export function PeoplePicker({ label, picked, onChange }: PeoplePickerProps) {
+  return (
+    <div className="stack">
+      <UserSearch
+        label={label}
+        actionLabel="Add"
+        exclude={picked.map((u) => u.id)}
+        onPick={(user) => onChange([...picked, user])}
+      />
+      <ul className="chips" aria-label="Chosen people">
+        {picked.map((user) => (
+          <li key={user.id} className="chip">
+            {user.displayName}
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Remove ${user.displayName}`}
+              onClick={() => onChange(picked.filter((u) => u.id !== user.id))}
+            >
+              ✕
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

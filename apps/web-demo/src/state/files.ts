@@ -1,0 +1,60 @@
+import type { FileInfo, ParleyClient } from '@parley/sdk';
+
+// File bytes travel over plain HTTP (`/api/v1/files`), not tRPC: the SDK gives the access
+// token (`getAccessToken`), and these helpers send it, as the SDK's README describes.
+
+async function authorized(parley: ParleyClient, init: RequestInit = {}): Promise<RequestInit> {
+  const token = await parley.getAccessToken();
+  return { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } };
+}
+
+async function failure(res: Response): Promise<Error> {
+  const body = (await res.json().catch(() => null)) as { message?: string } | null;
+  return new Error(body?.message ?? `The server answered ${res.status}`);
+}
+
+/** Uploads one file (multipart); attach its id to a message or use it as an avatar. */
+export async function uploadFile(parley: ParleyClient, file: File): Promise<FileInfo> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const res = await fetch(
+    '/api/v1/files',
+    await authorized(parley, { method: 'POST', body: form }),
+  );
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as FileInfo;
+}
+
+const objectUrls = new Map<string, Promise<string>>();
+
+/** An object URL for a file or one of its thumbnails (`path` below /api/v1/files/), cached. */
+export function fileObjectUrl(parley: ParleyClient, path: string): Promise<string> {
+  let url = objectUrls.get(path);
+  if (!url) {
+    url = (async () => {
+      const res = await fetch(`/api/v1/files/${path}`, await authorized(parley));
+      if (!res.ok) throw await failure(res);
+      return URL.createObjectURL(await res.blob());
+    })();
+    url.catch(() => objectUrls.delete(path));
+    objectUrls.set(path, url);
+  }
+  return url;
+}
+
+/** Saves a file the way a download link would, with its original name. */
+export async function downloadFile(parley: ParleyClient, file: FileInfo): Promise<void> {
+  const link = document.createElement('a');
+  link.href = await fileObjectUrl(parley, file.id);
+  link.download = file.name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/** The smallest thumbnail at least `want` pixels wide, or the largest there is. */
+export function thumbnailPath(file: FileInfo, want: number): string | null {
+  const sizes = [...file.thumbnailSizes].sort((a, b) => a - b);
+  const size = sizes.find((s) => s >= want) ?? sizes.at(-1);
+  return size === undefined ? null : `${file.id}/thumbnail/${size}`;
+}
