@@ -13,7 +13,7 @@ import {
   deferred,
   describeEachDialect,
   type PgSchema,
-} from '../src/testing.ts';
+} from '../testing.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { MIGRATION_LOCK_KEY } from './migrate.ts';
+import { MIGRATION_LOCK_KEY } from './src/migrate.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
