@@ -23,6 +23,10 @@ export function runMain(env: Record<string, string>): ServerProcess {
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  // A test that times out never reaches its cleanup: never outlive the test worker.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += String(chunk);
