@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgSchema, describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import { loadConfig, startServer } from '../src/index.ts';
+import { startServer } from '../src/index.ts';
 import { registerUser, registerUsers, type ServerAddress } from './helpers/clients.ts';
 import { WEBHOOK_SECRET } from './helpers/notify.ts';
-import { TEST_JWT_SECRET, TestClock } from './helpers/test-server.ts';
+import { TestClock, testConfig } from './helpers/test-server.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
 
 describeEachDialect('notification dispatch on several instances', (dialect) => {
@@ -14,14 +14,7 @@ describeEachDialect('notification dispatch on several instances', (dialect) => {
     await using receiver = await startWebhookReceiver(WEBHOOK_SECRET);
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-notify-'));
     const pg = dialect === 'postgres' ? await createPgSchema() : undefined;
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
-      DATA_DIR: dataDir,
-      JWT_SECRET: TEST_JWT_SECRET,
-      ...(pg ? { DATABASE_URL: pg.url } : {}),
+    const config = testConfig(dataDir, pg?.url, {
       WEBHOOK_URL: receiver.url,
       WEBHOOK_SECRET,
       // Both poll constantly, so both keep claiming from the same rows.

@@ -31,6 +31,24 @@ export interface TestServerOptions {
   env?: Record<string, string>;
 }
 
+/** The configuration every test server starts from: loopback, port 0, quiet, a fixed secret. */
+export function testConfig(
+  dataDir: string,
+  databaseUrl?: string,
+  env: Record<string, string> = {},
+) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+}
+
 /** The real server on 127.0.0.1:0 with its own database; `await using` disposes all of it. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dialect = options.dialect ?? 'sqlite';
@@ -38,16 +56,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let pg: PgSchema | undefined;
   if (dialect === 'postgres') pg = await createPgSchema();
   const clock = new TestClock();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: dataDir,
-    JWT_SECRET: TEST_JWT_SECRET,
-    ...(pg ? { DATABASE_URL: pg.url } : {}),
-    ...options.env,
-  });
+  const config = testConfig(dataDir, pg?.url, options.env);
   let server = await startServer(config, { clock });
   const handle: TestServer = {
     dataDir,
