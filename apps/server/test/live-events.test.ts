@@ -177,3 +177,37 @@ describeEachDialect('access token expiry on a live stream', (dialect) => {
     await vi.waitFor(() => expect(fresh.durable.map((e) => e.type)).toEqual(['message.created']));
   });
 });
+
+describeEachDialect('limits on a connection', (dialect) => {
+  it('allows a few subscriptions per WebSocket, refuses more, and frees the slot on stop', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    await using ws = wsClient(server, () => ben.auth.accessToken);
+    // A subscription counts once its stream runs; it proves that by delivering an event.
+    const subscribe = () => {
+      const received: unknown[] = [];
+      const error = deferred<string>();
+      const sub = ws.client.events.subscribe.subscribe(
+        { lastEventId: '' },
+        { onData: (d) => received.push(d), onError: (e) => error.resolve(String(e.data?.code)) },
+      );
+      return { sub, received, error: error.promise };
+    };
+    const open = Array.from({ length: 5 }, subscribe);
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'l1',
+      text: 'hi',
+    });
+    await vi.waitFor(() => {
+      for (const s of open) expect(s.received.length).toBeGreaterThan(0);
+    });
+    expect(await subscribe().error).toBe('TOO_MANY_REQUESTS');
+    open[0]!.sub.unsubscribe();
+    await vi.waitFor(async () => {
+      const again = subscribe();
+      await vi.waitFor(() => expect(again.received.length).toBeGreaterThan(0));
+    });
+  });
+});

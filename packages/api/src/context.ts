@@ -22,6 +22,8 @@ export interface Context {
   auth: AuthState;
   /** Client address as the server determined it (for rate limits). */
   ip: string;
+  /** Live subscriptions on this connection (a WebSocket context lives as long as its socket). */
+  subscriptions: { active: number };
 }
 
 export interface ContextInput {
@@ -40,10 +42,10 @@ export async function createContext(
   live: LiveServices,
   input: ContextInput,
 ): Promise<Context> {
-  if (!input.token) return { deps, live, auth: { status: 'anonymous' }, ip: input.ip };
+  if (!input.token) return { deps, live, auth: { status: 'anonymous' }, ip: input.ip, subscriptions: { active: 0 } };
   const result = await verifyAccessToken(deps.auth, deps.clock, stripBearer(input.token));
   const auth: AuthState = result.ok
     ? { status: 'authenticated', userId: result.claims.userId, expiresAt: result.expiresAt }
     : { status: 'rejected', reason: result.reason };
-  return { deps, live, auth, ip: input.ip };
+  return { deps, live, auth, ip: input.ip, subscriptions: { active: 0 } };
 }

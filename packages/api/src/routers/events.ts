@@ -1,9 +1,11 @@
-import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import { type TRPCRouterRecord, TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../rest.ts';
 import { latestEventId } from '../services/event-log.ts';
 import { streamEvents } from '../services/event-stream.ts';
 import { authedProcedure } from '../trpc.ts';
+
+const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
 
 export const eventsRouter = {
   /**
@@ -24,6 +26,14 @@ export const eventsRouter = {
   subscribe: authedProcedure
     .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
     .subscription(async function* ({ ctx, input, signal }) {
+      // One device needs one stream; a handful covers reconnect overlaps. More is abuse.
+      if (ctx.subscriptions.active >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        throw new TRPCError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`,
+        });
+      }
+      ctx.subscriptions.active += 1;
       // A live stream is what makes a device "connected" for presence.
       const disconnect = ctx.live.presence.connect(ctx.userId);
       try {
@@ -36,6 +46,7 @@ export const eventsRouter = {
           else yield item.event;
         }
       } finally {
+        ctx.subscriptions.active -= 1;
         await disconnect();
       }
     }),
