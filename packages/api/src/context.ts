@@ -42,7 +42,14 @@ export async function createContext(
   live: LiveServices,
   input: ContextInput,
 ): Promise<Context> {
-  if (!input.token) return { deps, live, auth: { status: 'anonymous' }, ip: input.ip, subscriptions: { active: 0 } };
+  if (!input.token)
+    return {
+      deps,
+      live,
+      auth: { status: 'anonymous' },
+      ip: input.ip,
+      subscriptions: { active: 0 },
+    };
   const result = await verifyAccessToken(deps.auth, deps.clock, stripBearer(input.token));
   const auth: AuthState = result.ok
     ? { status: 'authenticated', userId: result.claims.userId, expiresAt: result.expiresAt }

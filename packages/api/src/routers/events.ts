@@ -1,4 +1,4 @@
-import { type TRPCRouterRecord, TRPCError, tracked } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../rest.ts';
 import { latestEventId } from '../services/event-log.ts';
