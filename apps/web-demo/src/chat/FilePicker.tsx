@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { uploadFile } from '../state/files.ts';
 import { useParley } from '../state/parley-context.tsx';
 import { errorText } from '../ui/errors.ts';
+import { RemovableChip } from '../ui/RemovableChip.tsx';
 
 interface FilePickerProps {
   files: FileInfo[];
@@ -55,17 +56,11 @@ export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
       {(files.length > 0 || uploading > 0) && (
         <ul className="chips" aria-label="Attached files">
           {files.map((f) => (
-            <li key={f.id} className="chip">
-              {f.name}
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={`Remove ${f.name}`}
-                onClick={() => onFiles(files.filter((x) => x.id !== f.id))}
-              >
-                ✕
-              </button>
-            </li>
+            <RemovableChip
+              key={f.id}
+              label={f.name}
+              onRemove={() => onFiles(files.filter((x) => x.id !== f.id))}
+            />
           ))}
           {uploading > 0 && <li className="chip muted">Uploading…</li>}
         </ul>

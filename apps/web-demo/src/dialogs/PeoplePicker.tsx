@@ -1,4 +1,5 @@
 import type { User } from '@parley/sdk';
+import { RemovableChip } from '../ui/RemovableChip.tsx';
 import { UserSearch } from './UserSearch.tsx';
 
 interface PeoplePickerProps {
@@ -19,17 +20,11 @@ export function PeoplePicker({ label, picked, onChange }: PeoplePickerProps) {
       />
       <ul className="chips" aria-label="Chosen people">
         {picked.map((user) => (
-          <li key={user.id} className="chip">
-            {user.displayName}
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={`Remove ${user.displayName}`}
-              onClick={() => onChange(picked.filter((u) => u.id !== user.id))}
-            >
-              ✕
-            </button>
-          </li>
+          <RemovableChip
+            key={user.id}
+            label={user.displayName}
+            onRemove={() => onChange(picked.filter((u) => u.id !== user.id))}
+          />
         ))}
       </ul>
     </div>

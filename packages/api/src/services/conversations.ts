@@ -41,7 +41,8 @@ type MemberView = ConversationRow &
     unread_count: number | null;
   };
 
-function conversationsOf(db: DbOrTx, userId: string) {
+/** The caller's per-member view of conversations; the one definition of the unread count. */
+export function conversationsOf(db: DbOrTx, userId: string) {
   return db
     .selectFrom('conversations as c')
     .innerJoin('members as m', (j) =>

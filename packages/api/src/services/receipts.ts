@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../deps.ts';
 import type { ReceiptDto } from '../schemas.ts';
 import { requireMember } from './access.ts';
+import { conversationsOf } from './conversations.ts';
 import { writeWithEvents } from './write.ts';
 
 /**
@@ -41,14 +42,8 @@ export async function moveWatermarks(
     });
     return receipt;
   });
-  const unread = await deps.db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('conversation_id', '=', input.conversationId)
-    .where('seq', '>', receipt.lastReadSeq)
-    .where('sender_id', '<>', userId)
-    .where('kind', '=', 'text')
-    .where('deleted_at', 'is', null)
+  const view = await conversationsOf(deps.db, userId)
+    .where('c.id', '=', input.conversationId)
     .executeTakeFirstOrThrow();
-  return { ...receipt, unreadCount: Number(unread.n) };
+  return { ...receipt, unreadCount: Number(view.unread_count) };
 }
