@@ -1,8 +1,8 @@
+import { verifyAccessToken } from './auth/tokens.ts';
 import type { ApiDeps } from './deps.ts';
-import type { EventHub } from './services/event-hub.ts';
-import type { PresenceTracker } from './services/presence.ts';
-import { verifyAccessToken } from './services/tokens.ts';
-import type { TypingTracker } from './services/typing.ts';
+import type { EventHub } from './live/hub.ts';
+import type { PresenceTracker } from './presence/presence.ts';
+import type { TypingTracker } from './presence/typing.ts';
 
 export type AuthState =
   | { status: 'anonymous' }

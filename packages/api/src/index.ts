@@ -11,8 +11,25 @@ export {
   type NotificationSettings,
   type Signal,
 } from './deps.ts';
-export { durableEventSchemas, ephemeralEventSchemas } from './event-schemas.ts';
-export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './events.ts';
+export { requireAvatarImage } from './files/attachments.ts';
+export {
+  deleteFile,
+  fileKeys,
+  getFile,
+  listConversationFiles,
+  recordFile,
+  requireReadableFile,
+  thumbnailSizesOf,
+  toFileDto,
+} from './files/files.ts';
+export { sweepUnattachedFiles } from './files/sweep.ts';
+export { durableEventSchemas, ephemeralEventSchemas } from './live/event-schemas.ts';
+export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
+export { createEventHub, type EventHub } from './live/hub.ts';
+export {
+  type NotificationDispatcher,
+  startNotificationDispatcher,
+} from './notifications/dispatcher.ts';
 export type {
   BlobStore,
   ByteRange,
@@ -32,29 +49,12 @@ export type {
 } from './ports/notifier.ts';
 export type { PresenceStore } from './ports/presence-store.ts';
 export type { RateDecision, RateLimiter, RateRule } from './ports/rate-limiter.ts';
+export { createPresenceTracker, type PresenceTracker } from './presence/presence.ts';
+export { createTypingTracker, type TypingTracker } from './presence/typing.ts';
 export { type AppRouter, appRouter } from './root.ts';
-export type * from './schemas.ts';
-export { fileSchema } from './schemas.ts';
-export { createEventHub, type EventHub } from './services/event-hub.ts';
-export { requireAvatarImage } from './services/file-attachments.ts';
-export { sweepUnattachedFiles } from './services/file-sweep.ts';
-export {
-  deleteFile,
-  fileKeys,
-  getFile,
-  listConversationFiles,
-  recordFile,
-  requireReadableFile,
-  thumbnailSizesOf,
-  toFileDto,
-} from './services/files.ts';
-export {
-  type NotificationDispatcher,
-  startNotificationDispatcher,
-} from './services/notification-dispatcher.ts';
-export { createPresenceTracker, type PresenceTracker } from './services/presence.ts';
-export { createSignal } from './services/signal.ts';
-export { createTypingTracker, type TypingTracker } from './services/typing.ts';
+export type * from './shared/schemas.ts';
+export { fileSchema } from './shared/schemas.ts';
+export { createSignal } from './shared/signal.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,15 +1,15 @@
-import { authRouter } from './routers/auth.ts';
-import { broadcastsRouter } from './routers/broadcasts.ts';
-import { conversationsRouter } from './routers/conversations.ts';
-import { eventsRouter } from './routers/events.ts';
-import { filesRouter } from './routers/files.ts';
-import { groupsRouter } from './routers/groups.ts';
-import { messagesRouter } from './routers/messages.ts';
-import { notificationsRouter } from './routers/notifications.ts';
-import { presenceRouter } from './routers/presence.ts';
-import { typingRouter } from './routers/typing.ts';
-import { usersRouter } from './routers/users.ts';
+import { authRouter } from './auth/router.ts';
+import { broadcastsRouter } from './broadcasts/router.ts';
+import { conversationsRouter } from './conversations/router.ts';
+import { filesRouter } from './files/router.ts';
+import { groupsRouter } from './groups/router.ts';
+import { eventsRouter } from './live/router.ts';
+import { messagesRouter } from './messages/router.ts';
+import { notificationsRouter } from './notifications/router.ts';
+import { presenceRouter } from './presence/router.ts';
+import { typingRouter } from './presence/typing-router.ts';
 import { createTRPCRouter } from './trpc.ts';
+import { usersRouter } from './users/router.ts';
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,

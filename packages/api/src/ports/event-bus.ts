@@ -1,4 +1,4 @@
-import type { EphemeralEvent } from '../events.ts';
+import type { EphemeralEvent } from '../live/events.ts';
 
 /**
  * "The event log advanced": a wake-up for every instance's log tailer. It carries no event,

@@ -1,0 +1,205 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { DbOrTx } from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import { ulid } from 'ulid';
+import type { ApiDeps } from '../deps.ts';
+import { tooManyRequests } from '../errors.ts';
+import { nowIso } from '../live/write.ts';
+import { toMeDto } from '../shared/mappers.ts';
+import type { AuthResult } from '../shared/schemas.ts';
+import {
+  hashSecret,
+  newRefreshSecret,
+  parseRefreshToken,
+  secretMatches,
+  signAccessToken,
+} from './tokens.ts';
+
+// OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane).
+const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+// Verified when the email is unknown, so timing does not reveal which emails have accounts.
+let dummyHash: Promise<string> | undefined;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const INVALID_LOGIN = 'Invalid email or password';
+const INVALID_REFRESH = 'Invalid refresh token';
+
+export async function issueTokens(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  userId: string,
+  familyId: string,
+): Promise<Omit<AuthResult, 'user'>> {
+  const { limits, clock } = deps;
+  const access = await signAccessToken(deps.auth, clock, userId, limits.accessTokenTtlMs);
+  const secret = newRefreshSecret();
+  const id = ulid();
+  const refreshTokenExpiresAt = clock.now() + limits.refreshTokenTtlMs;
+  await trx
+    .insertInto('refresh_tokens')
+    .values({
+      id,
+      family_id: familyId,
+      user_id: userId,
+      token_hash: hashSecret(secret),
+      created_at: nowIso(deps),
+      expires_at: new Date(refreshTokenExpiresAt).toISOString(),
+      used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken: `${id}.${secret}`,
+    refreshTokenExpiresAt,
+  };
+}
+
+export async function loadMe(trx: DbOrTx, userId: string) {
+  const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  return toMeDto(row);
+}
+
+export async function register(
+  deps: ApiDeps,
+  input: { email: string; password: string; displayName: string },
+): Promise<AuthResult> {
+  const email = normalizeEmail(input.email);
+  const passwordHash = await hash(input.password, ARGON2);
+  const now = nowIso(deps);
+  const userId = ulid();
+  return deps.db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirst();
+    if (existing) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'This email cannot be registered' });
+    }
+    await trx
+      .insertInto('users')
+      .values({
+        id: userId,
+        email,
+        display_name: input.displayName.trim(),
+        about: '',
+        avatar_file_id: null,
+        created_at: now,
+        updated_at: now,
+        last_seen_at: null,
+      })
+      .execute();
+    await trx
+      .insertInto('password_credentials')
+      .values({ user_id: userId, password_hash: passwordHash, updated_at: now })
+      .execute();
+    const tokens = await issueTokens(deps, trx, userId, ulid());
+    return { user: await loadMe(trx, userId), ...tokens };
+  });
+}
+
+export async function login(
+  deps: ApiDeps,
+  input: { email: string; password: string },
+  ip: string,
+): Promise<AuthResult> {
+  const email = normalizeEmail(input.email);
+  const { rateLimiter, limits } = deps;
+  const accountRule = { name: 'login:account', ...limits.loginRatePerAccount };
+  const ipRule = { name: 'login:ip', ...limits.loginRatePerIp };
+  for (const [rule, key] of [
+    [ipRule, ip],
+    [accountRule, email],
+  ] as const) {
+    const decision = await rateLimiter.consume(rule, key);
+    if (!decision.allowed) {
+      throw tooManyRequests(decision.retryAfterMs, 'Too many login attempts, try again later');
+    }
+  }
+  const row = await deps.db
+    .selectFrom('users')
+    .innerJoin('password_credentials', 'password_credentials.user_id', 'users.id')
+    .select(['users.id', 'password_credentials.password_hash'])
+    .where('users.email', '=', email)
+    .executeTakeFirst();
+  if (!row) {
+    dummyHash ??= hash('parley-dummy-password', ARGON2);
+    await verify(await dummyHash, input.password);
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+  }
+  if (!(await verify(row.password_hash, input.password))) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+  }
+  await rateLimiter.reset(accountRule, email);
+  return deps.db.transaction().execute(async (trx) => {
+    const tokens = await issueTokens(deps, trx, row.id, ulid());
+    return { user: await loadMe(trx, row.id), ...tokens };
+  });
+}
+
+/**
+ * Rotation: each refresh token works once. Presenting a spent (or revoked) token means it was
+ * copied, so the whole family is revoked and every holder must log in again.
+ */
+export async function refresh(deps: ApiDeps, refreshToken: string): Promise<AuthResult> {
+  const parsed = parseRefreshToken(refreshToken);
+  if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_REFRESH });
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('id', '=', parsed.id)
+      .executeTakeFirst();
+    if (!row || !secretMatches(parsed.secret, row.token_hash)) return { error: INVALID_REFRESH };
+    const now = nowIso(deps);
+    if (row.used_at || row.revoked_at) {
+      await revokeFamily(trx, row.family_id, now);
+      return { error: 'Refresh token reuse detected; all sessions of this login were ended' };
+    }
+    if (row.expires_at <= now) return { error: 'Refresh token expired' };
+    // Compare-and-set so two concurrent refreshes with one token cannot both succeed.
+    const marked = await trx
+      .updateTable('refresh_tokens')
+      .set({ used_at: now })
+      .where('id', '=', row.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) !== 1) {
+      await revokeFamily(trx, row.family_id, now);
+      return { error: 'Refresh token reuse detected; all sessions of this login were ended' };
+    }
+    const tokens = await issueTokens(deps, trx, row.user_id, row.family_id);
+    return { result: { user: await loadMe(trx, row.user_id), ...tokens } };
+  });
+  if ('error' in outcome) throw new TRPCError({ code: 'UNAUTHORIZED', message: outcome.error });
+  return outcome.result;
+}
+
+async function revokeFamily(trx: DbOrTx, familyId: string, now: string): Promise<void> {
+  await trx
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Ends the login the token belongs to. Unknown tokens are ignored: logout always succeeds. */
+export async function logout(deps: ApiDeps, refreshToken: string): Promise<void> {
+  const parsed = parseRefreshToken(refreshToken);
+  if (!parsed) return;
+  const row = await deps.db
+    .selectFrom('refresh_tokens')
+    .select(['family_id', 'token_hash'])
+    .where('id', '=', parsed.id)
+    .executeTakeFirst();
+  if (row && secretMatches(parsed.secret, row.token_hash)) {
+    await revokeFamily(deps.db, row.family_id, nowIso(deps));
+  }
+}

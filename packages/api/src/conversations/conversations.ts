@@ -1,0 +1,184 @@
+import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
+import { lastMessages } from '../messages/queries.ts';
+import { requireMember } from '../shared/access.ts';
+import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { toMessageDto, toUserDto } from '../shared/mappers.ts';
+import type { ConversationDto, ParticipantDto } from '../shared/schemas.ts';
+import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
+
+export async function openDirect(
+  deps: ApiDeps,
+  callerId: string,
+  input: { userId: string; context?: DirectContext },
+): Promise<ConversationDto> {
+  if (input.userId === callerId) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'Cannot open a direct chat with yourself',
+    });
+  }
+  const existing = await deps.db
+    .selectFrom('conversations')
+    .select('id')
+    .where('direct_key', '=', directKey(callerId, input.userId, input.context))
+    .executeTakeFirst();
+  if (existing) return getConversation(deps, callerId, existing.id);
+  const chats = await writeWithEvents(deps, (trx, emit) =>
+    ensureDirectChats(deps, trx, emit, callerId, [input.userId], input.context),
+  );
+  return getConversation(deps, callerId, chats.get(input.userId)!);
+}
+
+type MemberView = ConversationRow &
+  Pick<
+    MemberRow,
+    'role' | 'joined_seq' | 'last_read_seq' | 'last_delivered_seq' | 'muted_until'
+  > & {
+    unread_count: number | null;
+  };
+
+/** The caller's per-member view of conversations; the one definition of the unread count. */
+export function conversationsOf(db: DbOrTx, userId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('members as m', (j) =>
+      j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId),
+    )
+    .selectAll('c')
+    .select(['m.role', 'm.joined_seq', 'm.last_read_seq', 'm.last_delivered_seq', 'm.muted_until'])
+    .select((eb) =>
+      eb
+        .selectFrom('messages as x')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('x.conversation_id', '=', 'c.id')
+        .whereRef('x.seq', '>', 'm.last_read_seq')
+        .where('x.sender_id', '<>', userId)
+        .where('x.kind', '=', 'text')
+        .where('x.deleted_at', 'is', null)
+        .as('unread_count'),
+    );
+}
+
+/** Adds peers and last messages to member views with two batched queries. */
+async function toConversationDtos(
+  deps: ApiDeps,
+  userId: string,
+  rows: MemberView[],
+): Promise<ConversationDto[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const directIds = rows.filter((r) => r.type === 'direct').map((r) => r.id);
+  const peers =
+    directIds.length === 0
+      ? []
+      : await deps.db
+          .selectFrom('members')
+          .innerJoin('users', 'users.id', 'members.user_id')
+          .selectAll('users')
+          .select('members.conversation_id')
+          .where('members.conversation_id', 'in', directIds)
+          .where('members.user_id', '<>', userId)
+          .execute();
+  const latest = await lastMessages(deps.db, ids);
+  const now = nowIso(deps);
+  return rows.map((r) => {
+    const peer = peers.find((p) => p.conversation_id === r.id);
+    const last = latest.find((m) => m.message.conversation_id === r.id);
+    return {
+      id: r.id,
+      type: r.type,
+      title: r.title,
+      description: r.description,
+      avatarFileId: r.avatar_file_id,
+      contextType: r.context_type,
+      contextId: r.context_id,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      lastSeq: r.last_seq,
+      peer: peer ? toUserDto(peer) : null,
+      myRole: r.role,
+      lastReadSeq: r.last_read_seq,
+      lastDeliveredSeq: r.last_delivered_seq,
+      unreadCount: Number(r.unread_count),
+      // A mute that has run out reads as not muted.
+      mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
+      lastMessage:
+        last && last.message.seq > r.joined_seq
+          ? toMessageDto(last.message, last.reactions, null, last.attachments)
+          : null,
+    };
+  });
+}
+
+export async function getConversation(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationDto> {
+  const row = await conversationsOf(deps.db, userId)
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Conversation');
+  const [dto] = await toConversationDtos(deps, userId, [row]);
+  return dto!;
+}
+
+/** The caller's conversations, most recent activity first. */
+export async function listConversations(
+  deps: ApiDeps,
+  userId: string,
+  input: { cursor?: string | null; limit?: number },
+): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
+  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  let query = conversationsOf(deps.db, userId);
+  const after = decodeCursor(input.cursor, 2);
+  if (after) {
+    const [updatedAt, id] = after as [string, string];
+    query = query.where((eb) =>
+      eb.or([
+        eb('c.updated_at', '<', updatedAt),
+        eb.and([eb('c.updated_at', '=', updatedAt), eb('c.id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [last.updated_at, last.id]);
+  return { items: await toConversationDtos(deps, userId, page), nextCursor };
+}
+
+export async function listParticipants(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+): Promise<ParticipantDto[]> {
+  await requireMember(deps.db, conversationId, userId);
+  const rows = await deps.db
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .selectAll('users')
+    .select([
+      'members.role',
+      'members.joined_at',
+      'members.last_delivered_seq',
+      'members.last_read_seq',
+    ])
+    .where('members.conversation_id', '=', conversationId)
+    .orderBy('members.joined_at')
+    .orderBy('users.id')
+    .execute();
+  return rows.map((r) => ({
+    user: toUserDto(r),
+    role: r.role,
+    joinedAt: r.joined_at,
+    lastDeliveredSeq: r.last_delivered_seq,
+    lastReadSeq: r.last_read_seq,
+  }));
+}

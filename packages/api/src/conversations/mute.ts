@@ -1,0 +1,50 @@
+import { TRPCError } from '@trpc/server';
+import type { ApiDeps } from '../deps.ts';
+import { requireMember } from '../shared/access.ts';
+import type { ConversationDto } from '../shared/schemas.ts';
+import { getConversation } from './conversations.ts';
+
+/** Stored for "muted until I unmute": a far-future time keeps every comparison a plain `>`. */
+export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+
+/** Only the caller's own membership changes; other members never learn about it. */
+export async function muteConversation(
+  deps: ApiDeps,
+  userId: string,
+  input: { conversationId: string; until?: string | null },
+): Promise<ConversationDto> {
+  let until = MUTED_FOREVER;
+  if (input.until) {
+    const at = Date.parse(input.until);
+    if (!(at > deps.clock.now())) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
+    }
+    until = new Date(at).toISOString();
+  }
+  await setMutedUntil(deps, userId, input.conversationId, until);
+  return getConversation(deps, userId, input.conversationId);
+}
+
+export async function unmuteConversation(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationDto> {
+  await setMutedUntil(deps, userId, conversationId, null);
+  return getConversation(deps, userId, conversationId);
+}
+
+async function setMutedUntil(
+  deps: ApiDeps,
+  userId: string,
+  conversationId: string,
+  until: string | null,
+): Promise<void> {
+  await requireMember(deps.db, conversationId, userId);
+  await deps.db
+    .updateTable('members')
+    .set({ muted_until: until })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .execute();
+}

@@ -1,0 +1,49 @@
+import type { ApiDeps } from '../deps.ts';
+import { writeWithEvents } from '../live/write.ts';
+import { requireMember } from '../shared/access.ts';
+import type { ReceiptDto } from '../shared/schemas.ts';
+import { conversationsOf } from './conversations.ts';
+
+/**
+ * Moves the caller's delivered and/or read watermark forward (never back, never past the last
+ * message). Read implies delivered. Emits a receipt event only when something moved.
+ */
+export async function moveWatermarks(
+  deps: ApiDeps,
+  userId: string,
+  input: { conversationId: string; upToSeq?: number | null },
+  kind: 'delivered' | 'read',
+): Promise<ReceiptDto & { unreadCount: number }> {
+  const receipt = await writeWithEvents(deps, async (trx, emit) => {
+    const member = await requireMember(trx, input.conversationId, userId);
+    const conversation = await trx
+      .selectFrom('conversations')
+      .select('last_seq')
+      .where('id', '=', input.conversationId)
+      .executeTakeFirstOrThrow();
+    const target = Math.min(input.upToSeq ?? conversation.last_seq, conversation.last_seq);
+    const read = kind === 'read' ? Math.max(member.last_read_seq, target) : member.last_read_seq;
+    const delivered = Math.max(member.last_delivered_seq, kind === 'delivered' ? target : read);
+    const receipt: ReceiptDto = {
+      conversationId: input.conversationId,
+      userId,
+      lastDeliveredSeq: delivered,
+      lastReadSeq: read,
+    };
+    if (read === member.last_read_seq && delivered === member.last_delivered_seq) return receipt;
+    await trx
+      .updateTable('members')
+      .set({ last_read_seq: read, last_delivered_seq: delivered })
+      .where('conversation_id', '=', input.conversationId)
+      .where('user_id', '=', userId)
+      .execute();
+    emit({
+      event: { type: 'receipt', ...receipt },
+    });
+    return receipt;
+  });
+  const view = await conversationsOf(deps.db, userId)
+    .where('c.id', '=', input.conversationId)
+    .executeTakeFirstOrThrow();
+  return { ...receipt, unreadCount: Number(view.unread_count) };
+}

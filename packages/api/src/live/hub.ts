@@ -1,0 +1,127 @@
+import type { ApiDeps } from '../deps.ts';
+import type { BusEphemeral } from '../ports/event-bus.ts';
+import type { EphemeralEvent, StreamEvent } from './events.ts';
+import { latestEventId, recipientsOf, toStreamEvent } from './log.ts';
+
+export type StreamItem =
+  | { kind: 'durable'; event: StreamEvent }
+  | { kind: 'ephemeral'; event: EphemeralEvent };
+
+export type Sink = (item: StreamItem) => void;
+
+export interface EventHub {
+  /** Reads the log position and starts tailing. */
+  start(): Promise<void>;
+  /** Registers a local subscriber; items arrive in log order. Returns the detach function. */
+  attach(userId: string, sink: Sink): () => void;
+  /** Local subscriber count (metrics). */
+  size(): number;
+  /** Monotonic counters since start (metrics): log rows read, items handed to subscribers. */
+  stats(): { eventsRead: number; deliveries: number };
+  close(): Promise<void>;
+}
+
+const BATCH = 500;
+
+/**
+ * One log tailer per server instance. Every bus "log advanced" message (from this or any other
+ * instance) and a slow poll wake it; it reads `id > cursor` in id order and fans the rows out
+ * to local subscribers. Because ids commit in order, reading by id never skips an event, no
+ * matter in which order the wake-ups arrive.
+ */
+export function createEventHub(deps: ApiDeps, options: { pollMs: number }): EventHub {
+  const sinks = new Map<string, Set<Sink>>();
+  let cursor = '';
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  const counters = { eventsRead: 0, deliveries: 0 };
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      const rows = await deps.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '>', cursor)
+        .orderBy('id')
+        .limit(BATCH)
+        .execute();
+      if (rows.length === 0) return;
+      if (sinks.size > 0) {
+        const recipients = await recipientsOf(deps.db, rows);
+        for (const row of rows) {
+          const item: StreamItem = { kind: 'durable', event: toStreamEvent(row) };
+          for (const userId of recipients.get(row.id) ?? []) {
+            for (const sink of sinks.get(userId) ?? []) {
+              sink(item);
+              counters.deliveries += 1;
+            }
+          }
+        }
+      }
+      counters.eventsRead += rows.length;
+      cursor = rows.at(-1)!.id;
+      if (rows.length === BATCH) again = true;
+    } while (again && !closed);
+  }
+
+  function wake(): void {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain()
+      .catch((error) => deps.logger.error({ err: error }, 'event log tail failed'))
+      .finally(() => {
+        running = null;
+        if (again) wake();
+      });
+  }
+
+  function deliverEphemeral({ event, recipients }: BusEphemeral): void {
+    const item: StreamItem = { kind: 'ephemeral', event };
+    for (const userId of recipients) {
+      for (const sink of sinks.get(userId) ?? []) sink(item);
+    }
+  }
+
+  return {
+    async start() {
+      cursor = (await latestEventId(deps.db)) ?? '';
+      unsubscribe = deps.bus.subscribe((message) => {
+        if (message.kind === 'log') wake();
+        else deliverEphemeral(message);
+      });
+      poll = setInterval(wake, options.pollMs);
+      poll.unref();
+    },
+    attach(userId, sink) {
+      const set = sinks.get(userId) ?? new Set();
+      set.add(sink);
+      sinks.set(userId, set);
+      return () => {
+        set.delete(sink);
+        if (set.size === 0) sinks.delete(userId);
+      };
+    },
+    stats() {
+      return { ...counters };
+    },
+    size() {
+      let n = 0;
+      for (const set of sinks.values()) n += set.size;
+      return n;
+    },
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      unsubscribe?.();
+      await running;
+      sinks.clear();
+    },
+  };
+}

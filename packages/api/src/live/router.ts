@@ -1,0 +1,53 @@
+import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
+import { z } from 'zod';
+import { rest } from '../shared/rest.ts';
+import { authedProcedure } from '../trpc.ts';
+import { latestEventId } from './log.ts';
+import { streamEvents } from './stream.ts';
+
+const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
+
+export const eventsRouter = {
+  /**
+   * The newest event id in the log. Take it before loading state, then subscribe with it as
+   * `lastEventId`: everything that happens in between is replayed, so even the first
+   * connection has no gap.
+   */
+  head: authedProcedure
+    .meta(rest('GET', '/events/head', 'The newest event id: subscribe from it'))
+    .output(z.object({ lastEventId: z.string().nullable() }))
+    .query(async ({ ctx }) => ({ lastEventId: await latestEventId(ctx.deps.db) })),
+
+  /**
+   * The device's live stream. Durable events are `tracked` with their log id: reconnect with
+   * the last id (tRPC clients and SSE's Last-Event-ID do it for you) to receive everything
+   * missed, in order, then live events. Ephemeral events (typing, presence) are not tracked.
+   */
+  subscribe: authedProcedure
+    .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
+    .subscription(async function* ({ ctx, input, signal }) {
+      // One device needs one stream; a handful covers reconnect overlaps. More is abuse.
+      if (ctx.subscriptions.active >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        throw new TRPCError({
+          code: 'TOO_MANY_REQUESTS',
+          message: `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`,
+        });
+      }
+      ctx.subscriptions.active += 1;
+      // A live stream is what makes a device "connected" for presence.
+      const disconnect = ctx.live.presence.connect(ctx.userId);
+      try {
+        for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, {
+          lastEventId: input.lastEventId,
+          signal,
+          tokenExpiresAt: ctx.tokenExpiresAt,
+        })) {
+          if (item.kind === 'durable') yield tracked(item.event.id, item.event);
+          else yield item.event;
+        }
+      } finally {
+        ctx.subscriptions.active -= 1;
+        await disconnect();
+      }
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,78 @@
+import { TRPCError } from '@trpc/server';
+import type { ApiDeps } from '../deps.ts';
+import type { EventHub, StreamItem } from './hub.ts';
+import { readUserEvents, toStreamEvent } from './log.ts';
+
+const REPLAY_PAGE = 500;
+/** A subscriber this far behind is cut off; it resumes from the log with its last id. */
+const MAX_BUFFERED = 10_000;
+
+function tokenExpired(): TRPCError {
+  return new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
+}
+
+export class SlowConsumerError extends Error {
+  constructor() {
+    super('Subscriber fell too far behind; resume with the last event id');
+  }
+}
+
+/**
+ * One device's stream: attach to the live hub first (buffering), replay the log after
+ * `lastEventId`, then hand over to live items, dropping any the replay already yielded.
+ */
+export async function* streamEvents(
+  deps: ApiDeps,
+  hub: EventHub,
+  userId: string,
+  options: { lastEventId?: string | null; signal?: AbortSignal; tokenExpiresAt: number },
+): AsyncGenerator<StreamItem> {
+  const buffer: StreamItem[] = [];
+  let overflowed = false;
+  let wake: (() => void) | null = null;
+  const detach = hub.attach(userId, (item) => {
+    if (buffer.length >= MAX_BUFFERED) overflowed = true;
+    else buffer.push(item);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  options.signal?.addEventListener('abort', onAbort);
+  // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and resume.
+  const expired = () => deps.clock.now() >= options.tokenExpiresAt;
+  const expiry = setTimeout(onAbort, Math.max(0, options.tokenExpiresAt - deps.clock.now()));
+  try {
+    let cursor = options.lastEventId ?? '';
+    // An empty log has no id to resume from; '' means "from the beginning".
+    if (options.lastEventId != null) {
+      for (;;) {
+        const rows = await readUserEvents(deps.db, userId, cursor, REPLAY_PAGE);
+        for (const row of rows) {
+          yield { kind: 'durable', event: toStreamEvent(row) };
+          cursor = row.id;
+        }
+        if (rows.length < REPLAY_PAGE) break;
+      }
+    }
+    while (!options.signal?.aborted) {
+      if (expired()) throw tokenExpired();
+      if (overflowed) throw new SlowConsumerError();
+      const item = buffer.shift();
+      if (!item) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        continue;
+      }
+      if (item.kind === 'durable') {
+        if (item.event.id <= cursor) continue;
+        cursor = item.event.id;
+      }
+      yield item;
+    }
+  } finally {
+    clearTimeout(expiry);
+    detach();
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,142 @@
+import type { DbOrTx, MessageRow } from '@parley/db';
+import { TRPCError } from '@trpc/server';
+import type { ApiDeps } from '../deps.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
+import { requireVisibleMessage } from '../shared/access.ts';
+import { toMessageDto } from '../shared/mappers.ts';
+import type { MessageDto } from '../shared/schemas.ts';
+import { getMessage } from './messages.ts';
+import { withReactions } from './queries.ts';
+
+async function requireOwnLiveMessage(trx: DbOrTx, userId: string, messageId: string) {
+  const { message } = await requireVisibleMessage(trx, messageId, userId);
+  if (message.sender_id !== userId) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the sender can change a message' });
+  }
+  // The actor of "Ada added Ben" is its sender, but the timeline's record is not theirs to edit.
+  if (message.kind === 'system') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'System messages cannot be changed' });
+  }
+  return message;
+}
+
+async function dtoOf(trx: DbOrTx, row: MessageRow): Promise<MessageDto> {
+  const [m] = await withReactions(trx, [row]);
+  return toMessageDto(m!.message, m!.reactions, null, m!.attachments);
+}
+
+/** Only the sender, only within the edit window, never a deleted message. */
+export async function editMessage(
+  deps: ApiDeps,
+  userId: string,
+  input: { messageId: string; text: string },
+): Promise<MessageDto> {
+  if (input.text.trim().length === 0 || input.text.length > deps.limits.messageMaxLength) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Message text must be 1 to ${deps.limits.messageMaxLength} characters`,
+    });
+  }
+  await writeWithEvents(deps, async (trx, emit) => {
+    const message = await requireOwnLiveMessage(trx, userId, input.messageId);
+    if (message.deleted_at) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
+    }
+    if (deps.clock.now() - Date.parse(message.created_at) > deps.limits.editWindowMs) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The edit window has passed' });
+    }
+    if (message.text === input.text) return;
+    const updated = { ...message, text: input.text, edited_at: nowIso(deps) };
+    await trx
+      .updateTable('messages')
+      .set({ text: updated.text, edited_at: updated.edited_at })
+      .where('id', '=', message.id)
+      .execute();
+    emit({
+      event: {
+        type: 'message.edited',
+        conversationId: message.conversation_id,
+        message: await dtoOf(trx, updated),
+      },
+    });
+  });
+  return getMessage(deps, userId, input.messageId);
+}
+
+/**
+ * Soft delete by the sender: the row stays as a tombstone with text, reactions and
+ * attachments cleared (the files themselves stay with their uploader).
+ */
+export async function deleteMessage(
+  deps: ApiDeps,
+  userId: string,
+  messageId: string,
+): Promise<MessageDto> {
+  await writeWithEvents(deps, async (trx, emit) => {
+    const message = await requireOwnLiveMessage(trx, userId, messageId);
+    if (message.deleted_at) return;
+    const tombstone = { ...message, text: '', deleted_at: nowIso(deps) };
+    await trx
+      .updateTable('messages')
+      .set({ text: '', deleted_at: tombstone.deleted_at })
+      .where('id', '=', message.id)
+      .execute();
+    await trx.deleteFrom('reactions').where('message_id', '=', message.id).execute();
+    await trx.deleteFrom('message_attachments').where('message_id', '=', message.id).execute();
+    emit({
+      event: {
+        type: 'message.deleted',
+        conversationId: message.conversation_id,
+        message: toMessageDto(tombstone),
+      },
+    });
+  });
+  return getMessage(deps, userId, messageId);
+}
+
+/** Adds or removes the caller's reaction; a no-op (and no event) when nothing changes. */
+export async function setReaction(
+  deps: ApiDeps,
+  userId: string,
+  input: { messageId: string; emoji: string },
+  present: boolean,
+): Promise<MessageDto> {
+  await writeWithEvents(deps, async (trx, emit) => {
+    const { message } = await requireVisibleMessage(trx, input.messageId, userId);
+    if (message.deleted_at) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
+    }
+    const result = present
+      ? await trx
+          .insertInto('reactions')
+          .values({
+            message_id: message.id,
+            user_id: userId,
+            emoji: input.emoji,
+            created_at: nowIso(deps),
+          })
+          .onConflict((oc) => oc.columns(['message_id', 'user_id', 'emoji']).doNothing())
+          .executeTakeFirst()
+      : await trx
+          .deleteFrom('reactions')
+          .where('message_id', '=', message.id)
+          .where('user_id', '=', userId)
+          .where('emoji', '=', input.emoji)
+          .executeTakeFirst();
+    const changed =
+      'numInsertedOrUpdatedRows' in result
+        ? Number(result.numInsertedOrUpdatedRows ?? 0)
+        : Number(result.numDeletedRows);
+    if (changed === 0) return;
+    emit({
+      event: {
+        type: present ? 'reaction.added' : 'reaction.removed',
+        conversationId: message.conversation_id,
+        messageId: message.id,
+        userId,
+        emoji: input.emoji,
+      },
+    });
+  });
+  return getMessage(deps, userId, input.messageId);
+}

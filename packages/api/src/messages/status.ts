@@ -1,0 +1,33 @@
+import type { ApiDeps } from '../deps.ts';
+import { requireVisibleMessage } from '../shared/access.ts';
+import { recipientStatus, statusFor } from '../shared/mappers.ts';
+import type { MessageStatusReport } from '../shared/schemas.ts';
+
+/**
+ * Delivered/read per recipient, derived from the watermarks. Recipients are the members other
+ * than the sender who could see the message (joined before it). Any member may ask.
+ */
+export async function messageStatus(
+  deps: ApiDeps,
+  userId: string,
+  messageId: string,
+): Promise<MessageStatusReport> {
+  const { message } = await requireVisibleMessage(deps.db, messageId, userId);
+  const members = await deps.db
+    .selectFrom('members')
+    .select(['user_id', 'last_delivered_seq', 'last_read_seq'])
+    .where('conversation_id', '=', message.conversation_id)
+    .where('user_id', '<>', message.sender_id)
+    .where('joined_seq', '<', message.seq)
+    .orderBy('user_id')
+    .execute();
+  return {
+    messageId: message.id,
+    seq: message.seq,
+    status: statusFor(message.seq, members),
+    recipients: members.map((m) => ({
+      userId: m.user_id,
+      status: recipientStatus(message.seq, m),
+    })),
+  };
+}

@@ -1,0 +1,109 @@
+import { TRPCError } from '@trpc/server';
+import { ulid } from 'ulid';
+import type { ApiDeps } from '../deps.ts';
+import { nowIso } from '../live/write.ts';
+
+/** Older subscriptions of a user beyond this many are dropped (old browsers, reinstalls). */
+export const MAX_PUSH_SUBSCRIPTIONS_PER_USER = 20;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** `*.example.com` matches subdomains of example.com; anything else must match exactly. */
+export function hostAllowed(host: string, patterns: string[]): boolean {
+  return patterns.some((p) =>
+    p.startsWith('*.') ? host.endsWith(p.slice(1)) && host.length > p.length - 1 : host === p,
+  );
+}
+
+/**
+ * The server will POST to this URL, so it must be a known push service (no requests to
+ * internal addresses on a user's behalf): https, and a host from `pushHosts`. Plain http only
+ * for an allowed loopback host (a local push service in development and tests).
+ */
+function checkEndpoint(deps: ApiDeps, endpoint: string): void {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : null;
+  const secure =
+    url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  if (
+    !url ||
+    !secure ||
+    url.username ||
+    url.password ||
+    !hostAllowed(url.hostname, deps.notifications.pushHosts)
+  ) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'endpoint is not a known push service' });
+  }
+}
+
+function requirePush(deps: ApiDeps) {
+  if (!deps.notifications.push) {
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: 'Web Push is not configured on this server',
+    });
+  }
+}
+
+export interface PushSubscriptionInput {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/**
+ * Stores the browser's subscription for the caller. An endpoint identifies one browser
+ * profile, so registering it again (possibly as another user after a re-login) replaces it.
+ */
+export async function registerPush(
+  deps: ApiDeps,
+  userId: string,
+  input: PushSubscriptionInput,
+): Promise<{ ok: true }> {
+  requirePush(deps);
+  checkEndpoint(deps, input.endpoint);
+  const now = nowIso(deps);
+  const fields = {
+    user_id: userId,
+    p256dh: input.keys.p256dh,
+    auth: input.keys.auth,
+    created_at: now,
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('push_subscriptions')
+      .values({ id: ulid(), endpoint: input.endpoint, ...fields })
+      .onConflict((oc) => oc.column('endpoint').doUpdateSet(fields))
+      .execute();
+    const keep = await trx
+      .selectFrom('push_subscriptions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(MAX_PUSH_SUBSCRIPTIONS_PER_USER)
+      .execute();
+    await trx
+      .deleteFrom('push_subscriptions')
+      .where('user_id', '=', userId)
+      .where(
+        'id',
+        'not in',
+        keep.map((k) => k.id),
+      )
+      .execute();
+  });
+  return { ok: true };
+}
+
+/** Removes the caller's subscription; unknown endpoints (or someone else's) are ignored. */
+export async function unregisterPush(
+  deps: ApiDeps,
+  userId: string,
+  endpoint: string,
+): Promise<{ ok: true }> {
+  await deps.db
+    .deleteFrom('push_subscriptions')
+    .where('endpoint', '=', endpoint)
+    .where('user_id', '=', userId)
+    .execute();
+  return { ok: true };
+}

@@ -1,0 +1,126 @@
+import type { DbOrTx, MessageRow, NewNotificationRow } from '@parley/db';
+import { ulid } from 'ulid';
+import type { ApiDeps } from '../deps.ts';
+import { nowIso } from '../live/write.ts';
+import { otherMembers } from '../shared/recipients.ts';
+
+// SQLite caps the variables of one statement; 500 rows x 12 columns stays well below it.
+const INSERT_CHUNK = 500;
+
+/** The sinks a new notification goes to: one outbox row per sink per offline recipient. */
+export function configuredSinks(deps: ApiDeps): string[] {
+  const names = deps.notifications.sinks.map((s) => s.name);
+  return deps.notifications.push ? [...names, 'push'] : names;
+}
+
+/**
+ * Asked before the message's transaction: which of these users has a connected device.
+ * Outside the transaction so the event-log lock is never held across a presence round trip
+ * (Redis). Null when no sink is configured: nothing will be queued.
+ */
+export async function onlineAmong(deps: ApiDeps, userIds: string[]): Promise<Set<string> | null> {
+  if (configuredSinks(deps).length === 0) return null;
+  return deps.presence.onlineUsers(userIds);
+}
+
+/** `onlineAmong` for the other members of a conversation. */
+export async function onlineRecipients(
+  deps: ApiDeps,
+  conversationId: string,
+  senderId: string,
+): Promise<Set<string> | null> {
+  if (configuredSinks(deps).length === 0) return null;
+  return onlineAmong(deps, await otherMembers(deps.db, conversationId, senderId));
+}
+
+/** `onlineAmong` for the recipients of a broadcast list. */
+export async function onlineBroadcastRecipients(
+  deps: ApiDeps,
+  listId: string,
+): Promise<Set<string> | null> {
+  if (configuredSinks(deps).length === 0) return null;
+  const rows = await deps.db
+    .selectFrom('broadcast_recipients')
+    .select('user_id')
+    .where('list_id', '=', listId)
+    .execute();
+  return onlineAmong(
+    deps,
+    rows.map((r) => r.user_id),
+  );
+}
+
+/**
+ * Inside the messages' transaction: outbox rows for every other member who is offline and has
+ * not muted the conversation, so a notification exists exactly when its message does. Web
+ * Push rows only for members with a push subscription. A few queries however many messages
+ * (a broadcast writes hundreds at once). Returns how many rows were queued.
+ */
+export async function queueMessageNotifications(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  messages: MessageRow[],
+  online: Set<string> | null,
+): Promise<number> {
+  if (!online || messages.length === 0) return 0;
+  const now = nowIso(deps);
+  const members = await trx
+    .selectFrom('members')
+    .select(['conversation_id', 'user_id'])
+    .where(
+      'conversation_id',
+      'in',
+      messages.map((m) => m.conversation_id),
+    )
+    .where((eb) => eb.or([eb('muted_until', 'is', null), eb('muted_until', '<=', now)]))
+    .execute();
+  const recipients = messages.flatMap((message) =>
+    members
+      .filter(
+        (m) =>
+          m.conversation_id === message.conversation_id &&
+          m.user_id !== message.sender_id &&
+          !online.has(m.user_id),
+      )
+      .map((m) => ({ message, userId: m.user_id })),
+  );
+  if (recipients.length === 0) return 0;
+  const sinks = configuredSinks(deps);
+  const withPush = sinks.includes('push')
+    ? new Set(
+        (
+          await trx
+            .selectFrom('push_subscriptions')
+            .select('user_id')
+            .distinct()
+            .where('user_id', 'in', [...new Set(recipients.map((r) => r.userId))])
+            .execute()
+        ).map((r) => r.user_id),
+      )
+    : new Set<string>();
+  const rows: NewNotificationRow[] = recipients.flatMap(({ message, userId }) =>
+    sinks
+      .filter((sink) => sink !== 'push' || withPush.has(userId))
+      .map((sink) => ({
+        id: ulid(),
+        user_id: userId,
+        message_id: message.id,
+        sink,
+        state: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_until: null,
+        claim_token: null,
+        last_error: null,
+        created_at: now,
+        delivered_at: null,
+      })),
+  );
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('notifications')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
+  }
+  return rows.length;
+}

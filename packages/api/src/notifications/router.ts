@@ -1,0 +1,59 @@
+import { ECDH } from 'node:crypto';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { rest } from '../shared/rest.ts';
+import { authedProcedure } from '../trpc.ts';
+import { registerPush, unregisterPush } from './push-subscriptions.ts';
+
+const ok = z.object({ ok: z.literal(true) });
+const endpoint = z.string().min(1).max(2048);
+
+/** base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives). */
+const key = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+
+/** A key web-push cannot encrypt to would fail every delivery: refuse it up front. */
+function isP256Point(key: string): boolean {
+  try {
+    ECDH.convertKey(Buffer.from(key, 'base64url'), 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const notificationsRouter = {
+  /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
+  vapidPublicKey: authedProcedure
+    .meta(rest('GET', '/notifications/vapid-public-key', 'The VAPID key for pushManager.subscribe'))
+    .output(z.object({ publicKey: z.string().nullable() }))
+    .query(({ ctx }) => ({ publicKey: ctx.deps.notifications.push?.publicKey ?? null })),
+
+  registerPush: authedProcedure
+    .meta(
+      rest('POST', '/notifications/push-subscriptions', 'Register a Web Push subscription', {
+        errors: { 412: 'Web Push is not configured on this server' },
+      }),
+    )
+    .input(
+      z.object({
+        endpoint,
+        // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
+        keys: z.object({
+          p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
+          auth: key(16),
+        }),
+      }),
+    )
+    .output(ok)
+    .mutation(({ ctx, input }) => registerPush(ctx.deps, ctx.userId, input)),
+
+  unregisterPush: authedProcedure
+    .meta(rest('DELETE', '/notifications/push-subscriptions', 'Remove a Web Push subscription'))
+    .input(z.object({ endpoint }))
+    .output(ok)
+    .mutation(({ ctx, input }) => unregisterPush(ctx.deps, ctx.userId, input.endpoint)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,118 @@
+import { ulid } from 'ulid';
+import type { ApiDeps } from '../deps.ts';
+import { nowIso } from '../live/write.ts';
+import { contactsOf } from '../shared/recipients.ts';
+
+const CONNECTION_TTL_MS = 60_000;
+const HEARTBEAT_MS = 20_000;
+
+export interface PresenceDto {
+  userId: string;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+export interface PresenceTracker {
+  /** A device's live stream started. Returns the function to call when it ends. */
+  connect(userId: string): () => Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Online while any device of the user has a live event stream (on any instance). When the
+ * last one goes, the user is shown offline only after `presenceGraceMs`, so a reconnect (a
+ * page reload, a network switch) does not flap. `lastSeenAt` is stored when they go offline.
+ */
+export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
+  const { presence: store, limits, logger } = deps;
+  const local = new Map<string, string>(); // connectionId -> userId
+  const pendingOffline = new Map<string, NodeJS.Timeout>();
+  const heartbeat = setInterval(() => {
+    const entries = [...local].map(([connectionId, userId]) => ({ connectionId, userId }));
+    store
+      .refreshConnections(entries, CONNECTION_TTL_MS)
+      .catch((err) => logger.error({ err }, 'presence heartbeat failed'));
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  async function announce(userId: string, online: boolean, lastSeenAt: string | null) {
+    const recipients = await contactsOf(deps.db, userId);
+    if (recipients.length === 0) return;
+    await deps.bus.publish({
+      kind: 'ephemeral',
+      event: { type: 'presence', userId, online, lastSeenAt },
+      recipients,
+    });
+  }
+
+  function goOfflineLater(userId: string, since: string) {
+    clearTimeout(pendingOffline.get(userId));
+    const timer = setTimeout(() => {
+      pendingOffline.delete(userId);
+      void (async () => {
+        if ((await store.onlineUsers([userId])).has(userId)) return;
+        await deps.db
+          .updateTable('users')
+          .set({ last_seen_at: since })
+          .where('id', '=', userId)
+          .execute();
+        await announce(userId, false, since);
+      })().catch((err) => logger.error({ err }, 'presence offline failed'));
+    }, limits.presenceGraceMs);
+    timer.unref();
+    pendingOffline.set(userId, timer);
+  }
+
+  return {
+    connect(userId) {
+      const connectionId = ulid();
+      local.set(connectionId, userId);
+      const wasPending = pendingOffline.has(userId);
+      clearTimeout(pendingOffline.get(userId));
+      pendingOffline.delete(userId);
+      const added = store
+        .addConnection(userId, connectionId, CONNECTION_TTL_MS)
+        .then(async (count) => {
+          if (count === 1 && !wasPending) await announce(userId, true, null);
+        })
+        .catch((err) => logger.error({ err }, 'presence connect failed'));
+      return async () => {
+        await added;
+        local.delete(connectionId);
+        const since = nowIso(deps);
+        try {
+          if ((await store.removeConnection(userId, connectionId)) === 0) {
+            goOfflineLater(userId, since);
+          }
+        } catch (err) {
+          logger.error({ err }, 'presence disconnect failed');
+        }
+      };
+    },
+    async close() {
+      clearInterval(heartbeat);
+      for (const timer of pendingOffline.values()) clearTimeout(timer);
+      pendingOffline.clear();
+    },
+  };
+}
+
+/** Presence of the requested users who share a conversation with the caller; others omitted. */
+export async function getPresence(
+  deps: ApiDeps,
+  callerId: string,
+  userIds: string[],
+): Promise<PresenceDto[]> {
+  const contacts = new Set(await contactsOf(deps.db, callerId));
+  const visible = [...new Set(userIds)].filter((id) => contacts.has(id) || id === callerId);
+  if (visible.length === 0) return [];
+  const [online, rows] = await Promise.all([
+    deps.presence.onlineUsers(visible),
+    deps.db.selectFrom('users').select(['id', 'last_seen_at']).where('id', 'in', visible).execute(),
+  ]);
+  return rows.map((r) => ({
+    userId: r.id,
+    online: online.has(r.id),
+    lastSeenAt: online.has(r.id) ? null : r.last_seen_at,
+  }));
+}

@@ -1,0 +1,91 @@
+import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/db';
+import type { ConversationSummary } from '../live/events.ts';
+import type {
+  FileDto,
+  MeDto,
+  MessageDto,
+  MessageStatus,
+  SystemPayload,
+  UserDto,
+} from './schemas.ts';
+
+export function toUserDto(row: UserRow): UserDto {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    about: row.about,
+    avatarFileId: row.avatar_file_id,
+  };
+}
+
+export function toMeDto(row: UserRow): MeDto {
+  return { ...toUserDto(row), email: row.email, createdAt: row.created_at };
+}
+
+export function summarizeReactions(rows: ReactionRow[]): MessageDto['reactions'] {
+  const byEmoji = new Map<string, string[]>();
+  for (const r of rows) {
+    const users = byEmoji.get(r.emoji) ?? [];
+    users.push(r.user_id);
+    byEmoji.set(r.emoji, users);
+  }
+  return [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));
+}
+
+export function toMessageDto(
+  row: MessageRow,
+  reactions: ReactionRow[] = [],
+  status: MessageStatus | null = null,
+  attachments: FileDto[] = [],
+): MessageDto {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    clientMessageId: row.client_message_id,
+    kind: row.kind,
+    text: row.text,
+    replyToId: row.reply_to_id,
+    reactions: summarizeReactions(reactions),
+    attachments,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    status,
+    system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
+  };
+}
+
+/** Watermarks of the other members decide a message's overall status for its sender. */
+type Watermarks = { last_delivered_seq: number; last_read_seq: number };
+
+/** One recipient's view of message `seq`. */
+export function recipientStatus(seq: number, member: Watermarks): MessageStatus {
+  if (member.last_read_seq >= seq) return 'read';
+  if (member.last_delivered_seq >= seq) return 'delivered';
+  return 'sent';
+}
+
+/** Overall: the least advanced recipient decides (read only when everyone has read it). */
+export function statusFor(seq: number, others: Watermarks[]): MessageStatus {
+  const order: MessageStatus[] = ['sent', 'delivered', 'read'];
+  let least = 2;
+  for (const m of others) least = Math.min(least, order.indexOf(recipientStatus(seq, m)));
+  return order[least]!;
+}
+
+/** The member-independent part of a conversation, as conversation and member events carry it. */
+export function conversationSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    description: row.description,
+    avatarFileId: row.avatar_file_id,
+    contextType: row.context_type,
+    contextId: row.context_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,98 @@
+import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
+import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import { requireAvatarImage } from '../files/attachments.ts';
+import { nowIso } from '../live/write.ts';
+import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { toMeDto, toUserDto } from '../shared/mappers.ts';
+import type { MeDto, UserDto } from '../shared/schemas.ts';
+
+export async function getMe(deps: ApiDeps, userId: string): Promise<MeDto> {
+  const row = await deps.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  return toMeDto(row);
+}
+
+export async function updateMe(
+  deps: ApiDeps,
+  userId: string,
+  patch: { displayName?: string; about?: string; avatarFileId?: string | null },
+): Promise<MeDto> {
+  const now = nowIso(deps);
+  const set: {
+    display_name?: string;
+    about?: string;
+    avatar_file_id?: string | null;
+    updated_at: string;
+  } = { updated_at: now };
+  if (patch.displayName !== undefined) set.display_name = patch.displayName.trim();
+  if (patch.about !== undefined) set.about = patch.about;
+  await deps.db.transaction().execute(async (trx) => {
+    if (patch.avatarFileId) await requireAvatarImage(trx, userId, patch.avatarFileId, now);
+    if (patch.avatarFileId !== undefined) set.avatar_file_id = patch.avatarFileId;
+    await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+  });
+  return getMe(deps, userId);
+}
+
+export async function getUser(deps: ApiDeps, userId: string): Promise<UserDto> {
+  const row = await deps.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw notFound('User');
+  return toUserDto(row);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Users whose display name (any word of it) or email starts with `q`, ordered by name.
+ * Emails are matched but never returned: results are public profiles.
+ */
+export async function searchUsers(
+  deps: ApiDeps,
+  callerId: string,
+  input: { q: string; cursor?: string | null; limit?: number },
+): Promise<{ items: UserDto[]; nextCursor: string | null }> {
+  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const prefix = escapeLike(input.q.trim().toLowerCase());
+  const after = decodeCursor(input.cursor, 2);
+  let query = deps.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '<>', callerId)
+    // Explicit ESCAPE: SQLite's LIKE has no default escape character.
+    .where(
+      sql<boolean>`(lower(display_name) like ${`${prefix}%`} escape '\\'
+        or lower(display_name) like ${`% ${prefix}%`} escape '\\'
+        or email like ${`${prefix}%`} escape '\\')`,
+    );
+  if (after) {
+    const [name, id] = after as [string, string];
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['display_name']), '>', name),
+        eb.and([eb(eb.fn('lower', ['display_name']), '=', name), eb('id', '>', id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy((eb) => eb.fn('lower', ['display_name']))
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  const { page, nextCursor } = pageOf(rows, limit, (last) => [
+    last.display_name.toLowerCase(),
+    last.id,
+  ]);
+  return { items: page.map(toUserDto), nextCursor };
+}
