@@ -1,21 +1,43 @@
-import { TRPCError } from '@trpc/server';
+/**
+ * What a service can refuse with, independent of the transport. The tRPC layer (trpc.ts) and
+ * the server's file routes each map these once: to tRPC errors and to HTTP statuses.
+ */
+export type DomainErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS'
+  /** A dependency failed in a way the client should hear about (e.g. the mail server). */
+  | 'INTERNAL_SERVER_ERROR';
 
-/** Cause attached to TOO_MANY_REQUESTS errors; the error formatter exposes `retryAfterMs`. */
-export class RateLimitedError extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`rate limited, retry after ${retryAfterMs} ms`);
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  /** TOO_MANY_REQUESTS only: when the client may try again. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    code: DomainErrorCode;
+    message: string;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.name = 'DomainError';
+    this.code = init.code;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
 
-export function tooManyRequests(retryAfterMs: number, message = 'Too many requests'): TRPCError {
-  return new TRPCError({
-    code: 'TOO_MANY_REQUESTS',
-    message,
-    cause: new RateLimitedError(retryAfterMs),
-  });
+export function tooManyRequests(retryAfterMs: number, message = 'Too many requests'): DomainError {
+  return new DomainError({ code: 'TOO_MANY_REQUESTS', message, retryAfterMs });
 }
 
 /** The one answer for "does not exist" and "you may not know it exists". */
-export function notFound(what: string): TRPCError {
-  return new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
+export function notFound(what: string): DomainError {
+  return new DomainError({ code: 'NOT_FOUND', message: `${what} not found` });
 }

@@ -11,6 +11,7 @@ export {
   type NotificationSettings,
   type Signal,
 } from './deps.ts';
+export { DomainError, type DomainErrorCode } from './errors.ts';
 export { requireAvatarImage } from './files/attachments.ts';
 export {
   deleteFile,

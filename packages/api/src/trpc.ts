@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { RateLimitedError } from './errors.ts';
+import { DomainError } from './errors.ts';
 
 const t = initTRPC
   .context<Context>()
@@ -22,13 +22,19 @@ const t = initTRPC
           // Never leak stack traces to clients, even in development.
           stack: undefined,
           issues: invalid ? cause.issues : undefined,
-          retryAfterMs: cause instanceof RateLimitedError ? cause.retryAfterMs : undefined,
+          retryAfterMs: cause instanceof DomainError ? cause.retryAfterMs : undefined,
         },
       };
     },
   });
 
 export const createTRPCRouter = t.router;
+
+/** The one mapping of domain refusals to tRPC errors (the codes are a subset of tRPC's). */
+export function toTRPCError(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return new TRPCError({ code: error.code, message: error.message, cause: error });
+}
 export const createCallerFactory = t.createCallerFactory;
 
 /** Times every query and mutation (subscriptions run for a connection's lifetime: skipped). */
@@ -40,10 +46,18 @@ const observed = t.procedure.use(async function observe({ ctx, path, type, next 
   return result;
 });
 
-export const publicProcedure = observed;
+/** Services throw `DomainError`; callers see the tRPC error of the same code and message. */
+const mapped = observed.use(async function mapDomainErrors({ next }) {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError)
+    throw toTRPCError(result.error.cause);
+  return result;
+});
+
+export const publicProcedure = mapped;
 
 /** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
-export const authedProcedure = observed.use(function requireUser({ ctx, next }) {
+export const authedProcedure = mapped.use(function requireUser({ ctx, next }) {
   // A WebSocket context lives as long as its connection: check expiry on every call.
   const expired = ctx.auth.status === 'authenticated' && ctx.auth.expiresAt <= ctx.deps.clock.now();
   if (expired) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });

@@ -1,9 +1,8 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { DbOrTx } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { tooManyRequests } from '../errors.ts';
+import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 import { toMeDto } from '../shared/mappers.ts';
 import type { AuthResult } from '../shared/schemas.ts';
@@ -61,7 +60,7 @@ export async function issueTokens(
 
 export async function loadMe(trx: DbOrTx, userId: string) {
   const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-  if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  if (!row) throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
   return toMeDto(row);
 }
 
@@ -80,7 +79,7 @@ export async function register(
       .where('email', '=', email)
       .executeTakeFirst();
     if (existing) {
-      throw new TRPCError({ code: 'CONFLICT', message: 'This email cannot be registered' });
+      throw new DomainError({ code: 'CONFLICT', message: 'This email cannot be registered' });
     }
     await trx
       .insertInto('users')
@@ -131,10 +130,10 @@ export async function login(
   if (!row) {
     dummyHash ??= hash('parley-dummy-password', ARGON2);
     await verify(await dummyHash, input.password);
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+    throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
   }
   if (!(await verify(row.password_hash, input.password))) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+    throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
   }
   await rateLimiter.reset(accountRule, email);
   return deps.db.transaction().execute(async (trx) => {
@@ -149,7 +148,7 @@ export async function login(
  */
 export async function refresh(deps: ApiDeps, refreshToken: string): Promise<AuthResult> {
   const parsed = parseRefreshToken(refreshToken);
-  if (!parsed) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_REFRESH });
+  if (!parsed) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_REFRESH });
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('refresh_tokens')
@@ -177,7 +176,9 @@ export async function refresh(deps: ApiDeps, refreshToken: string): Promise<Auth
     const tokens = await issueTokens(deps, trx, row.user_id, row.family_id);
     return { result: { user: await loadMe(trx, row.user_id), ...tokens } };
   });
-  if ('error' in outcome) throw new TRPCError({ code: 'UNAUTHORIZED', message: outcome.error });
+  if (!outcome.result) {
+    throw new DomainError({ code: 'UNAUTHORIZED', message: outcome.error ?? INVALID_REFRESH });
+  }
   return outcome.result;
 }
 

@@ -1,9 +1,8 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { DbOrTx } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { tooManyRequests } from '../errors.ts';
+import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 import type { AuthResult } from '../shared/schemas.ts';
 import { issueTokens, loadMe, normalizeEmail } from './accounts.ts';
@@ -30,7 +29,7 @@ function codeMatches(deps: ApiDeps, id: string, code: string, stored: string): b
 export async function requestOtp(deps: ApiDeps, input: { email: string }, ip: string) {
   const { limits, rateLimiter, mailer } = deps;
   if (!mailer) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'PRECONDITION_FAILED',
       message: 'Sign-in by email code is not available on this server',
     });
@@ -83,7 +82,7 @@ export async function requestOtp(deps: ApiDeps, input: { email: string }, ip: st
       { err: error instanceof Error ? error.message : String(error) },
       'otp mail failed',
     );
-    throw new TRPCError({
+    throw new DomainError({
       code: 'INTERNAL_SERVER_ERROR',
       message: 'The code could not be sent, try again later',
     });
@@ -148,7 +147,7 @@ export async function verifyOtp(
     const tokens = await issueTokens(deps, trx, userId, ulid());
     return { user: await loadMe(trx, userId), ...tokens };
   });
-  if (!outcome) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CODE });
+  if (!outcome) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_CODE });
   return outcome;
 }
 

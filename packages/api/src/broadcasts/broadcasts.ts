@@ -1,8 +1,7 @@
 import type { BroadcastListRow, DbOrTx } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import { monotonicFactory } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { requireUsers } from '../groups/access.ts';
 import { nowIso } from '../live/write.ts';
 import { decodeCursor, pageOf } from '../shared/cursor.ts';
@@ -36,10 +35,10 @@ async function checkRecipients(
 ): Promise<string[]> {
   const recipients = [...new Set(userIds)].filter((id) => id !== ownerId);
   if (recipients.length === 0) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'A broadcast list needs a recipient' });
+    throw new DomainError({ code: 'BAD_REQUEST', message: 'A broadcast list needs a recipient' });
   }
   if (recipients.length > deps.limits.broadcastMaxRecipients) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'BAD_REQUEST',
       message: `A broadcast list has at most ${deps.limits.broadcastMaxRecipients} recipients`,
     });

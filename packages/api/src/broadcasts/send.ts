@@ -1,8 +1,8 @@
 import type { BroadcastSendRow, DbOrTx, MessageRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import { ensureDirectChats } from '../conversations/direct-chats.ts';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { type Emit, nowIso, writeWithEvents } from '../live/write.ts';
 import { appendMessages } from '../messages/append.ts';
 import { checkText } from '../messages/messages.ts';
@@ -40,7 +40,7 @@ async function storedSendId(
     .where('client_message_id', '=', input.clientMessageId)
     .executeTakeFirst();
   if (stored && stored.list_id !== input.broadcastId) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'CONFLICT',
       message: 'clientMessageId was already used for another broadcast list',
     });
@@ -80,7 +80,7 @@ async function writeCopies(
     )
     .executeTakeFirst();
   if (clash) {
-    throw new TRPCError({ code: 'CONFLICT', message: 'clientMessageId was already used' });
+    throw new DomainError({ code: 'CONFLICT', message: 'clientMessageId was already used' });
   }
   const messages = await appendMessages(trx, copies);
   // The sender has seen their own copies: their watermark in each chat moves to it.
@@ -154,7 +154,7 @@ export async function sendBroadcast(
         .execute()
     ).map((r) => r.user_id);
     if (recipients.length === 0) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The list has no recipients' });
+      throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'The list has no recipients' });
     }
     const chats = await ensureDirectChats(deps, trx, emit, senderId, recipients);
     const send: BroadcastSendRow = {

@@ -1,7 +1,6 @@
 import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { lastMessages } from '../messages/queries.ts';
 import { requireMember } from '../shared/access.ts';
@@ -16,7 +15,7 @@ export async function openDirect(
   input: { userId: string; context?: DirectContext },
 ): Promise<ConversationDto> {
   if (input.userId === callerId) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'BAD_REQUEST',
       message: 'Cannot open a direct chat with yourself',
     });

@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { requireMember } from '../shared/access.ts';
 import type { ConversationDto } from '../shared/schemas.ts';
 import { getConversation } from './conversations.ts';
@@ -17,7 +17,7 @@ export async function muteConversation(
   if (input.until) {
     const at = Date.parse(input.until);
     if (!(at > deps.clock.now())) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
+      throw new DomainError({ code: 'BAD_REQUEST', message: 'until must be in the future' });
     }
     until = new Date(at).toISOString();
   }

@@ -1,6 +1,5 @@
 import { type DbOrTx, dialectOf, type FileRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import type { FileDto } from '../shared/schemas.ts';
 import { toFileDto } from './files.ts';
 
@@ -16,7 +15,7 @@ export async function requireOwnFiles(
 ): Promise<FileRow[]> {
   if (fileIds.length === 0) return [];
   if (new Set(fileIds).size !== fileIds.length) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'A file is attached more than once' });
+    throw new DomainError({ code: 'BAD_REQUEST', message: 'A file is attached more than once' });
   }
   let query = trx
     .selectFrom('files')
@@ -45,7 +44,7 @@ export async function requireAvatarImage(
 ): Promise<FileRow> {
   const [row] = await requireOwnFiles(trx, userId, [fileId]);
   if (!row?.thumbnail_sizes) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'An avatar must be an image' });
+    throw new DomainError({ code: 'BAD_REQUEST', message: 'An avatar must be an image' });
   }
   await markAttached(trx, [fileId], now);
   return row;

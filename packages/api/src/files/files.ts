@@ -1,7 +1,6 @@
 import type { DbOrTx, FileRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 import { requireMember } from '../shared/access.ts';
 import { decodeCursor, pageOf } from '../shared/cursor.ts';
@@ -110,7 +109,7 @@ export async function recordFile(deps: ApiDeps, row: FileRow): Promise<FileDto> 
 export async function deleteFile(deps: ApiDeps, userId: string, fileId: string): Promise<void> {
   const row = await requireReadableFile(deps.db, fileId, userId);
   if (row.owner_id !== userId) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the uploader can delete a file' });
+    throw new DomainError({ code: 'FORBIDDEN', message: 'Only the uploader can delete a file' });
   }
   await deps.db
     .updateTable('files')

@@ -1,6 +1,5 @@
 import type { ConversationRow, DbOrTx, MemberRole, MemberRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { latestEventId } from '../live/log.ts';
 
 export interface GroupMembership {
@@ -44,7 +43,7 @@ export async function requireGroupAdmin(
 ): Promise<GroupMembership> {
   const membership = await requireGroupMember(db, groupId, userId);
   if (membership.member.role !== 'admin') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only group admins can do this' });
+    throw new DomainError({ code: 'FORBIDDEN', message: 'Only group admins can do this' });
   }
   return membership;
 }

@@ -1,8 +1,8 @@
 import type { ConversationRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import { getConversation } from '../conversations/conversations.ts';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { requireAvatarImage } from '../files/attachments.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { consumeSendPoint } from '../messages/send-rate.ts';
@@ -26,7 +26,7 @@ export async function createGroup(
 ): Promise<ConversationDto> {
   const others = [...new Set(input.userIds)].filter((id) => id !== callerId);
   if (others.length + 1 > deps.limits.groupMaxMembers) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'BAD_REQUEST',
       message: `A group has at most ${deps.limits.groupMaxMembers} members`,
     });

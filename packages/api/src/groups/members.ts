@@ -1,6 +1,6 @@
 import type { DbOrTx, MemberRole } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { type Emit, nowIso, writeWithEvents } from '../live/write.ts';
 import { consumeSendPoint } from '../messages/send-rate.ts';
 import { conversationSummary } from '../shared/mappers.ts';
@@ -38,7 +38,7 @@ export async function addMembers(
     if (added.length === 0) return { addedUserIds: [] };
     await requireUsers(trx, added);
     if ((await memberCount(trx, group.id)) + added.length > deps.limits.groupMaxMembers) {
-      throw new TRPCError({
+      throw new DomainError({
         code: 'PRECONDITION_FAILED',
         message: `A group has at most ${deps.limits.groupMaxMembers} members`,
       });
@@ -107,7 +107,7 @@ export async function removeMember(
   await writeWithEvents(deps, async (trx, emit) => {
     const membership = await requireGroupAdmin(trx, input.groupId, callerId);
     if (input.userId === callerId) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'Use leave to leave a group' });
+      throw new DomainError({ code: 'BAD_REQUEST', message: 'Use leave to leave a group' });
     }
     await requireTarget(trx, input.groupId, input.userId);
     await dropMember(deps, trx, emit, membership, input.userId, callerId, 'removed');
@@ -154,7 +154,7 @@ export async function setRole(
     const target = await requireTarget(trx, input.groupId, input.userId);
     if (target.role === input.role) return;
     if (input.role === 'member' && (await memberCount(trx, input.groupId, 'admin')) <= 1) {
-      throw new TRPCError({
+      throw new DomainError({
         code: 'PRECONDITION_FAILED',
         message: 'A group needs at least one admin; make someone else admin first',
       });

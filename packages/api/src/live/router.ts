@@ -1,7 +1,7 @@
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { authedProcedure } from '../trpc.ts';
+import { authedProcedure, toTRPCError } from '../trpc.ts';
 import { latestEventId } from './log.ts';
 import { streamEvents } from './stream.ts';
 
@@ -45,6 +45,8 @@ export const eventsRouter = {
           if (item.kind === 'durable') yield tracked(item.event.id, item.event);
           else yield item.event;
         }
+      } catch (error) {
+        throw toTRPCError(error);
       } finally {
         ctx.subscriptions.active -= 1;
         await disconnect();

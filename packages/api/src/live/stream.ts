@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import type { EventHub, StreamItem } from './hub.ts';
 import { readUserEvents, toStreamEvent } from './log.ts';
 
@@ -7,8 +7,8 @@ const REPLAY_PAGE = 500;
 /** A subscriber this far behind is cut off; it resumes from the log with its last id. */
 const MAX_BUFFERED = 10_000;
 
-function tokenExpired(): TRPCError {
-  return new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
+function tokenExpired(): DomainError {
+  return new DomainError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
 }
 
 export class SlowConsumerError extends Error {

@@ -1,6 +1,6 @@
 import type { DbOrTx, MessageRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import { toMessageDto } from '../shared/mappers.ts';
@@ -11,11 +11,11 @@ import { withReactions } from './queries.ts';
 async function requireOwnLiveMessage(trx: DbOrTx, userId: string, messageId: string) {
   const { message } = await requireVisibleMessage(trx, messageId, userId);
   if (message.sender_id !== userId) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the sender can change a message' });
+    throw new DomainError({ code: 'FORBIDDEN', message: 'Only the sender can change a message' });
   }
   // The actor of "Ada added Ben" is its sender, but the timeline's record is not theirs to edit.
   if (message.kind === 'system') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'System messages cannot be changed' });
+    throw new DomainError({ code: 'FORBIDDEN', message: 'System messages cannot be changed' });
   }
   return message;
 }
@@ -32,7 +32,7 @@ export async function editMessage(
   input: { messageId: string; text: string },
 ): Promise<MessageDto> {
   if (input.text.trim().length === 0 || input.text.length > deps.limits.messageMaxLength) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'BAD_REQUEST',
       message: `Message text must be 1 to ${deps.limits.messageMaxLength} characters`,
     });
@@ -40,10 +40,10 @@ export async function editMessage(
   await writeWithEvents(deps, async (trx, emit) => {
     const message = await requireOwnLiveMessage(trx, userId, input.messageId);
     if (message.deleted_at) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
+      throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
     }
     if (deps.clock.now() - Date.parse(message.created_at) > deps.limits.editWindowMs) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The edit window has passed' });
+      throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'The edit window has passed' });
     }
     if (message.text === input.text) return;
     const updated = { ...message, text: input.text, edited_at: nowIso(deps) };
@@ -104,7 +104,7 @@ export async function setReaction(
   await writeWithEvents(deps, async (trx, emit) => {
     const { message } = await requireVisibleMessage(trx, input.messageId, userId);
     if (message.deleted_at) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
+      throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'Message was deleted' });
     }
     const result = present
       ? await trx

@@ -1,7 +1,6 @@
 import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
-import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.ts';
-import { notFound, tooManyRequests } from '../errors.ts';
+import { DomainError, notFound, tooManyRequests } from '../errors.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
@@ -23,10 +22,10 @@ export interface SendInput {
 
 export function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
   if (text.trim().length === 0 && !hasAttachments) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
+    throw new DomainError({ code: 'BAD_REQUEST', message: 'Message text is empty' });
   }
   if (text.length > deps.limits.messageMaxLength) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'BAD_REQUEST',
       message: `Message text is longer than ${deps.limits.messageMaxLength} characters`,
     });
@@ -137,7 +136,7 @@ async function getStoredForRetry(
   existing: MessageRow,
 ): Promise<MessageDto> {
   if (existing.conversation_id !== input.conversationId) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'CONFLICT',
       message: 'clientMessageId was already used for another conversation',
     });

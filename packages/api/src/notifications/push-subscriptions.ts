@@ -1,6 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { ulid } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
+import { DomainError } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 
 /** Older subscriptions of a user beyond this many are dropped (old browsers, reinstalls). */
@@ -31,13 +31,13 @@ function checkEndpoint(deps: ApiDeps, endpoint: string): void {
     url.password ||
     !hostAllowed(url.hostname, deps.notifications.pushHosts)
   ) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'endpoint is not a known push service' });
+    throw new DomainError({ code: 'BAD_REQUEST', message: 'endpoint is not a known push service' });
   }
 }
 
 function requirePush(deps: ApiDeps) {
   if (!deps.notifications.push) {
-    throw new TRPCError({
+    throw new DomainError({
       code: 'PRECONDITION_FAILED',
       message: 'Web Push is not configured on this server',
     });

@@ -1,7 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { requireAvatarImage } from '../files/attachments.ts';
 import { nowIso } from '../live/write.ts';
 import { decodeCursor, pageOf } from '../shared/cursor.ts';
@@ -14,7 +13,7 @@ export async function getMe(deps: ApiDeps, userId: string): Promise<MeDto> {
     .selectAll()
     .where('id', '=', userId)
     .executeTakeFirst();
-  if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  if (!row) throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
   return toMeDto(row);
 }
 

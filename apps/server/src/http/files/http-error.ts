@@ -1,5 +1,4 @@
-import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { DomainError, type DomainErrorCode } from '@parley/api';
 import type { Context } from 'hono';
 
 /** A refusal with an HTTP status and the REST error body `{ code, message }`. */
@@ -16,14 +15,27 @@ export class HttpError extends Error {
 export const tooLarge = (maxBytes: number) =>
   new HttpError(413, 'PAYLOAD_TOO_LARGE', `File is larger than the limit of ${maxBytes} bytes`);
 
-/** The REST error answer for anything a file route throws (TRPCErrors from the services too). */
+/** The HTTP status of each domain refusal (the same as tRPC's for the REST bridge). */
+const statusOf = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+} as const satisfies Record<DomainErrorCode, number>;
+
+/** The REST error answer for anything a file route throws (DomainErrors from the services too). */
 export function errorResponse(c: Context, error: unknown, log: (error: unknown) => void) {
   if (error instanceof HttpError) {
     return c.json({ code: error.code, message: error.message }, error.status);
   }
-  if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
-    const status = getHTTPStatusCodeFromError(error) as 400;
-    return c.json({ code: error.code, message: error.message }, status);
+  if (error instanceof DomainError && error.code !== 'INTERNAL_SERVER_ERROR') {
+    return c.json({ code: error.code, message: error.message }, statusOf[error.code]);
   }
   log(error);
   return c.json({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' }, 500);
