@@ -24,8 +24,8 @@ export {
   toFileDto,
 } from './files/files.ts';
 export { sweepUnattachedFiles } from './files/sweep.ts';
-export { durableEventSchemas, ephemeralEventSchemas } from './live/event-schemas.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
+export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub } from './live/hub.ts';
 export {
   type NotificationDispatcher,

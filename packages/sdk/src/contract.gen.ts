@@ -162,11 +162,11 @@ export type DurableEvent = {
   id: string;
   at: string;
 } | {
-  type: "receipt";
   conversationId: string;
   userId: string;
   lastDeliveredSeq: number;
   lastReadSeq: number;
+  type: "receipt";
   id: string;
   at: string;
 } | {

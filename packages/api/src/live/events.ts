@@ -1,75 +1,112 @@
-import type { MemberRole } from '@parley/db';
-import type { ConversationDto, MessageDto, ReceiptDto } from '../shared/schemas.ts';
+import { z } from 'zod';
+import { conversationSchema, messageSchema, receiptSchema, roleSchema } from '../shared/schemas.ts';
 
+// Every event of the stream, defined once as data: the TypeScript types at the bottom are
+// inferred from these schemas, and /asyncapi.json describes them for non-TypeScript clients.
+
+const conversationId = z.string();
 /**
- * Durable events: appended to the log with the change, replayed on resume.
  * Conversation payloads are the member-independent part; clients refetch the per-member view
  * (unread count, role) with `conversations.get` when they need it.
  */
-export type ConversationSummary = Pick<
-  ConversationDto,
-  | 'id'
-  | 'type'
-  | 'title'
-  | 'description'
-  | 'avatarFileId'
-  | 'contextType'
-  | 'contextId'
-  | 'createdAt'
-  | 'updatedAt'
->;
+const conversationSummary = conversationSchema
+  .pick({
+    id: true,
+    type: true,
+    title: true,
+    description: true,
+    avatarFileId: true,
+    contextType: true,
+    contextId: true,
+    createdAt: true,
+    updatedAt: true,
+  })
+  .meta({ id: 'ConversationSummary' });
+const messageEvent = <T extends string>(type: T, id: string) =>
+  z.object({ type: z.literal(type), conversationId, message: messageSchema }).meta({ id });
 
-export type DurableEvent =
-  | { type: 'message.created'; conversationId: string; message: MessageDto }
-  | { type: 'message.edited'; conversationId: string; message: MessageDto }
-  | { type: 'message.deleted'; conversationId: string; message: MessageDto }
-  | {
-      type: 'reaction.added' | 'reaction.removed';
-      conversationId: string;
-      messageId: string;
-      userId: string;
-      emoji: string;
-    }
-  | ({ type: 'receipt' } & ReceiptDto)
-  | {
-      type: 'conversation.created' | 'conversation.updated';
-      conversationId: string;
-      conversation: ConversationSummary;
-    }
-  | {
+/** Durable events: appended to the log with the change, replayed on resume. */
+export const durableEventSchemas = {
+  'message.created': messageEvent('message.created', 'MessageCreatedEvent'),
+  'message.edited': messageEvent('message.edited', 'MessageEditedEvent'),
+  'message.deleted': messageEvent('message.deleted', 'MessageDeletedEvent'),
+  reaction: z
+    .object({
+      type: z.enum(['reaction.added', 'reaction.removed']),
+      conversationId,
+      messageId: z.string(),
+      userId: z.string(),
+      emoji: z.string(),
+    })
+    .meta({ id: 'ReactionEvent' }),
+  receipt: z
+    .object({ type: z.literal('receipt'), ...receiptSchema.shape })
+    .meta({ id: 'ReceiptEvent' }),
+  conversation: z
+    .object({
+      type: z.enum(['conversation.created', 'conversation.updated']),
+      conversationId,
+      conversation: conversationSummary,
+    })
+    .meta({ id: 'ConversationEvent' }),
+  'member.joined': z
+    .object({
       /** Users were added to a group; they receive this event and everything after it. */
-      type: 'member.joined';
-      conversationId: string;
-      userIds: string[];
-      actorId: string;
-      conversation: ConversationSummary;
-    }
-  | {
-      /**
-       * A member left or was removed. Sent to the remaining members and, separately, to the
-       * user who is gone (their last event of this conversation).
-       */
-      type: 'member.left';
-      conversationId: string;
-      userId: string;
-      reason: 'left' | 'removed';
-      actorId: string;
-    }
-  | {
-      type: 'member.role_changed';
-      conversationId: string;
-      userId: string;
-      role: MemberRole;
+      type: z.literal('member.joined'),
+      conversationId,
+      userIds: z.array(z.string()),
+      actorId: z.string(),
+      conversation: conversationSummary,
+    })
+    .meta({ id: 'MemberJoinedEvent' }),
+  'member.left': z
+    .object({
+      /** A member left or was removed. Sent to the remaining members and, separately, to the
+user who is gone (their last event of this conversation). */
+      type: z.literal('member.left'),
+      conversationId,
+      userId: z.string(),
+      reason: z.enum(['left', 'removed']),
+      actorId: z.string(),
+    })
+    .meta({ id: 'MemberLeftEvent' }),
+  'member.role_changed': z
+    .object({
+      type: z.literal('member.role_changed'),
+      conversationId,
+      userId: z.string(),
+      role: roleSchema,
       /** null: the server appointed an admin because the last one left. */
-      actorId: string | null;
-    };
-
-export type DurableEventType = DurableEvent['type'];
-
-/** What a subscriber receives: the event plus its log id and commit time. */
-export type StreamEvent = DurableEvent & { id: string; at: string };
+      actorId: z.string().nullable(),
+    })
+    .meta({ id: 'MemberRoleChangedEvent' }),
+};
 
 /** Ephemeral events: not logged, not replayed, not tracked. */
-export type EphemeralEvent =
-  | { type: 'typing'; conversationId: string; userId: string; isTyping: boolean }
-  | { type: 'presence'; userId: string; online: boolean; lastSeenAt: string | null };
+export const ephemeralEventSchemas = {
+  typing: z
+    .object({
+      type: z.literal('typing'),
+      conversationId,
+      userId: z.string(),
+      isTyping: z.boolean(),
+    })
+    .meta({ id: 'TypingEvent' }),
+  presence: z
+    .object({
+      type: z.literal('presence'),
+      userId: z.string(),
+      online: z.boolean(),
+      lastSeenAt: z.string().nullable(),
+    })
+    .meta({ id: 'PresenceEvent' }),
+};
+
+type EventOf<T extends Record<string, z.ZodType>> = z.infer<T[keyof T]>;
+
+export type ConversationSummary = z.infer<typeof conversationSummary>;
+export type DurableEvent = EventOf<typeof durableEventSchemas>;
+export type DurableEventType = DurableEvent['type'];
+/** What a subscriber receives: the event plus its log id and commit time. */
+export type StreamEvent = DurableEvent & { id: string; at: string };
+export type EphemeralEvent = EventOf<typeof ephemeralEventSchemas>;
