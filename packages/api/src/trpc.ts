@@ -35,7 +35,6 @@ export function toTRPCError(error: unknown): unknown {
   if (!(error instanceof DomainError)) return error;
   return new TRPCError({ code: error.code, message: error.message, cause: error });
 }
-export const createCallerFactory = t.createCallerFactory;
 
 /** Times every query and mutation (subscriptions run for a connection's lifetime: skipped). */
 const observed = t.procedure.use(async function observe({ ctx, path, type, next }) {

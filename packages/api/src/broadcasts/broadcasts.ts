@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { requireUsers } from '../groups/access.ts';
 import { nowIso } from '../live/write.ts';
-import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import type { BroadcastDto } from '../shared/schemas.ts';
 
 // Lists page newest first by id, so ids made in the same millisecond must still increase.
@@ -100,7 +100,7 @@ export async function listBroadcasts(
   ownerId: string,
   input: { cursor?: string | null; limit?: number },
 ): Promise<{ items: BroadcastDto[]; nextCursor: string | null }> {
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   let query = deps.db.selectFrom('broadcast_lists').selectAll().where('owner_id', '=', ownerId);
   const after = decodeCursor(input.cursor, 1);
   if (after) query = query.where('id', '<', after[0]!);

@@ -23,7 +23,7 @@ export interface BroadcastSendInput {
  * Each recipient's copy is an ordinary message from the sender with a clientMessageId derived
  * from the sender's one: unique per copy, and the same for every retry.
  */
-export function recipientClientMessageId(clientMessageId: string, recipientId: string): string {
+function recipientClientMessageId(clientMessageId: string, recipientId: string): string {
   return `broadcast:${clientMessageId}:${recipientId}`;
 }
 

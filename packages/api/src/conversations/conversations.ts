@@ -1,10 +1,11 @@
 import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
+import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { lastMessages } from '../messages/queries.ts';
 import { requireMember } from '../shared/access.ts';
-import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import { toMessageDto, toUserDto } from '../shared/mappers.ts';
 import type { ConversationDto, ParticipantDto } from '../shared/schemas.ts';
 import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
@@ -132,16 +133,16 @@ export async function listConversations(
   userId: string,
   input: { cursor?: string | null; limit?: number },
 ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   let query = conversationsOf(deps.db, userId);
   const after = decodeCursor(input.cursor, 2);
   if (after) {
     const [updatedAt, id] = after as [string, string];
-    query = query.where((eb) =>
-      eb.or([
-        eb('c.updated_at', '<', updatedAt),
-        eb.and([eb('c.updated_at', '=', updatedAt), eb('c.id', '<', id)]),
-      ]),
+    query = query.where(
+      afterKeyset(
+        { column: sql.ref('c.updated_at'), direction: 'desc', value: updatedAt },
+        { column: sql.ref('c.id'), direction: 'desc', value: id },
+      ),
     );
   }
   const rows = await query

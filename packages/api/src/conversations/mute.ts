@@ -5,7 +5,7 @@ import type { ConversationDto } from '../shared/schemas.ts';
 import { getConversation } from './conversations.ts';
 
 /** Stored for "muted until I unmute": a far-future time keeps every comparison a plain `>`. */
-export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
 
 /** Only the caller's own membership changes; other members never learn about it. */
 export async function muteConversation(

@@ -50,7 +50,7 @@ export async function requireAvatarImage(
   return row;
 }
 
-export async function markAttached(trx: DbOrTx, fileIds: string[], now: string): Promise<void> {
+async function markAttached(trx: DbOrTx, fileIds: string[], now: string): Promise<void> {
   if (fileIds.length === 0) return;
   await trx
     .updateTable('files')

@@ -1,9 +1,10 @@
 import type { DbOrTx, FileRow } from '@parley/db';
+import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 import { requireMember } from '../shared/access.ts';
-import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import type { ConversationFileDto, FileDto } from '../shared/schemas.ts';
 
 /** Blob keys of one file: everything under one prefix, so deleting a file is one call. */
@@ -37,7 +38,7 @@ export function toFileDto(row: FileRow): FileDto {
  * it (and who could see that message); anyone signed in for a user's avatar; members of a
  * conversation whose avatar it is. Everyone else is told it does not exist.
  */
-export async function findReadableFile(
+async function findReadableFile(
   db: DbOrTx,
   fileId: string,
   userId: string,
@@ -132,7 +133,7 @@ export async function listConversationFiles(
   input: { conversationId: string; cursor?: string | null; limit?: number },
 ): Promise<{ items: ConversationFileDto[]; nextCursor: string | null }> {
   const member = await requireMember(deps.db, input.conversationId, userId);
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   let query = deps.db
     .selectFrom('message_attachments as ma')
     .innerJoin('messages as m', 'm.id', 'ma.message_id')
@@ -146,11 +147,11 @@ export async function listConversationFiles(
   const after = decodeCursor(input.cursor, 2)?.map(Number);
   if (after?.every(Number.isInteger)) {
     const [seq, position] = after as [number, number];
-    query = query.where((eb) =>
-      eb.or([
-        eb('m.seq', '<', seq),
-        eb.and([eb('m.seq', '=', seq), eb('ma.position', '>', position)]),
-      ]),
+    query = query.where(
+      afterKeyset(
+        { column: sql.ref('m.seq'), direction: 'desc', value: seq },
+        { column: sql.ref('ma.position'), direction: 'asc', value: position },
+      ),
     );
   }
   const rows = await query

@@ -1,6 +1,7 @@
 import type { ConversationRow, DbOrTx, MemberRole, MemberRow } from '@parley/db';
 import { DomainError, notFound } from '../errors.ts';
 import { latestEventId } from '../live/log.ts';
+import { findMember } from '../shared/access.ts';
 
 export interface GroupMembership {
   group: ConversationRow;
@@ -23,14 +24,7 @@ export async function requireGroupMember(
     .where('id', '=', groupId)
     .where('type', '=', 'group')
     .executeTakeFirst();
-  const member = group
-    ? await db
-        .selectFrom('members')
-        .selectAll()
-        .where('conversation_id', '=', groupId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst()
-    : undefined;
+  const member = group ? await findMember(db, groupId, userId) : undefined;
   if (!group || !member) throw notFound('Group');
   return { group, member };
 }
@@ -60,12 +54,7 @@ export async function memberCount(db: DbOrTx, groupId: string, role?: MemberRole
 
 /** The membership of the user an admin action is about, or NOT_FOUND. */
 export async function requireTarget(db: DbOrTx, groupId: string, userId: string) {
-  const target = await db
-    .selectFrom('members')
-    .selectAll()
-    .where('conversation_id', '=', groupId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const target = await findMember(db, groupId, userId);
   if (!target) throw notFound('Member');
   return target;
 }

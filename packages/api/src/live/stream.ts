@@ -11,7 +11,7 @@ function tokenExpired(): DomainError {
   return new DomainError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
 }
 
-export class SlowConsumerError extends Error {
+class SlowConsumerError extends Error {
   constructor() {
     super('Subscriber fell too far behind; resume with the last event id');
   }

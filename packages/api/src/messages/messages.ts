@@ -6,6 +6,7 @@ import { toFileDto } from '../files/files.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { onlineRecipients, queueMessageNotifications } from '../notifications/queue.ts';
 import { requireMember, requireVisibleMessage } from '../shared/access.ts';
+import { pageLimit } from '../shared/cursor.ts';
 import { statusFor, toMessageDto } from '../shared/mappers.ts';
 import type { MessageDto } from '../shared/schemas.ts';
 import { appendMessage } from './append.ts';
@@ -177,7 +178,7 @@ export async function listMessages(
   input: ListInput,
 ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
   const member = await requireMember(deps.db, input.conversationId, userId);
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   let query = deps.db
     .selectFrom('messages')
     .selectAll()

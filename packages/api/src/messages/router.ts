@@ -20,7 +20,7 @@ const messageInput = z.object({ messageId: idSchema });
 const emoji = z.string().min(1).max(32);
 const seq = z.coerce.number<number>().int().min(0);
 /** Most attachments one message may carry. */
-export const MAX_ATTACHMENTS = 10;
+const MAX_ATTACHMENTS = 10;
 
 export const messagesRouter = {
   send: authedProcedure

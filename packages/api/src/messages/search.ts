@@ -1,7 +1,7 @@
 import { searchMessages, searchTerms } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { requireMember } from '../shared/access.ts';
-import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import type { MessageDto } from '../shared/schemas.ts';
 import { withReactions } from './queries.ts';
@@ -13,7 +13,7 @@ export async function searchMyMessages(
   input: { q: string; conversationId?: string | null; cursor?: string | null; limit?: number },
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
   if (input.conversationId) await requireMember(deps.db, input.conversationId, userId);
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   // Relevance order has no stable key to resume from, so the cursor is an opaque offset.
   const offset = Number(decodeCursor(input.cursor, 1)?.[0] ?? 0) || 0;
   const rows = await searchMessages(deps.db, {

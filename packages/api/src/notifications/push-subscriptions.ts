@@ -4,7 +4,7 @@ import { DomainError } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
 
 /** Older subscriptions of a user beyond this many are dropped (old browsers, reinstalls). */
-export const MAX_PUSH_SUBSCRIPTIONS_PER_USER = 20;
+const MAX_PUSH_SUBSCRIPTIONS_PER_USER = 20;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 

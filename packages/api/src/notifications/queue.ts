@@ -8,7 +8,7 @@ import { otherMembers } from '../shared/recipients.ts';
 const INSERT_CHUNK = 500;
 
 /** The sinks a new notification goes to: one outbox row per sink per offline recipient. */
-export function configuredSinks(deps: ApiDeps): string[] {
+function configuredSinks(deps: ApiDeps): string[] {
   const names = deps.notifications.sinks.map((s) => s.name);
   return deps.notifications.push ? [...names, 'push'] : names;
 }
@@ -18,7 +18,7 @@ export function configuredSinks(deps: ApiDeps): string[] {
  * Outside the transaction so the event-log lock is never held across a presence round trip
  * (Redis). Null when no sink is configured: nothing will be queued.
  */
-export async function onlineAmong(deps: ApiDeps, userIds: string[]): Promise<Set<string> | null> {
+async function onlineAmong(deps: ApiDeps, userIds: string[]): Promise<Set<string> | null> {
   if (configuredSinks(deps).length === 0) return null;
   return deps.presence.onlineUsers(userIds);
 }

@@ -1,18 +1,27 @@
 import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
 import { notFound } from '../errors.ts';
 
+/** One user's membership of one conversation, if any: every access check starts here. */
+export function findMember(
+  db: DbOrTx,
+  conversationId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
 /** The caller's membership, or NOT_FOUND whether or not the conversation exists. */
 export async function requireMember(
   db: DbOrTx,
   conversationId: string,
   userId: string,
 ): Promise<MemberRow> {
-  const member = await db
-    .selectFrom('members')
-    .selectAll()
-    .where('conversation_id', '=', conversationId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMember(db, conversationId, userId);
   if (!member) throw notFound('Conversation');
   return member;
 }
@@ -29,21 +38,7 @@ export async function requireVisibleMessage(
     .where('id', '=', messageId)
     .executeTakeFirst();
   if (!message) throw notFound('Message');
-  const member = await db
-    .selectFrom('members')
-    .selectAll()
-    .where('conversation_id', '=', message.conversation_id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const member = await findMember(db, message.conversation_id, userId);
   if (!member || message.seq <= member.joined_seq) throw notFound('Message');
   return { message, member };
-}
-
-export async function memberIds(db: DbOrTx, conversationId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('members')
-    .select('user_id')
-    .where('conversation_id', '=', conversationId)
-    .execute();
-  return rows.map((r) => r.user_id);
 }

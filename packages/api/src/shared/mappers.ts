@@ -22,7 +22,7 @@ export function toMeDto(row: UserRow): MeDto {
   return { ...toUserDto(row), email: row.email, createdAt: row.created_at };
 }
 
-export function summarizeReactions(rows: ReactionRow[]): MessageDto['reactions'] {
+function summarizeReactions(rows: ReactionRow[]): MessageDto['reactions'] {
   const byEmoji = new Map<string, string[]>();
   for (const r of rows) {
     const users = byEmoji.get(r.emoji) ?? [];

@@ -22,7 +22,7 @@ export const meSchema = userSchema
   .meta({ id: 'Me' });
 export type MeDto = z.infer<typeof meSchema>;
 
-export const reactionSummarySchema = z
+const reactionSummarySchema = z
   .object({
     emoji: z.string(),
     count: z.number().int(),
@@ -32,7 +32,7 @@ export const reactionSummarySchema = z
 
 export const roleSchema = z.enum(['admin', 'member']).meta({ id: 'Role' });
 
-export const systemActionSchema = z
+const systemActionSchema = z
   .enum([
     'group_created',
     'members_added',
@@ -50,7 +50,7 @@ export type SystemAction = z.infer<typeof systemActionSchema>;
  * What a system message (kind 'system') records, for clients to render in their language.
  * One flat shape for every action; fields an action does not use are null (or empty).
  */
-export const systemPayloadSchema = z
+const systemPayloadSchema = z
   .object({
     action: systemActionSchema,
     /** Who did it; null when the server did (an admin appointed because the last one left). */
@@ -96,9 +96,7 @@ export const conversationFileSchema = fileSchema
   .meta({ id: 'ConversationFile' });
 export type ConversationFileDto = z.infer<typeof conversationFileSchema>;
 
-export const messageStatusSchema = z
-  .enum(['sent', 'delivered', 'read'])
-  .meta({ id: 'MessageStatus' });
+const messageStatusSchema = z.enum(['sent', 'delivered', 'read']).meta({ id: 'MessageStatus' });
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
 export const messageSchema = z
@@ -217,7 +215,7 @@ export const broadcastSchema = z
 export type BroadcastDto = z.infer<typeof broadcastSchema>;
 
 /** Where one recipient got a broadcast (their direct chat with the sender) and how far it got. */
-export const broadcastDeliverySchema = z
+const broadcastDeliverySchema = z
   .object({
     userId: z.string(),
     conversationId: z.string(),

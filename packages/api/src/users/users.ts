@@ -3,7 +3,7 @@ import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { requireAvatarImage } from '../files/attachments.ts';
 import { nowIso } from '../live/write.ts';
-import { decodeCursor, pageOf } from '../shared/cursor.ts';
+import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import { toMeDto, toUserDto } from '../shared/mappers.ts';
 import type { MeDto, UserDto } from '../shared/schemas.ts';
 
@@ -62,7 +62,7 @@ export async function searchUsers(
   callerId: string,
   input: { q: string; cursor?: string | null; limit?: number },
 ): Promise<{ items: UserDto[]; nextCursor: string | null }> {
-  const limit = Math.min(input.limit ?? deps.limits.pageSizeDefault, deps.limits.pageSizeMax);
+  const limit = pageLimit(deps.limits, input.limit);
   const prefix = escapeLike(input.q.trim().toLowerCase());
   const after = decodeCursor(input.cursor, 2);
   let query = deps.db
@@ -77,11 +77,11 @@ export async function searchUsers(
     );
   if (after) {
     const [name, id] = after as [string, string];
-    query = query.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['display_name']), '>', name),
-        eb.and([eb(eb.fn('lower', ['display_name']), '=', name), eb('id', '>', id)]),
-      ]),
+    query = query.where(
+      afterKeyset(
+        { column: sql`lower(display_name)`, direction: 'asc', value: name },
+        { column: sql.ref('id'), direction: 'asc', value: id },
+      ),
     );
   }
   const rows = await query
