@@ -13,10 +13,8 @@ import {
   type LiveServices,
   startNotificationDispatcher,
 } from '@parley/api';
-import { createDb, type DbHandle, migrateToLatest } from '@parley/db';
-import { createDiskBlobStore } from './adapters/disk-blob-store.ts';
-import { createSharedStateAdapters } from './adapters/select.ts';
-import { createMailerAdapter, createNotificationSettings } from './adapters/select-messaging.ts';
+import { type DbHandle, migrateToLatest } from '@parley/db';
+import { selectAdapters } from './adapters/select.ts';
 import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
@@ -40,22 +38,6 @@ export interface ParleyServer {
   /** Runs the file clean-up now (it also runs every FILE_SWEEP_INTERVAL_SECONDS). */
   sweepFiles(): Promise<SweepResult>;
   close(): Promise<void>;
-}
-
-async function blobStoreFrom(config: Config): Promise<BlobStore> {
-  if (!config.S3_BUCKET) return createDiskBlobStore(join(config.dataDir, 'files'));
-  // The AWS SDK takes a while to load; only S3 deployments pay for it.
-  const { createS3BlobStore } = await import('./adapters/s3-blob-store.ts');
-  return createS3BlobStore({
-    bucket: config.S3_BUCKET,
-    region: config.S3_REGION,
-    endpoint: config.S3_ENDPOINT,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-    credentials:
-      config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
-        ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
-        : undefined,
-  });
 }
 
 /** How long shutdown waits for in-flight HTTP requests before closing their connections. */
@@ -101,26 +83,17 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
   const metrics = createMetrics();
-  const onQuery = metrics.observeQuery;
-  const db = config.DATABASE_URL
-    ? createDb({
-        dialect: 'postgres',
-        url: config.DATABASE_URL,
-        poolSize: config.DATABASE_POOL_SIZE,
-        onQuery,
-      })
-    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db'), onQuery });
+  const clock = options.clock ?? { now: () => Date.now() };
+  const adapters = await selectAdapters(config, { logger, clock, onQuery: metrics.observeQuery });
+  const { db, redis } = adapters;
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
-  const shared = await createSharedStateAdapters(config);
-  const clock = options.clock ?? { now: () => Date.now() };
-  const mail = createMailerAdapter(config, logger);
   const api: ApiDeps = {
     db: db.db,
-    bus: shared.bus,
-    rateLimiter: shared.rateLimiter,
-    presence: shared.presence,
+    bus: adapters.bus,
+    rateLimiter: adapters.rateLimiter,
+    presence: adapters.presence,
     logger,
     metrics: metrics.port,
     clock,
@@ -130,9 +103,9 @@ export async function startServer(
       issuer: 'parley',
       audience: 'parley-clients',
     },
-    blobs: await blobStoreFrom(config),
-    mailer: mail.mailer,
-    notifications: createNotificationSettings(config, shared.redis, clock),
+    blobs: adapters.blobs,
+    mailer: adapters.mailer,
+    notifications: adapters.notifications,
   };
   const live: LiveServices = {
     hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
@@ -179,7 +152,7 @@ export async function startServer(
     health: {
       db: db.db,
       dialect: db.dialect,
-      redis: shared.redis,
+      redis,
       startedAt,
       storage: api.blobs,
       stats: () => ({
@@ -189,7 +162,7 @@ export async function startServer(
     },
     metrics: metrics.registry,
     files: { tus, stagingDir },
-    devOutbox: mail.devOutbox,
+    devOutbox: adapters.devOutbox,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -201,7 +174,7 @@ export async function startServer(
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
-  logger.info({ url, dialect: db.dialect, redis: Boolean(shared.redis) }, 'parley listening');
+  logger.info({ url, dialect: db.dialect, redis: Boolean(redis) }, 'parley listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -230,9 +203,7 @@ export async function startServer(
         await live.presence.close();
         await live.hub.close();
         await dispatcher.close();
-        await mail.mailer?.close();
-        await shared.close();
-        await db.destroy();
+        await adapters.close();
         logger.info('parley stopped');
       })();
       return closing;

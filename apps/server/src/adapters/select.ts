@@ -1,13 +1,92 @@
-import type { EventBus, PresenceStore, RateLimiter } from '@parley/api';
+import { join } from 'node:path';
+import type {
+  BlobStore,
+  Clock,
+  EventBus,
+  Mailer,
+  NotificationSettings,
+  NotificationSink,
+  PresenceStore,
+  RateLimiter,
+} from '@parley/api';
+import { createSignal } from '@parley/api';
+import { createDb, type DbHandle } from '@parley/db';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { AppLogger } from '../logger.ts';
+import { createDevMailer, type DevOutbox } from './dev-mailer.ts';
+import { createDiskBlobStore } from './disk-blob-store.ts';
 import { createInProcessBus } from './in-process-bus.ts';
 import { createInProcessPresenceStore } from './in-process-presence.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limiter.ts';
 import { createRedisBus } from './redis-bus.ts';
+import { createRedisChannelSink } from './redis-channel-sink.ts';
 import { createRedisPresenceStore } from './redis-presence.ts';
+import { createSmtpMailer } from './smtp-mailer.ts';
+import { createWebPushSender } from './web-push-sender.ts';
+import { createWebhookSink } from './webhook-sink.ts';
 
-export interface SharedStateAdapters {
+// Every adapter choice of the server, in one place: each port gets its embedded default, or
+// its scale-out adapter when the configuration names one (see docs/configuration.md).
+
+/** Everything the composition root plugs into the ports. */
+export interface Adapters {
+  db: DbHandle;
+  bus: EventBus;
+  presence: PresenceStore;
+  rateLimiter: RateLimiter;
+  /** Present when REDIS_URL is set (health checks). */
+  redis: Redis | null;
+  blobs: BlobStore;
+  mailer: Mailer | null;
+  devOutbox: DevOutbox | null;
+  notifications: NotificationSettings;
+  /** Releases what the adapters hold, the database last. */
+  close(): Promise<void>;
+}
+
+export async function selectAdapters(
+  config: Config,
+  options: {
+    logger: AppLogger;
+    clock: Clock;
+    onQuery?: (durationMs: number, failed: boolean) => void;
+  },
+): Promise<Adapters> {
+  const db = databaseFrom(config, options.onQuery);
+  const shared = await sharedStateFrom(config);
+  const mail = mailerFrom(config, options.logger);
+  return {
+    db,
+    ...shared,
+    blobs: await blobStoreFrom(config),
+    mailer: mail.mailer,
+    devOutbox: mail.devOutbox,
+    notifications: notificationSettingsFrom(config, shared.redis, options.clock),
+    async close() {
+      await mail.mailer?.close();
+      await shared.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
+function databaseFrom(
+  config: Config,
+  onQuery?: (durationMs: number, failed: boolean) => void,
+): DbHandle {
+  return config.DATABASE_URL
+    ? createDb({
+        dialect: 'postgres',
+        url: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        onQuery,
+      })
+    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db'), onQuery });
+}
+
+interface SharedStateAdapters {
   bus: EventBus;
   presence: PresenceStore;
   rateLimiter: RateLimiter;
@@ -17,7 +96,7 @@ export interface SharedStateAdapters {
 }
 
 /** In-process for one instance; Redis (bus, presence, limits) when REDIS_URL is set. */
-export async function createSharedStateAdapters(config: Config): Promise<SharedStateAdapters> {
+async function sharedStateFrom(config: Config): Promise<SharedStateAdapters> {
   if (!config.REDIS_URL) {
     const bus = createInProcessBus();
     const presence = createInProcessPresenceStore();
@@ -44,5 +123,84 @@ export async function createSharedStateAdapters(config: Config): Promise<SharedS
       await bus.close();
       await redis.quit();
     },
+  };
+}
+
+/** Local disk in DATA_DIR, or S3 when S3_BUCKET is set. */
+async function blobStoreFrom(config: Config): Promise<BlobStore> {
+  if (!config.S3_BUCKET) return createDiskBlobStore(join(config.dataDir, 'files'));
+  // The AWS SDK takes a while to load; only S3 deployments pay for it.
+  const { createS3BlobStore } = await import('./s3-blob-store.ts');
+  return createS3BlobStore({
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials:
+      config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+        : undefined,
+  });
+}
+
+/**
+ * SMTP when SMTP_URL is set; otherwise the development outbox, except in production, where
+ * sign-in by email code is then off (a code nobody receives would only confuse).
+ */
+function mailerFrom(
+  config: Config,
+  logger: AppLogger,
+): { mailer: Mailer | null; devOutbox: DevOutbox | null } {
+  if (config.SMTP_URL) {
+    return { mailer: createSmtpMailer(config.SMTP_URL, config.MAIL_FROM!), devOutbox: null };
+  }
+  if (config.NODE_ENV === 'production') {
+    logger.warn('SMTP_URL is not set: sign-in by email code is off');
+    return { mailer: null, devOutbox: null };
+  }
+  const dev = createDevMailer(logger, config.NODE_ENV === 'development');
+  return { mailer: dev, devOutbox: dev };
+}
+
+/** Each sink is on when its settings are present: WEBHOOK_*, VAPID_*, REDIS_URL. */
+function notificationSettingsFrom(
+  config: Config,
+  redis: Redis | null,
+  clock: Clock,
+): NotificationSettings {
+  const sinks: NotificationSink[] = [];
+  if (config.WEBHOOK_URL && config.WEBHOOK_SECRET) {
+    sinks.push(
+      createWebhookSink({
+        url: config.WEBHOOK_URL,
+        secret: config.WEBHOOK_SECRET,
+        clock,
+        timeoutMs: config.NOTIFY_TIMEOUT_MS,
+      }),
+    );
+  }
+  if (redis && config.NOTIFY_REDIS_CHANNEL) {
+    sinks.push(createRedisChannelSink(redis, config.NOTIFY_REDIS_CHANNEL));
+  }
+  const push =
+    config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY && config.VAPID_SUBJECT
+      ? createWebPushSender({
+          publicKey: config.VAPID_PUBLIC_KEY,
+          privateKey: config.VAPID_PRIVATE_KEY,
+          subject: config.VAPID_SUBJECT,
+          timeoutMs: config.NOTIFY_TIMEOUT_MS,
+        })
+      : null;
+  return {
+    sinks,
+    push,
+    preview: config.NOTIFICATION_PREVIEW,
+    retry: {
+      baseMs: config.NOTIFY_RETRY_BASE_MS,
+      maxMs: config.NOTIFY_RETRY_MAX_MS,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    },
+    pushHosts: config.PUSH_ENDPOINT_HOSTS,
+    queued: createSignal(),
   };
 }
