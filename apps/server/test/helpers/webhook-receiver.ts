@@ -16,9 +16,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A webhook receiver on 127.0.0.1:0 that verifies Parley's signature the way the README tells
- * integrators to (HMAC-SHA256 of `timestamp.body`, constant-time compare, 5-minute window), and
- * answers 401 to anything unsigned or stale. `failNext(n)` makes the next n valid requests fail.
+ * A webhook receiver on 127.0.0.1:0 that verifies Parley's signature the way
+ * docs/notifications.md tells integrators to (HMAC-SHA256 of `timestamp.body`, constant-time
+ * compare, 5-minute window), and answers 401 to anything unsigned or stale. `failNext(n)` makes the next n valid requests fail.
  */
 export async function startWebhookReceiver(secret: string, now: () => number = Date.now) {
   const accepted: WebhookDelivery[] = [];

@@ -7,9 +7,8 @@ import { ProfileDialog } from '../dialogs/ProfileDialog.tsx';
 import { useChat } from '../state/chat-context.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
+import type { DialogName } from './dialog-name.ts';
 import { Sidebar } from './Sidebar.tsx';
-
-export type DialogName = 'newChat' | 'newGroup' | 'broadcasts' | 'profile' | 'groupInfo';
 
 /** The signed-in app: list and chat side by side (one at a time on narrow screens). */
 export function ChatApp() {

@@ -1,7 +1,7 @@
 import type { Conversation } from '@parley/sdk';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
-import type { DialogName } from './ChatApp.tsx';
+import type { DialogName } from './dialog-name.ts';
 import { conversationName, typingText, userName } from './names.ts';
 
 const NOBODY: string[] = [];

@@ -1,17 +1,11 @@
-import type { Message } from '@parley/sdk';
 import { useState } from 'react';
 import { useChat } from '../state/chat-context.tsx';
-import type { DialogName } from './ChatApp.tsx';
 import { ChatHeader } from './ChatHeader.tsx';
 import { Composer } from './Composer.tsx';
+import type { DialogName } from './dialog-name.ts';
+import type { Draft } from './draft.ts';
 import { IncomingAnnouncer } from './IncomingAnnouncer.tsx';
 import { MessageList } from './MessageList.tsx';
-
-/** Composer modes: a new message, a reply to one, or an edit of one of mine. */
-export type Draft =
-  | { kind: 'new' }
-  | { kind: 'reply'; to: Message }
-  | { kind: 'edit'; message: Message };
 
 interface ChatViewProps {
   conversationId: string;

@@ -2,8 +2,8 @@ import type { FileInfo } from '@parley/sdk';
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
-import type { Draft } from './ChatView.tsx';
 import { DraftBar } from './DraftBar.tsx';
+import type { Draft } from './draft.ts';
 import { FilePicker } from './FilePicker.tsx';
 
 interface ComposerProps {

@@ -1,5 +1,5 @@
 import type { User } from '@parley/sdk';
-import type { Draft } from './ChatView.tsx';
+import type { Draft } from './draft.ts';
 import { messageSummary, userName } from './names.ts';
 
 interface DraftBarProps {

@@ -2,7 +2,7 @@ import type { Message } from '@parley/sdk';
 import { useState } from 'react';
 import { useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
-import type { Draft } from './ChatView.tsx';
+import type { Draft } from './draft.ts';
 
 const EMOJIS = ['👍', '❤️', '😂', '😮', '🎉'];
 

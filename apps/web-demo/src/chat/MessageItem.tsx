@@ -2,7 +2,7 @@ import type { Conversation, Message } from '@parley/sdk';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { tickFor } from '../state/threads.ts';
 import { Attachment } from './Attachment.tsx';
-import type { Draft } from './ChatView.tsx';
+import type { Draft } from './draft.ts';
 import { MessageActions } from './MessageActions.tsx';
 import { messageSummary, timeLabel, userName } from './names.ts';
 import { Reactions } from './Reactions.tsx';

@@ -1,7 +1,7 @@
 import type { Conversation } from '@parley/sdk';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
-import type { Draft } from './ChatView.tsx';
+import type { Draft } from './draft.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
 

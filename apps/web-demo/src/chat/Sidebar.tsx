@@ -1,8 +1,8 @@
 import { useChat } from '../state/chat-context.tsx';
 import { useParley, useSession } from '../state/parley-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
-import type { DialogName } from './ChatApp.tsx';
 import { ConversationItem } from './ConversationItem.tsx';
+import type { DialogName } from './dialog-name.ts';
 
 /** Who I am, what I can start, and my conversations. */
 export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {

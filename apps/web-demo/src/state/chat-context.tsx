@@ -6,7 +6,8 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { type ChatState, ChatStore } from './chat-store.ts';
+import type { ChatState } from './chat-state.ts';
+import { ChatStore } from './chat-store.ts';
 import { useParley } from './parley-context.tsx';
 
 const ChatContext = createContext<ChatStore | null>(null);

@@ -1,31 +1,8 @@
-import type {
-  ConnectionStatus,
-  Conversation,
-  Message,
-  OutgoingMessage,
-  ParleyClient,
-  Participant,
-  User,
-} from '@parley/sdk';
+import type { Conversation, Message, ParleyClient, User } from '@parley/sdk';
 import { ParleyError } from '@parley/sdk';
+import type { ChatState, LiveStore } from './chat-state.ts';
 import { liveHandlers } from './live-handlers.ts';
 import { prependMessages, sortConversations, type Thread, upsertMessage } from './threads.ts';
-
-export interface ChatState {
-  conversations: Conversation[];
-  listLoaded: boolean;
-  activeId: string | null;
-  threads: Record<string, Thread>;
-  participants: Record<string, Participant[]>;
-  /** Who is typing, per conversation. */
-  typing: Record<string, string[]>;
-  online: Record<string, boolean>;
-  /** Names and avatars of everyone met so far (peers, members, senders). */
-  users: Record<string, User>;
-  /** This device's sends the server does not have yet, per conversation. */
-  pending: Record<string, OutgoingMessage[]>;
-  connection: ConnectionStatus;
-}
 
 const PAGE = 30;
 
@@ -33,7 +10,7 @@ const PAGE = 30;
  * The chat state of the signed-in user, fed by SDK calls and live events. Components read it
  * with `useChat(selector)`; every change replaces the state object (React compares by identity).
  */
-export class ChatStore {
+export class ChatStore implements LiveStore {
   state: ChatState;
   private listeners = new Set<() => void>();
 

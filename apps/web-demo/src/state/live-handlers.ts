@@ -1,8 +1,8 @@
-import type { ChatStore } from './chat-store.ts';
+import type { LiveStore } from './chat-state.ts';
 import { applyUpdate, moveWatermarks, updateId } from './threads.ts';
 
 /** Wires every SDK event into the store; returns the functions that stop listening. */
-export function liveHandlers(store: ChatStore): Array<() => void> {
+export function liveHandlers(store: LiveStore): Array<() => void> {
   const { parley } = store;
   const setTyping = (conversationId: string, userId: string, isTyping: boolean) =>
     store.update((s) => {
