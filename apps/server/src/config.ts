@@ -110,7 +110,7 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/** Every variable the server reads (the docs test checks README and .env.example list them). */
+/** Every variable the server reads (the docs test checks docs/configuration.md and .env.example list them). */
 export const configVariables = Object.keys(envSchema.shape);
 
 export interface Config extends Env {

@@ -115,7 +115,7 @@ export async function startServer(
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
 
-  // Uploads are staged on local disk whatever the blob store is (see README "Files").
+  // Uploads are staged on local disk whatever the blob store is (see docs/files.md).
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
   const tus = createTusUploads(
     { api, imageMaxPixels: config.IMAGE_MAX_PIXELS },
