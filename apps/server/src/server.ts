@@ -7,6 +7,7 @@ import {
   type Clock,
   createEventHub,
   createPresenceTracker,
+  createSendBatcher,
   createTypingTracker,
   defaultLimits,
   type Limits,
@@ -107,10 +108,12 @@ export async function startServer(
     mailer: adapters.mailer,
     notifications: adapters.notifications,
   };
+  const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
   const live: LiveServices = {
-    hub: createEventHub(api, { pollMs: config.EVENT_POLL_MS }),
+    hub,
     presence: createPresenceTracker(api),
     typing: createTypingTracker(api),
+    sends: createSendBatcher(api, hub, db.sqlite),
   };
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });

@@ -1,6 +1,7 @@
 import { verifyAccessToken } from './auth/tokens.ts';
 import type { ApiDeps } from './deps.ts';
 import type { EventHub } from './live/hub.ts';
+import type { SendBatcher } from './messages/send-batch.ts';
 import type { PresenceTracker } from './presence/presence.ts';
 import type { TypingTracker } from './presence/typing.ts';
 
@@ -14,6 +15,8 @@ export interface LiveServices {
   hub: EventHub;
   presence: PresenceTracker;
   typing: TypingTracker;
+  /** Group commit for `messages.send`. */
+  sends: SendBatcher;
 }
 
 export interface Context {

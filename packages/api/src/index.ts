@@ -27,6 +27,8 @@ export { sweepUnattachedFiles } from './files/sweep.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub } from './live/hub.ts';
+export { eventJson } from './live/wire.ts';
+export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
 export {
   type NotificationDispatcher,
   startNotificationDispatcher,

@@ -8,16 +8,32 @@ import type { Database } from './database.ts';
 export type DbDialect = 'sqlite' | 'postgres';
 
 export type DbOptions = (
-  | { dialect: 'sqlite'; filename: string }
+  | {
+      dialect: 'sqlite';
+      filename: string;
+      /**
+       * NORMAL (default) in WAL mode survives a killed process but may lose the last commits on
+       * power loss; FULL syncs the WAL on every commit (group commit shares one sync per batch).
+       */
+      synchronous?: 'NORMAL' | 'FULL';
+    }
   | { dialect: 'postgres'; url: string; poolSize?: number }
 ) & {
   /** Called with each query's duration (metrics); never with its parameters. */
   onQuery?: (durationMs: number, failed: boolean) => void;
 };
 
+/** The better-sqlite3 connection behind Kysely, for the synchronous hot paths. */
+export type SqliteConnection = SQLite.Database;
+
 export interface DbHandle {
   db: Kysely<Database>;
   dialect: DbDialect;
+  /**
+   * SQLite only: the one connection Kysely also uses. Use it only while holding Kysely's
+   * connection (`db.connection().execute(...)`), so it never runs inside another transaction.
+   */
+  sqlite: SqliteConnection | null;
   destroy(): Promise<void>;
 }
 
@@ -34,14 +50,14 @@ export function createDb(options: DbOptions): DbHandle {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     const database = new SQLite(options.filename);
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
+    database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database }),
       log: queryLogger(options),
     });
-    return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite: database, destroy: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -59,5 +75,5 @@ export function createDb(options: DbOptions): DbHandle {
     dialect: new PostgresDialect({ pool }),
     log: queryLogger(options),
   });
-  return { db, dialect: 'postgres', destroy: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlite: null, destroy: () => db.destroy() };
 }

@@ -1,6 +1,13 @@
-export { createDb, type DbDialect, type DbHandle, type DbOptions } from './create-db.ts';
+export {
+  createDb,
+  type DbDialect,
+  type DbHandle,
+  type DbOptions,
+  type SqliteConnection,
+} from './create-db.ts';
 export type { Database, Db, DbOrTx } from './database.ts';
 export { dialectOf, pingDb } from './dialect.ts';
+export { newId, nextIds, pooledRandom } from './ids.ts';
 export { migrateToLatest } from './migrate.ts';
 export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.ts';
 export { type MessageSearch, searchMessages, searchTerms } from './queries/search.ts';

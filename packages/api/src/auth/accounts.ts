@@ -1,6 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { DbOrTx } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
@@ -35,7 +35,7 @@ export async function issueTokens(
   const { limits, clock } = deps;
   const access = await signAccessToken(deps.auth, clock, userId, limits.accessTokenTtlMs);
   const secret = newRefreshSecret();
-  const id = ulid();
+  const id = newId();
   const refreshTokenExpiresAt = clock.now() + limits.refreshTokenTtlMs;
   await trx
     .insertInto('refresh_tokens')
@@ -71,7 +71,7 @@ export async function register(
   const email = normalizeEmail(input.email);
   const passwordHash = await hash(input.password, ARGON2);
   const now = nowIso(deps);
-  const userId = ulid();
+  const userId = newId();
   return deps.db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('users')
@@ -98,7 +98,7 @@ export async function register(
       .insertInto('password_credentials')
       .values({ user_id: userId, password_hash: passwordHash, updated_at: now })
       .execute();
-    const tokens = await issueTokens(deps, trx, userId, ulid());
+    const tokens = await issueTokens(deps, trx, userId, newId());
     return { user: await loadMe(trx, userId), ...tokens };
   });
 }
@@ -137,7 +137,7 @@ export async function login(
   }
   await rateLimiter.reset(accountRule, email);
   return deps.db.transaction().execute(async (trx) => {
-    const tokens = await issueTokens(deps, trx, row.id, ulid());
+    const tokens = await issueTokens(deps, trx, row.id, newId());
     return { user: await loadMe(trx, row.id), ...tokens };
   });
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { DbOrTx } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
@@ -45,7 +45,7 @@ export async function requestOtp(deps: ApiDeps, input: { email: string }, ip: st
     }
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const id = ulid();
+  const id = newId();
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     // Earlier codes for this address stop working; expired codes of anyone are swept.
@@ -144,7 +144,7 @@ export async function verifyOtp(
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1) return null;
     const userId = await findOrCreateUser(trx, email, input.displayName, now);
-    const tokens = await issueTokens(deps, trx, userId, ulid());
+    const tokens = await issueTokens(deps, trx, userId, newId());
     return { user: await loadMe(trx, userId), ...tokens };
   });
   if (!outcome) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_CODE });
@@ -167,7 +167,7 @@ async function findOrCreateUser(
   await trx
     .insertInto('users')
     .values({
-      id: ulid(),
+      id: newId(),
       email,
       display_name: displayName?.trim() || displayNameFromEmail(email),
       about: '',

@@ -1,4 +1,5 @@
 import type { BroadcastListRow, DbOrTx } from '@parley/db';
+import { pooledRandom } from '@parley/db';
 import { monotonicFactory } from 'ulid';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
@@ -8,7 +9,7 @@ import { decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import type { BroadcastDto } from '../shared/schemas.ts';
 
 // Lists page newest first by id, so ids made in the same millisecond must still increase.
-const newListId = monotonicFactory();
+const newListId = monotonicFactory(pooledRandom);
 
 /** The caller's own list, or NOT_FOUND: nobody else learns that a list exists. */
 export async function requireOwnList(

@@ -1,5 +1,5 @@
 import type { BroadcastSendRow, DbOrTx, MessageRow } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import { ensureDirectChats } from '../conversations/direct-chats.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
@@ -158,7 +158,7 @@ export async function sendBroadcast(
     }
     const chats = await ensureDirectChats(deps, trx, emit, senderId, recipients);
     const send: BroadcastSendRow = {
-      id: ulid(),
+      id: newId(),
       list_id: list.id,
       sender_id: senderId,
       client_message_id: input.clientMessageId,

@@ -1,5 +1,5 @@
 import type { ConversationRow, DbOrTx } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { type Emit, nowIso } from '../live/write.ts';
@@ -46,7 +46,7 @@ export async function ensureDirectChats(
     if (users.length !== new Set(missing).size) throw notFound('User');
     const now = nowIso(deps);
     const rows: ConversationRow[] = missing.map((peer) => ({
-      id: ulid(),
+      id: newId(),
       type: 'direct',
       direct_key: keyOf.get(peer)!,
       context_type: context?.type ?? null,

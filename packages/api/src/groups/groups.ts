@@ -1,5 +1,5 @@
 import type { ConversationRow } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import { getConversation } from '../conversations/conversations.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
@@ -38,7 +38,7 @@ export async function createGroup(
     // The caller's own image, or a member could read someone else's file through the group.
     if (input.avatarFileId) await requireAvatarImage(trx, callerId, input.avatarFileId, now);
     const row: ConversationRow = {
-      id: ulid(),
+      id: newId(),
       type: 'group',
       direct_key: null,
       context_type: null,

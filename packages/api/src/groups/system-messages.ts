@@ -1,5 +1,5 @@
 import type { DbOrTx, MessageRow } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { type Emit, nowIso } from '../live/write.ts';
 import { appendMessage } from '../messages/append.ts';
@@ -70,7 +70,7 @@ export async function postSystemMessage(
   const message = await appendMessage(trx, {
     conversationId,
     senderId,
-    clientMessageId: `system:${ulid()}`,
+    clientMessageId: `system:${newId()}`,
     kind: 'system',
     text: renderSystemText(payload, (id) => (id && names.get(id)) || 'Someone'),
     system: payload,

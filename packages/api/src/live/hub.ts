@@ -1,7 +1,8 @@
 import type { ApiDeps } from '../deps.ts';
 import type { BusEphemeral } from '../ports/event-bus.ts';
 import type { EphemeralEvent, StreamEvent } from './events.ts';
-import { latestEventId, recipientsOf, toStreamEvent } from './log.ts';
+import { latestEventId, recipientsOf } from './log.ts';
+import { toStreamEvent } from './wire.ts';
 
 export type StreamItem =
   | { kind: 'durable'; event: StreamEvent }
@@ -9,11 +10,22 @@ export type StreamItem =
 
 export type Sink = (item: StreamItem) => void;
 
+export interface CommittedEvent {
+  event: StreamEvent;
+  recipients: string[];
+}
+
 export interface EventHub {
   /** Reads the log position and starts tailing. */
   start(): Promise<void>;
   /** Registers a local subscriber; items arrive in log order. Returns the detach function. */
   attach(userId: string, sink: Sink): () => void;
+  /**
+   * Events this instance just committed, handed over without reading them back. Taken only
+   * when the hub has already fanned out everything up to `previousId` (the newest id before
+   * the batch, read under the event-log lock); otherwise the tailer reads them from the log.
+   */
+  deliverCommitted(previousId: string, events: CommittedEvent[]): boolean;
   /** Local subscriber count (metrics). */
   size(): number;
   /** Monotonic counters since start (metrics): log rows read, items handed to subscribers. */
@@ -49,23 +61,31 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         .orderBy('id')
         .limit(BATCH)
         .execute();
-      if (rows.length === 0) return;
-      if (sinks.size > 0) {
-        const recipients = await recipientsOf(deps.db, rows);
-        for (const row of rows) {
-          const item: StreamItem = { kind: 'durable', event: toStreamEvent(row) };
-          for (const userId of recipients.get(row.id) ?? []) {
-            for (const sink of sinks.get(userId) ?? []) {
-              sink(item);
-              counters.deliveries += 1;
-            }
-          }
+      // Events committed by this instance may have been handed over meanwhile.
+      const fresh = rows.filter((r) => r.id > cursor);
+      if (fresh.length > 0 && sinks.size > 0) {
+        const recipients = await recipientsOf(deps.db, fresh);
+        for (const row of fresh) {
+          if (row.id <= cursor) continue;
+          fanOut(toStreamEvent(row), recipients.get(row.id) ?? []);
+          cursor = row.id;
         }
       }
-      counters.eventsRead += rows.length;
-      cursor = rows.at(-1)!.id;
+      if (rows.length === 0) return;
+      counters.eventsRead += fresh.length;
+      if (rows.at(-1)!.id > cursor) cursor = rows.at(-1)!.id;
       if (rows.length === BATCH) again = true;
     } while (again && !closed);
+  }
+
+  function fanOut(event: StreamEvent, recipients: string[]): void {
+    const item: StreamItem = { kind: 'durable', event };
+    for (const userId of recipients) {
+      for (const sink of sinks.get(userId) ?? []) {
+        sink(item);
+        counters.deliveries += 1;
+      }
+    }
   }
 
   function wake(): void {
@@ -98,6 +118,13 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       });
       poll = setInterval(wake, options.pollMs);
       poll.unref();
+    },
+    deliverCommitted(previousId, events) {
+      if (closed || cursor !== previousId || events.length === 0) return false;
+      for (const { event, recipients } of events) fanOut(event, recipients);
+      counters.eventsRead += events.length;
+      cursor = events.at(-1)!.event.id;
+      return true;
     },
     attach(userId, sink) {
       const set = sinks.get(userId) ?? new Set();

@@ -1,9 +1,4 @@
 import type { DbOrTx, EventRow } from '@parley/db';
-import type { StreamEvent } from './events.ts';
-
-export function toStreamEvent(row: EventRow): StreamEvent {
-  return { ...(JSON.parse(row.payload) as StreamEvent), id: row.id, at: row.created_at };
-}
 
 /**
  * The events one user may replay after `afterId`: those addressed to them, and those of the

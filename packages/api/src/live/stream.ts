@@ -1,7 +1,8 @@
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
 import type { EventHub, StreamItem } from './hub.ts';
-import { readUserEvents, toStreamEvent } from './log.ts';
+import { readUserEvents } from './log.ts';
+import { toStreamEvent } from './wire.ts';
 
 const REPLAY_PAGE = 500;
 /** A subscriber this far behind is cut off; it resumes from the log with its last id. */

@@ -1,5 +1,5 @@
 import type { DbOrTx, MessageKind, MessageRow } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { SystemPayload } from '../shared/schemas.ts';
 
 export interface AppendMessage {
@@ -34,7 +34,7 @@ export async function appendMessages(trx: DbOrTx, inputs: AppendMessage[]): Prom
     const seq = seqOf.get(m.conversationId);
     if (seq === undefined) throw new Error(`conversation ${m.conversationId} does not exist`);
     return {
-      id: ulid(),
+      id: newId(),
       conversation_id: m.conversationId,
       seq,
       sender_id: m.senderId,

@@ -1,25 +1,14 @@
-import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
+import type { DbOrTx, MessageRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
-import { DomainError, notFound, tooManyRequests } from '../errors.ts';
-import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
+import { DomainError, tooManyRequests } from '../errors.ts';
 import { toFileDto } from '../files/files.ts';
-import { nowIso, writeWithEvents } from '../live/write.ts';
-import { onlineRecipients, queueMessageNotifications } from '../notifications/queue.ts';
+import { onlineRecipients } from '../notifications/queue.ts';
 import { requireMember, requireVisibleMessage } from '../shared/access.ts';
 import { pageLimit } from '../shared/cursor.ts';
 import { statusFor, toMessageDto } from '../shared/mappers.ts';
 import type { MessageDto } from '../shared/schemas.ts';
-import { appendMessage } from './append.ts';
 import { withReactions } from './queries.ts';
-
-export interface SendInput {
-  conversationId: string;
-  clientMessageId: string;
-  text: string;
-  replyToId?: string | null;
-  /** File ids (the sender's own uploads); with attachments the text may be empty. */
-  attachments?: string[];
-}
+import type { SendBatcher, SendInput } from './send-batch.ts';
 
 export function checkText(deps: ApiDeps, text: string, hasAttachments = false): void {
   if (text.trim().length === 0 && !hasAttachments) {
@@ -60,104 +49,44 @@ async function present(
   );
 }
 
-async function findByClientId(db: DbOrTx, senderId: string, clientMessageId: string) {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('sender_id', '=', senderId)
-    .where('client_message_id', '=', clientMessageId)
-    .executeTakeFirst();
-}
-
 /**
  * Idempotent per (sender, clientMessageId): a retry gets the stored message back. Retries are
- * checked before the rate limit, so resending after a lost reply never costs a second point.
+ * recognised before the rate limit, so resending after a lost reply never costs a second point.
+ * The write itself goes through the instance's send batcher (group commit).
  */
 export async function sendMessage(
   deps: ApiDeps,
+  sends: SendBatcher,
   senderId: string,
   input: SendInput,
 ): Promise<MessageDto> {
-  const existing = await findByClientId(deps.db, senderId, input.clientMessageId);
-  if (existing) return getStoredForRetry(deps, senderId, input, existing);
-  const attachments = input.attachments ?? [];
-  checkText(deps, input.text, attachments.length > 0);
-  const decision = await deps.rateLimiter.consume(
-    { name: 'send', ...deps.limits.sendRate },
-    senderId,
-  );
-  if (!decision.allowed) {
-    throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
+  checkText(deps, input.text, (input.attachments?.length ?? 0) > 0);
+  if (!(await sends.isStored(senderId, input.clientMessageId))) {
+    const decision = await deps.rateLimiter.consume(
+      { name: 'send', ...deps.limits.sendRate },
+      senderId,
+    );
+    if (!decision.allowed) {
+      throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
+    }
   }
   const online = await onlineRecipients(deps, input.conversationId, senderId);
-  let queued = 0;
-  const row = await writeWithEvents(deps, async (trx, emit) => {
-    const stored = await findByClientId(trx, senderId, input.clientMessageId);
-    if (stored) return stored;
-    const member = await requireMember(trx, input.conversationId, senderId);
-    if (input.replyToId) await checkReplyTarget(trx, member, input.replyToId);
-    const files = await requireOwnFiles(trx, senderId, attachments);
-    const now = nowIso(deps);
-    const message = await appendMessage(trx, {
-      conversationId: input.conversationId,
-      senderId,
-      clientMessageId: input.clientMessageId,
-      kind: 'text',
-      text: input.text,
-      replyToId: input.replyToId,
-      at: now,
-    });
-    await attachToMessage(trx, message.id, files, now);
-    // The sender has obviously seen their own message.
-    await trx
-      .updateTable('members')
-      .set({ last_read_seq: message.seq, last_delivered_seq: message.seq })
-      .where('conversation_id', '=', input.conversationId)
-      .where('user_id', '=', senderId)
-      .execute();
-    queued = await queueMessageNotifications(deps, trx, [message], online);
-    emit({
-      event: {
-        type: 'message.created',
-        conversationId: input.conversationId,
-        message: toMessageDto(message, [], null, files.map(toFileDto)),
-      },
-    });
-    return message;
-  });
-  if (queued > 0) deps.notifications.queued.notify();
-  const [dto] = await present(deps.db, senderId, input.conversationId, [row]);
-  return dto!;
-}
-
-async function getStoredForRetry(
-  deps: ApiDeps,
-  senderId: string,
-  input: SendInput,
-  existing: MessageRow,
-): Promise<MessageDto> {
-  if (existing.conversation_id !== input.conversationId) {
-    throw new DomainError({
-      code: 'CONFLICT',
-      message: 'clientMessageId was already used for another conversation',
-    });
-  }
-  const [dto] = await present(deps.db, senderId, existing.conversation_id, [existing]);
-  return dto!;
-}
-
-async function checkReplyTarget(trx: DbOrTx, member: MemberRow, replyToId: string) {
-  const target = await trx
-    .selectFrom('messages')
-    .select(['conversation_id', 'seq'])
-    .where('id', '=', replyToId)
-    .executeTakeFirst();
-  if (
-    !target ||
-    target.conversation_id !== member.conversation_id ||
-    target.seq <= member.joined_seq
-  ) {
-    throw notFound('Reply target message');
+  const outcome = await sends.submit({ senderId, input, online });
+  switch (outcome.kind) {
+    case 'failed':
+      throw outcome.error;
+    case 'existing': {
+      const [dto] = await present(deps.db, senderId, outcome.row.conversation_id, [outcome.row]);
+      return dto!;
+    }
+    case 'stored':
+      // Built from what the transaction wrote: nothing is read back.
+      return toMessageDto(
+        outcome.row,
+        [],
+        statusFor(outcome.row.seq, outcome.others),
+        outcome.files.map(toFileDto),
+      );
   }
 }
 

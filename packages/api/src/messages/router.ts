@@ -44,7 +44,7 @@ export const messagesRouter = {
     )
     .output(messageSchema)
     .mutation(async ({ ctx, input }) => {
-      const message = await sendMessage(ctx.deps, ctx.userId, input);
+      const message = await sendMessage(ctx.deps, ctx.live.sends, ctx.userId, input);
       await ctx.live.typing.stopAfterSend(ctx.userId, input.conversationId);
       return message;
     }),

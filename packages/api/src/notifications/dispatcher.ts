@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import type { NotificationSink } from '../ports/notifier.ts';
 import { type Prepared, prepareNotifications } from './content.ts';
@@ -65,7 +65,7 @@ export function startNotificationDispatcher(
 
   async function drain(): Promise<void> {
     while (!closed) {
-      const token = ulid();
+      const token = newId();
       const rows = await claimDue(deps, [...sinks.keys()], token, batchSize, leaseMs);
       if (rows.length === 0) break;
       const prepared = await prepareNotifications(deps, rows);

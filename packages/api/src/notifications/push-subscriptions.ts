@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
@@ -70,7 +70,7 @@ export async function registerPush(
   await deps.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('push_subscriptions')
-      .values({ id: ulid(), endpoint: input.endpoint, ...fields })
+      .values({ id: newId(), endpoint: input.endpoint, ...fields })
       .onConflict((oc) => oc.column('endpoint').doUpdateSet(fields))
       .execute();
     const keep = await trx

@@ -1,5 +1,5 @@
 import type { DbOrTx, MessageRow, NewNotificationRow } from '@parley/db';
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { otherMembers } from '../shared/recipients.ts';
@@ -102,7 +102,7 @@ export async function queueMessageNotifications(
     sinks
       .filter((sink) => sink !== 'push' || withPush.has(userId))
       .map((sink) => ({
-        id: ulid(),
+        id: newId(),
         user_id: userId,
         message_id: message.id,
         sink,

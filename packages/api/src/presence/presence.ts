@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { contactsOf } from '../shared/recipients.ts';
@@ -65,7 +65,7 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
 
   return {
     connect(userId) {
-      const connectionId = ulid();
+      const connectionId = newId();
       local.set(connectionId, userId);
       const wasPending = pendingOffline.has(userId);
       clearTimeout(pendingOffline.get(userId));

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { incrementBase32, ulid } from 'ulid';
 import type { DbOrTx } from '../database.ts';
 import { dialectOf } from '../dialect.ts';
+import { nextIds } from '../ids.ts';
 import type { EventRow } from '../tables/events.ts';
 
 // Any constant works; it only has to be the same for every writer of the event log.
@@ -39,21 +39,15 @@ export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  let previous = last?.id ?? '';
-  const rows: EventRow[] = events.map((e) => {
-    let id = ulid();
-    // Same millisecond or a clock that stepped back: stay above the previous id.
-    if (id <= previous) id = previous.slice(0, 10) + incrementBase32(previous.slice(10));
-    previous = id;
-    return {
-      id,
-      conversation_id: e.conversationId,
-      user_id: e.userId ?? null,
-      type: e.type,
-      payload: JSON.stringify(e.payload),
-      created_at: e.at,
-    };
-  });
+  const ids = nextIds(last?.id ?? '', events.length);
+  const rows: EventRow[] = events.map((e, i) => ({
+    id: ids[i]!,
+    conversation_id: e.conversationId,
+    user_id: e.userId ?? null,
+    type: e.type,
+    payload: JSON.stringify(e.payload),
+    created_at: e.at,
+  }));
   await trx.insertInto('events').values(rows).execute();
   return rows;
 }

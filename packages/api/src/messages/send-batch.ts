@@ -1,0 +1,152 @@
+import type { FileRow, MessageRow, SqliteConnection } from '@parley/db';
+import type { ApiDeps } from '../deps.ts';
+import type { EventHub } from '../live/hub.ts';
+import { publishCommitted } from '../live/write.ts';
+import { writeSendsGeneral } from './send-general.ts';
+import { writeSendsSqlite } from './send-sqlite.ts';
+
+export interface SendInput {
+  conversationId: string;
+  clientMessageId: string;
+  text: string;
+  replyToId?: string | null;
+  /** File ids (the sender's own uploads); with attachments the text may be empty. */
+  attachments?: string[];
+}
+
+export interface PendingSend {
+  senderId: string;
+  input: SendInput;
+  /** Members with a connected device, when notification sinks are configured (else null). */
+  online: Set<string> | null;
+}
+
+/** A member's watermarks and join point, as a send reads them in its transaction. */
+export interface MemberMark {
+  user_id: string;
+  joined_seq: number;
+  joined_after_event_id: string;
+  last_delivered_seq: number;
+  last_read_seq: number;
+}
+
+/** What one send of a batch came to. */
+export type SendOutcome =
+  | {
+      kind: 'stored';
+      row: MessageRow;
+      files: FileRow[];
+      /** The other members, read in the transaction (their watermarks give the status). */
+      others: MemberMark[];
+      /** Who receives the event: members who joined before it. */
+      recipients: string[];
+      /** The `message.created` event as stored, and its log id. */
+      eventId: string;
+      payload: string;
+    }
+  /** A retry: this (sender, clientMessageId) was stored before, in this conversation. */
+  | { kind: 'existing'; row: MessageRow }
+  | { kind: 'failed'; error: unknown };
+
+/** What the writer of a batch returns: outcomes in order, and the log id before the batch. */
+export interface BatchResult {
+  outcomes: SendOutcome[];
+  previousEventId: string;
+  at: string;
+  /** Notification rows queued (wakes the dispatcher). */
+  queued: number;
+}
+
+export interface SendBatcher {
+  submit(send: PendingSend): Promise<SendOutcome>;
+  /**
+   * Whether this (sender, clientMessageId) is stored already: decides only whether a send
+   * costs a rate-limit point (the batch itself settles retries, under the writer's lock).
+   */
+  isStored(senderId: string, clientMessageId: string): Promise<boolean>;
+}
+
+/** Sends per transaction at most; the rest wait for the next one. */
+const MAX_BATCH = 256;
+
+/**
+ * Group commit for `messages.send`: sends that arrive together share one transaction (each in
+ * its own savepoint, so one bad send fails alone), one event-log read and one commit. While a
+ * batch is being written, new sends queue for the next one. SQLite text sends run as prepared
+ * statements with no await while the connection is held; everything else (PostgreSQL,
+ * attachments, offline notifications) runs the same steps through Kysely.
+ */
+export function createSendBatcher(
+  deps: ApiDeps,
+  hub: EventHub,
+  sqlite: SqliteConnection | null,
+): SendBatcher {
+  let queue: { send: PendingSend; resolve: (outcome: SendOutcome) => void }[] = [];
+  let scheduled = false;
+  let running = false;
+
+  function schedule(): void {
+    if (scheduled || running || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(flush);
+  }
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    running = true;
+    const batch = queue.slice(0, MAX_BATCH);
+    queue = queue.slice(batch.length);
+    try {
+      const fast = sqlite ? batch.filter((b) => isSimple(b.send)) : [];
+      const general = batch.filter((b) => !(sqlite && isSimple(b.send)));
+      for (const part of [fast, general]) {
+        if (part.length === 0) continue;
+        const sends = part.map((b) => b.send);
+        const result = await write(sends, part === fast);
+        publishCommitted(deps, hub, result);
+        for (const [i, b] of part.entries()) b.resolve(result.outcomes[i]!);
+      }
+    } catch (error) {
+      // The whole transaction failed (e.g. the database is gone): every send fails with it.
+      for (const b of batch) b.resolve({ kind: 'failed', error });
+    } finally {
+      running = false;
+      schedule();
+    }
+  }
+
+  async function write(sends: PendingSend[], fast: boolean): Promise<BatchResult> {
+    if (fast && sqlite) {
+      // Holding Kysely's only connection guarantees no other transaction is open on it.
+      return deps.db.connection().execute(async () => writeSendsSqlite(deps, sqlite, sends));
+    }
+    return writeSendsGeneral(deps, sends);
+  }
+
+  const storedCheck = sqlite?.prepare<[string, string]>(
+    'select 1 from messages where sender_id = ? and client_message_id = ?',
+  );
+  return {
+    async isStored(senderId, clientMessageId) {
+      if (storedCheck) return storedCheck.get(senderId, clientMessageId) !== undefined;
+      const row = await deps.db
+        .selectFrom('messages')
+        .select('id')
+        .where('sender_id', '=', senderId)
+        .where('client_message_id', '=', clientMessageId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    submit(send) {
+      return new Promise((resolve) => {
+        queue.push({ send, resolve });
+        schedule();
+      });
+    },
+  };
+}
+
+/** Text (and reply) sends without notifications to queue: the prepared-statement path. */
+function isSimple(send: PendingSend): boolean {
+  return (send.input.attachments?.length ?? 0) === 0 && send.online === null;
+}

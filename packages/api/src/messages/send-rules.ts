@@ -1,0 +1,43 @@
+import type { MessageRow } from '@parley/db';
+import { DomainError, notFound } from '../errors.ts';
+import type { MemberMark, SendOutcome } from './send-batch.ts';
+
+// The checks a send makes, written once for both writers (prepared SQLite and Kysely).
+
+/** The sender's membership among the conversation's members, or NOT_FOUND. */
+export function requireSender(members: MemberMark[], senderId: string): MemberMark {
+  const me = members.find((m) => m.user_id === senderId);
+  if (!me) throw notFound('Conversation');
+  return me;
+}
+
+/** A reply must point at a message of the same conversation that the sender can see. */
+export function checkReplyTarget(
+  me: MemberMark,
+  conversationId: string,
+  target: { conversation_id: string; seq: number } | undefined,
+): void {
+  if (!target || target.conversation_id !== conversationId || target.seq <= me.joined_seq) {
+    throw notFound('Reply target message');
+  }
+}
+
+/**
+ * A send whose (sender, clientMessageId) is already stored: the stored message when it is in
+ * the same conversation (a retry), CONFLICT when the id was used for another conversation.
+ */
+export function conflictOrExisting(
+  stored: MessageRow,
+  conversationId: string,
+): Exclude<SendOutcome, { kind: 'stored' }> {
+  if (stored.conversation_id !== conversationId) {
+    return {
+      kind: 'failed',
+      error: new DomainError({
+        code: 'CONFLICT',
+        message: 'clientMessageId was already used for another conversation',
+      }),
+    };
+  }
+  return { kind: 'existing', row: stored };
+}

@@ -1,0 +1,150 @@
+import { type MessageRow, newId, nextIds, type SqliteConnection } from '@parley/db';
+import type { ApiDeps } from '../deps.ts';
+import { nowIso } from '../live/write.ts';
+import { toMessageDto } from '../shared/mappers.ts';
+import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
+import { checkReplyTarget, conflictOrExisting, requireSender } from './send-rules.ts';
+
+type Statements = ReturnType<typeof prepare>;
+
+// Prepared once per connection: better-sqlite3 statements are reused for every send.
+const prepared = new WeakMap<SqliteConnection, Statements>();
+
+function prepare(db: SqliteConnection) {
+  return {
+    lastEventId: db.prepare('select id from events order by id desc limit 1').pluck(),
+    members: db.prepare<[string], MemberMark>(
+      `select user_id, joined_seq, joined_after_event_id, last_delivered_seq, last_read_seq
+       from members where conversation_id = ?`,
+    ),
+    replyTarget: db.prepare<[string], { conversation_id: string; seq: number }>(
+      'select conversation_id, seq from messages where id = ?',
+    ),
+    bumpSeq: db
+      .prepare<[string, string, string]>(
+        `update conversations set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?
+         where id = ? returning last_seq`,
+      )
+      .pluck(),
+    insertMessage: db.prepare<[MessageRow]>(
+      `insert into messages (id, conversation_id, seq, sender_id, client_message_id, kind, text,
+         reply_to_id, created_at, edited_at, deleted_at, system)
+       values (@id, @conversation_id, @seq, @sender_id, @client_message_id, @kind, @text,
+         @reply_to_id, @created_at, @edited_at, @deleted_at, @system)`,
+    ),
+    byClientId: db.prepare<[string, string], MessageRow>(
+      'select * from messages where sender_id = ? and client_message_id = ?',
+    ),
+    senderSeen: db.prepare<[number, number, string, string]>(
+      `update members set last_read_seq = ?, last_delivered_seq = ?
+       where conversation_id = ? and user_id = ?`,
+    ),
+    insertEvent: db.prepare<[string, string, string, string, string]>(
+      `insert into events (id, conversation_id, user_id, type, payload, created_at)
+       values (?, ?, null, ?, ?, ?)`,
+    ),
+  };
+}
+
+function statementsFor(db: SqliteConnection): Statements {
+  let statements = prepared.get(db);
+  if (!statements) {
+    statements = prepare(db);
+    prepared.set(db, statements);
+  }
+  return statements;
+}
+
+function isDuplicateClientId(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes('client_message_id')
+  );
+}
+
+/**
+ * One synchronous transaction for a batch of text sends: nothing awaits while it runs, so no
+ * other query can interleave, and SQLite's single writer makes commit order = event id order.
+ * Each send runs in a savepoint; a send that fails is rolled back alone.
+ */
+export function writeSendsSqlite(
+  deps: ApiDeps,
+  db: SqliteConnection,
+  sends: PendingSend[],
+): BatchResult {
+  const st = statementsFor(db);
+  const at = nowIso(deps);
+  const outcomes: SendOutcome[] = [];
+  db.exec('begin immediate');
+  try {
+    const previousEventId = (st.lastEventId.get() as string | undefined) ?? '';
+    const eventIds = nextIds(previousEventId, sends.length, deps.clock.now());
+    let next = 0;
+    for (const { senderId, input } of sends) {
+      db.exec('savepoint send');
+      try {
+        const members = st.members.all(input.conversationId);
+        const me = requireSender(members, senderId);
+        if (input.replyToId) {
+          checkReplyTarget(me, input.conversationId, st.replyTarget.get(input.replyToId));
+        }
+        const seq = st.bumpSeq.get(at, at, input.conversationId) as number;
+        const row: MessageRow = {
+          id: newId(),
+          conversation_id: input.conversationId,
+          seq,
+          sender_id: senderId,
+          client_message_id: input.clientMessageId,
+          kind: 'text',
+          text: input.text,
+          reply_to_id: input.replyToId ?? null,
+          created_at: at,
+          edited_at: null,
+          deleted_at: null,
+          system: null,
+        };
+        try {
+          st.insertMessage.run(row);
+        } catch (error) {
+          if (!isDuplicateClientId(error)) throw error;
+          db.exec('rollback to send');
+          const stored = st.byClientId.get(senderId, input.clientMessageId)!;
+          outcomes.push(conflictOrExisting(stored, input.conversationId));
+          db.exec('release send');
+          continue;
+        }
+        // The sender has obviously seen their own message.
+        st.senderSeen.run(seq, seq, input.conversationId, senderId);
+        const eventId = eventIds[next++]!;
+        const payload = JSON.stringify({
+          type: 'message.created',
+          conversationId: input.conversationId,
+          message: toMessageDto(row),
+        });
+        st.insertEvent.run(eventId, input.conversationId, 'message.created', payload, at);
+        db.exec('release send');
+        outcomes.push({
+          kind: 'stored',
+          row,
+          files: [],
+          others: members.filter((m) => m.user_id !== senderId),
+          recipients: members
+            .filter((m) => m.joined_after_event_id < eventId)
+            .map((m) => m.user_id),
+          eventId,
+          payload,
+        });
+      } catch (error) {
+        db.exec('rollback to send');
+        db.exec('release send');
+        outcomes.push({ kind: 'failed', error });
+      }
+    }
+    db.exec('commit');
+    return { outcomes, previousEventId, at, queued: 0 };
+  } catch (error) {
+    if (db.inTransaction) db.exec('rollback');
+    throw error;
+  }
+}
