@@ -33,7 +33,7 @@ Flags:
   --pairs <n>             1:1 pairs (default 500)
   --rate <msg/s>          offered rate of the pairs workload (default 2000)
   --duration <s>          length of the pairs workload (default 8)
-  --rates <list>          ramp of the max workloads (default 250,500,1000,2000,4000,8000)
+  --rates <list>          ramp of the max workloads (default 50,100,250,500,1000,2000,4000,8000)
   --step <s>              length of one ramp step (default 3)
   --group <n>             group members (default 2000)
   --fanout-messages <n>   messages sent to the group (default 5)
@@ -110,7 +110,10 @@ export function readArgs(argv: string[]) {
     pairs,
     rate: num(values.rate, 2000, 500),
     durationMs: num(values.duration, 8, 3) * 1000,
-    rates: (values.rates ?? (quick ? '250,500,1000,2000,4000' : '250,500,1000,2000,4000,8000'))
+    rates: (
+      values.rates ??
+      (quick ? '50,100,250,500,1000,2000,4000' : '50,100,250,500,1000,2000,4000,8000')
+    )
       .split(',')
       .map(Number),
     stepMs: num(values.step, 3, 2) * 1000,
