@@ -2,7 +2,7 @@
 // See `pnpm bench --help` and docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { type Args, readArgs, type Workload } from './args.ts';
 import { Pool } from './pool.ts';
 import { rowsOf, table } from './report.ts';
@@ -35,6 +35,7 @@ import {
 const args: Args = readArgs(process.argv.slice(2));
 const dialect = args.databaseUrl ? 'postgres' : 'sqlite';
 const started = Date.now();
+const loadAtStart = loadavg();
 const log = (message: string) =>
   console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}`);
 
@@ -156,6 +157,8 @@ const report = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
   generatorWorkers: args.workers,
+  // Other work on the machine: 1/5/15-minute load averages at the start and at the end.
+  loadAverage: { start: loadAtStart, end: loadavg() },
   args: { ...args, only: [...args.only] },
   seconds: Math.round((Date.now() - started) / 1000),
   results,

@@ -200,19 +200,27 @@ export async function pairsWorkload(ctx: Ctx) {
   return { connectFailed: connected.failed, ...result };
 }
 
-/** Steps through the rates until p99 > 200 ms, a loss or a failed send. */
+/**
+ * Steps through the rates until p99 > 200 ms, a loss or a failed send. A failing step is run
+ * once more before it counts: on a shared machine one stall of another process can fail a step.
+ */
 export async function ramp(ctx: Ctx, pairs: Pair[]) {
   const steps: PhaseResult[] = [];
   let best = 0;
-  for (const rate of ctx.args.rates) {
+  const passes = (step: PhaseResult) =>
+    step.latencyMs.p99 <= 200 && step.lost === 0 && step.failed === 0;
+  const attempt = async (rate: number) => {
     const step = await pairsPhase(ctx, pairs, rate, ctx.args.stepMs);
     steps.push(step);
     console.error(
       `  ${ctx.sys.kind} ${rate} msg/s: p99 ${step.latencyMs.p99} ms, lost ${step.lost}, failed ${step.failed}, server ${step.serverCpuPercent}% cpu, generator ${step.generatorCpuPercent}%`,
     );
-    if (!(step.latencyMs.p99 <= 200 && step.lost === 0 && step.failed === 0)) break;
-    best = rate;
     await untilQuiet(ctx.run.pids, { timeoutMs: 10_000 });
+    return passes(step);
+  };
+  for (const rate of ctx.args.rates) {
+    if (!(await attempt(rate)) && !(await attempt(rate))) break;
+    best = rate;
   }
   return { maxSustainedPerSecond: best, steps };
 }
