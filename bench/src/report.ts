@@ -46,6 +46,7 @@ export function rowsOf(results: Results): Row[] {
   );
   both('fan-out: one message to all members, p50 (ms)', 'fanout.*.completionMs.p50', '');
   both('connect group members: all subscribed (ms)', 'fanout.*.connect.subscribedMs', '');
+  both('connect group members: connections that failed', 'fanout.*.connect.failed', '0');
   both('connect group members: server quiet (ms)', 'fanout.*.connect.settledMs', '');
   both('connect users in pairs: all subscribed (ms)', 'pairsStorm.*.subscribedMs', '');
   both('connect users in pairs: server quiet (ms)', 'pairsStorm.*.settledMs', '');

@@ -27,6 +27,8 @@ export type Request =
       concurrency: number;
       sdk?: { acks: boolean };
       timeoutMs: number;
+      /** No new connection is started after this long; the rest count as failed. */
+      deadlineMs: number;
     }
   | { op: 'run'; sends: SendSpec[]; rate: number; startAt: number; durationMs: number }
   | { op: 'sendOne'; send: SendSpec; tag: string }
@@ -107,6 +109,11 @@ async function handle(req: Request): Promise<unknown> {
       let next = 0;
       const one = async () => {
         while (next < req.slots.length) {
+          if (now() - started > req.deadlineMs) {
+            failed += req.slots.length - next;
+            next = req.slots.length;
+            break;
+          }
           const s = req.slots[next++]!;
           try {
             const common = {
