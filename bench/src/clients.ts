@@ -1,66 +1,135 @@
-import type { AppRouter, StreamEvent } from '@parley/api';
-import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client';
+// Raw-frame clients for the generator: one adapter per system under test, same interface, so
+// the same workload code drives the floor and Parley. Cheaper than @trpc/client; the SDK is
+// used only where the workload is about it (sdk-client.ts).
 import WebSocket from 'ws';
 
-export type Http = ReturnType<typeof httpFor>;
+export type Kind = 'floor' | 'parley';
 
-export function httpFor(url: string, token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${url}/trpc`,
-        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
-      }),
-    ],
-  });
+/** What a device saw: a message from someone else (live or replayed). */
+export type OnMessage = (text: string) => void;
+
+export interface Conn {
+  /** Fire and forget; `onAck(ok)` is called when the server answers. */
+  send(conversationId: string, clientId: string, text: string): void;
+  close(): void;
 }
 
-export interface BenchUser {
-  id: string;
+export interface ConnectOptions {
+  kind: Kind;
+  /** http://127.0.0.1:port of the instance this device uses. */
+  url: string;
   token: string;
-  http: Http;
+  userId: string;
+  /** Resume position: events after it are replayed (null = live only). */
+  after: string | null;
+  onMessage: OnMessage;
+  onAck: (ok: boolean) => void;
+  timeoutMs: number;
 }
 
-export async function registerMany(url: string, count: number, tag: string): Promise<BenchUser[]> {
-  const anon = httpFor(url);
-  const users: BenchUser[] = [];
-  // Registration hashes passwords (argon2id): a few at a time keeps the server responsive.
-  for (let i = 0; i < count; i += 8) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(8, count - i) }, (_, j) =>
-        anon.auth.register.mutate({
-          email: `${tag}-${i + j}@bench.local`,
-          password: 'bench-password-1',
-          displayName: `${tag} ${i + j}`,
-        }),
-      ),
-    );
-    for (const r of batch)
-      users.push({ id: r.user.id, token: r.accessToken, http: httpFor(url, r.accessToken) });
-  }
-  return users;
+export function connect(options: ConnectOptions): Promise<Conn> {
+  return options.kind === 'floor' ? connectFloor(options) : connectParley(options);
 }
 
-/** A subscribed device; `onEvent` sees every durable event. Resolves once the stream runs. */
-export async function connect(url: string, user: BenchUser, onEvent: (e: StreamEvent) => void) {
-  const lastEventId = (await user.http.events.head.query()).lastEventId ?? '';
-  const socket = createWSClient({
-    url: `${url.replace(/^http/, 'ws')}/trpc`,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    connectionParams: () => ({ token: user.token }),
+function opened(ws: WebSocket, ready: (data: string) => boolean, timeoutMs: number) {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('connect timed out'));
+    }, timeoutMs);
+    const onMessage = (data: WebSocket.RawData) => {
+      if (!ready(data.toString())) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve();
+    };
+    ws.on('message', onMessage);
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    ws.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error('closed before ready'));
+    });
   });
-  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: socket })] });
+}
+
+async function connectFloor(o: ConnectOptions): Promise<Conn> {
+  const query = new URLSearchParams({ token: o.token });
+  if (o.after !== null) query.set('after', o.after);
+  const ws = new WebSocket(`${o.url.replace(/^http/, 'ws')}/ws?${query}`, {
+    perMessageDeflate: false,
+  });
+  const handle = (data: WebSocket.RawData) => {
+    const s = data.toString();
+    if (s.startsWith('{"t":"msg"')) {
+      o.onMessage((JSON.parse(s) as { x: string }).x);
+    } else if (s.startsWith('{"t":"ack"')) o.onAck(true);
+    else if (s.startsWith('{"t":"error"')) o.onAck(false);
+  };
+  // Frames that arrive right after "ready" (a replay) must not be missed.
+  ws.on('message', handle);
+  await opened(ws, (s) => s === '{"t":"ready"}', o.timeoutMs);
+  ws.on('error', () => undefined);
+  return {
+    send(c, k, x) {
+      ws.send(JSON.stringify({ t: 'send', c, k, x }));
+    },
+    close: () => ws.terminate(),
+  };
+}
+
+interface TrpcEventFrame {
+  result: { data: { data: { type: string; message?: { senderId: string; text: string } } } };
+}
+
+async function connectParley(o: ConnectOptions): Promise<Conn> {
+  const ws = new WebSocket(`${o.url.replace(/^http/, 'ws')}/trpc?connectionParams=1`, {
+    perMessageDeflate: false,
+  });
+  let nextId = 2;
+  const handle = (data: WebSocket.RawData) => {
+    const s = data.toString();
+    if (s === 'PING') {
+      ws.send('PONG');
+      return;
+    }
+    if (s.startsWith('{"id":1,')) {
+      // Tracked events of the subscription; only other people's messages matter here.
+      if (!s.includes('"message.created"')) return;
+      const event = (JSON.parse(s) as TrpcEventFrame).result.data.data;
+      if (event.type === 'message.created' && event.message && event.message.senderId !== o.userId)
+        o.onMessage(event.message.text);
+      return;
+    }
+    if (s.startsWith('{"id":')) o.onAck(!s.includes('"error"'));
+  };
+  ws.on('message', handle);
   await new Promise<void>((resolve, reject) => {
-    client.events.subscribe.subscribe(
-      { lastEventId },
-      {
-        onStarted: () => resolve(),
-        onError: reject,
-        onData: (item) => {
-          if ('id' in item && 'data' in item) onEvent(item.data as StreamEvent);
-        },
-      },
-    );
+    ws.once('open', resolve);
+    ws.once('error', reject);
   });
-  return { close: () => socket.close() };
+  ws.send(JSON.stringify({ method: 'connectionParams', data: { token: o.token } }));
+  ws.send(
+    JSON.stringify({
+      id: 1,
+      method: 'subscription',
+      params: { path: 'events.subscribe', input: { lastEventId: o.after } },
+    }),
+  );
+  await opened(ws, (s) => s.startsWith('{"id":1,"result":{"type":"started"'), o.timeoutMs);
+  ws.on('error', () => undefined);
+  return {
+    send(conversationId, clientMessageId, text) {
+      ws.send(
+        JSON.stringify({
+          id: nextId++,
+          method: 'mutation',
+          params: { path: 'messages.send', input: { conversationId, clientMessageId, text } },
+        }),
+      );
+    },
+    close: () => ws.terminate(),
+  };
 }

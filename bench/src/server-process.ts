@@ -1,56 +1,157 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const serverDir = fileURLToPath(new URL('../../apps/server', import.meta.url));
+const floorEntry = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
 
-export interface BenchServer {
-  url: string;
-  pid: number;
-  /** Resident set size of the server process, in bytes (Linux /proc). */
-  rss(): number;
+/** A running system under test: one or more processes on 127.0.0.1. */
+export interface Running {
+  /** Base URLs (http://127.0.0.1:port), one per instance. */
+  urls: string[];
+  pids: number[];
   stop(): Promise<void>;
 }
 
-/** The real server (src/main.ts) in its own process on 127.0.0.1, limits raised for load. */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      SEND_RATE_LIMIT: '1000000',
-      LOGIN_RATE_LIMIT: '1000000',
-      ...env,
-    },
+async function startProcess(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  ready: (line: string) => string | undefined,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('parley listening')) resolve((JSON.parse(line) as { url: string }).url);
+    const timer = setTimeout(() => reject(new Error(`${args.at(-1)} did not start`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.at(-1)} exited with ${code}`));
+    });
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const found = ready(line);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
     });
   });
+  return { url, child };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface ParleyOptions {
+  jwtSecret: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  instances: number;
+}
+
+/**
+ * The real server (apps/server/src/main.ts, through tsx) with the limits the workloads need
+ * raised; `instances` processes share the database (and Redis, which they need to talk).
+ */
+export async function startParley(options: ParleyOptions): Promise<Running> {
+  // A fresh Redis prefix per start: nothing (presence, rate counters) leaks between phases.
+  const prefix = `parley-bench-${randomBytes(4).toString('hex')}:`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATA_DIR: options.dataDir,
+    JWT_SECRET: options.jwtSecret,
+    SEND_RATE_LIMIT: '100000000',
+    LOGIN_RATE_LIMIT: '100000000',
+    OTP_IP_RATE_LIMIT: '100000000',
+    GROUP_MAX_MEMBERS: '10000',
+    DATABASE_POOL_SIZE: '10',
+    REDIS_PREFIX: prefix,
+  };
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  try {
+    // One after the other: the first migrates, the others find the schema ready.
+    for (let i = 0; i < options.instances; i++) {
+      const { url, child } = await startProcess(
+        ['--import', 'tsx', 'src/main.ts'],
+        serverDir,
+        env,
+        (line) =>
+          line.includes('parley listening') ? (JSON.parse(line) as { url: string }).url : undefined,
+      );
+      children.push(child);
+      urls.push(url);
+    }
+  } catch (error) {
+    await Promise.all(children.map(stopProcess));
+    throw error;
+  }
   return {
-    url,
-    pid: child.pid!,
-    rss() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return kb * 1024;
-    },
+    urls,
+    pids: children.map((c) => c.pid!),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await Promise.all(children.map(stopProcess));
+    },
+  };
+}
+
+/** The floor reference server (bench/floor/server.ts) on its own SQLite file. */
+export async function startFloor(options: { jwtSecret: string; dbFile: string }): Promise<Running> {
+  const { url, child } = await startProcess(
+    ['--import', 'tsx', floorEntry],
+    fileURLToPath(new URL('..', import.meta.url)),
+    { JWT_SECRET: options.jwtSecret, FLOOR_DB: options.dbFile, PORT: '0' },
+    (line) => (line.startsWith('{"floor"') ? (JSON.parse(line) as { url: string }).url : undefined),
+  );
+  return { urls: [url], pids: [child.pid!], stop: () => stopProcess(child) };
+}
+
+export async function tempDir(tag: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `parley-bench-${tag}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Must match MIGRATION_LOCK_KEY in packages/db/src/migrate.ts (drop never during a migration). */
+const MIGRATION_LOCK_KEY = 0x70617232;
+
+/** A fresh PostgreSQL schema for this run (as the test suites do), dropped at the end. */
+export async function pgSchema(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await c.end();
     },
   };
 }
