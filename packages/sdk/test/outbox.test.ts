@@ -12,16 +12,16 @@ describe('the outbox', () => {
     await using ben = await signedUpClient(server.url, 'Ben');
     const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
 
-    // Every request that carries a send dies on the way; the live connection stays up.
-    proxy.refuse('messages.send');
+    // Every send fails as a write failing on the server does; the live connection stays up.
+    proxy.failCalls('messages.send');
     const outgoing = ada.parley.messages.send({ conversationId: chat.id, text: 'stubborn' });
     const failure = await outgoing.sent.catch((e) => e);
     expect(failure).toBeInstanceOf(ParleyError);
-    expect(failure.code).toBe('NETWORK_ERROR');
+    expect(failure).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 });
     expect(outgoing).toMatchObject({ status: 'failed', error: failure });
     expect(ada.parley.messages.pending(chat.id)).toEqual([outgoing]);
 
-    proxy.refuse(null);
+    proxy.failCalls(null);
     const stored = await outgoing.retry();
     expect(outgoing.status).toBe('sent');
     expect(stored.clientMessageId).toBe(outgoing.clientMessageId);
