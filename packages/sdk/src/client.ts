@@ -60,7 +60,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const socket = () => live?.socket() ?? null;
   const transport = createTransport({ url, session, socket, fetch: options.fetch });
   const me = () => session.session?.user.id ?? null;
-  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 300);
+  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 100, () => !!socket());
   const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
   const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
   const outbox = new Outbox({
@@ -90,10 +90,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         connection = state;
         emitter.emit('connection', state);
         if (state.status !== 'connected') return;
-        // Back online: send what waited, acknowledge what the replay brought.
+        // Back online: send what waited.
         outbox.flush();
-        acks.flush();
       },
+      // Acks wait for the socket (a renewed one too): send what waited.
+      onSocket: () => acks.flush(),
     });
     live.start();
     outbox.setActive(true);

@@ -36,6 +36,8 @@ export interface LiveOptions {
   onEphemeral(event: EphemeralEvent): void;
   onState(state: ConnectionState): void;
   onCursor(lastEventId: string): void;
+  /** The stream started on a socket, which now takes calls (also after a silent renewal). */
+  onSocket(): void;
 }
 
 interface Link {
@@ -165,6 +167,7 @@ export class LiveConnection {
           this.attempt = 0;
           this.connectedOnce = true;
           this.setState('connected', null);
+          this.options.onSocket();
         },
         onData: (item) => {
           if (mine()) this.receive(item as StreamItem);

@@ -159,3 +159,37 @@ describe('queries and mutations over the live WebSocket', () => {
     expect(overSocket[2]!.retryAfterMs).toBeGreaterThan(0);
   });
 });
+
+describe('delivery acks', () => {
+  it('acknowledge a burst with few acks over the socket, each higher than the last', async () => {
+    await using server = await startTestServer();
+    await using proxy = await startTcpProxy(server.url);
+    // A long interval: the count below holds however the replay is split into frames.
+    await using ada = await signedUpClient(proxy.url, 'Ada', { deliveryAckDelayMs: 1000 });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ben.parley.conversations.openDirect({ userId: ada.parley.session!.user.id });
+    const adaId = ada.parley.session!.user.id;
+
+    // Twenty messages while Ada is away: her reconnect brings them all at once.
+    await socketDown(proxy, ada);
+    const texts = Array.from({ length: 20 }, (_, i) => `m${i + 1}`);
+    for (const text of texts) ben.parley.messages.send({ conversationId: chat.id, text });
+    await Promise.all(ben.parley.messages.pending().map((m) => m.sent));
+    proxy.refuse(null);
+    await vi.waitFor(() => expect(ada.texts()).toEqual(texts));
+
+    const adaReceipts = () => ben.events.receipt.filter((r) => r.userId === adaId);
+    await vi.waitFor(() => expect(adaReceipts().at(-1)?.lastDeliveredSeq).toBe(20), {
+      timeout: 5000,
+    });
+    const acks = socketCalls(proxy, 'conversations.markDelivered') as { upToSeq: number }[];
+    expect(httpCalls(proxy, 'conversations.markDelivered')).toEqual([]);
+    expect(acks.length).toBeLessThanOrEqual(2);
+    expect(acks.at(-1)).toEqual({ conversationId: chat.id, upToSeq: 20 });
+    const seqs = acks.map((a) => a.upToSeq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const watermarks = adaReceipts().map((r) => r.lastDeliveredSeq);
+    expect(watermarks).toEqual([...watermarks].sort((a, b) => a - b));
+  });
+});
