@@ -81,7 +81,8 @@ describe('the outbox', () => {
     await using ada = await signedUpClient(proxy.url, 'Ada', { maxSendAttempts: 100 });
     await using ben = await signedUpClient(server.url, 'Ben');
     const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
-    proxy.refuse('messages.send');
+    // Sends fail (over the open socket, which stays up): the message waits in the outbox.
+    proxy.failCalls('messages.send');
     const queued = ada.parley.messages.send({ conversationId: chat.id, text: 'kept' });
 
     server.clock.advance(2 * 24 * 3600_000); // the refresh token is past its lifetime
@@ -91,7 +92,7 @@ describe('the outbox', () => {
     const refused = ada.parley.messages.send({ conversationId: chat.id, text: 'signed out' });
     await expect(refused.sent).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 
-    proxy.refuse(null);
+    proxy.failCalls(null);
     // Ben's session has run out too: he signs in again (and resumes where he was).
     await ben.parley.auth.login({ email: ben.email, password: ben.password });
     await connected(ben);

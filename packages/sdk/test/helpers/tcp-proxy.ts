@@ -19,8 +19,8 @@ export interface TcpProxy extends AsyncDisposable {
   refuse(marker: string | null): void;
   /**
    * WebSocket calls carrying `marker` never reach the server: the proxy answers each with the
-   * error a server answers a failed write with (INTERNAL_SERVER_ERROR), and the socket stays
-   * up. Until `failCalls(null)`.
+   * error a server answers a failed write with (INTERNAL_SERVER_ERROR); other calls in the same
+   * frame go on, and the socket stays up. Until `failCalls(null)`.
    */
   failCalls(marker: string | null): void;
   /** Connections currently open through the proxy. */
@@ -64,38 +64,47 @@ function takeFrames(buffer: Buffer): { frames: { raw: Buffer; text: string }[]; 
   return { frames, rest: buffer.subarray(at) };
 }
 
-/** An unmasked text frame, as a server sends it. */
-function textFrame(text: string): Buffer {
+/** A text frame: unmasked as a server sends it, or masked (with a zero key) as a client does. */
+function textFrame(text: string, masked = false): Buffer {
   const payload = Buffer.from(text);
   const length = payload.length;
+  const bit = masked ? 0x80 : 0;
   const head =
     length < 126
-      ? Buffer.from([0x81, length])
-      : Buffer.from([0x81, 126, length >> 8, length & 255]);
-  return Buffer.concat([head, payload]);
+      ? Buffer.from([0x81, bit | length])
+      : Buffer.from([0x81, bit | 126, length >> 8, length & 255]);
+  return Buffer.concat([head, Buffer.alloc(masked ? 4 : 0), payload]);
 }
 
-/** tRPC's answer to each call in a client frame: the shape of an INTERNAL_SERVER_ERROR. */
-function errorAnswers(text: string): Buffer {
-  const parsed = JSON.parse(text) as { id: number; params: { path: string } }[] | { id: number };
-  const calls = (Array.isArray(parsed) ? parsed : [parsed]) as {
-    id: number;
-    params: { path: string };
-  }[];
-  return Buffer.concat(
-    calls.map(({ id, params }) =>
-      textFrame(
-        JSON.stringify({
-          id,
-          error: {
-            message: 'Internal server error',
-            code: -32603,
-            data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: params.path },
-          },
-        }),
-      ),
+type Call = { id: number; params?: { path?: string } };
+
+/**
+ * Splits a client frame's calls: those carrying `marker` are answered here with the shape of an
+ * INTERNAL_SERVER_ERROR; the frame of the others (if any) goes on to the server.
+ */
+function failMarked(
+  text: string,
+  marker: string,
+): { answers: Buffer; forward: { raw: Buffer; text: string } | null } {
+  const parsed = JSON.parse(text) as Call | Call[];
+  const calls = Array.isArray(parsed) ? parsed : [parsed];
+  const failed = calls.filter((call) => JSON.stringify(call).includes(marker));
+  const others = calls.filter((call) => !failed.includes(call));
+  const answers = failed.map(({ id, params }) =>
+    textFrame(
+      JSON.stringify({
+        id,
+        error: {
+          message: 'Internal server error',
+          code: -32603,
+          data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: params?.path },
+        },
+      }),
     ),
   );
+  if (!others.length) return { answers: Buffer.concat(answers), forward: null };
+  const rest = JSON.stringify(Array.isArray(parsed) ? others : others[0]);
+  return { answers: Buffer.concat(answers), forward: { raw: textFrame(rest, true), text: rest } };
 }
 
 const REQUEST_LINE = /(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/g;
@@ -141,11 +150,12 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       }
       const { frames, rest } = takeFrames(Buffer.concat([fromClient, chunk]));
       fromClient = rest;
-      const passed = frames.filter((frame) => {
+      const passed = frames.flatMap((frame) => {
         if (frame.text) wsFrames.push(frame.text);
-        if (!failing || !frame.text.includes(failing)) return true;
-        client.write(errorAnswers(frame.text));
-        return false;
+        if (!failing || !frame.text.includes(failing)) return [frame];
+        const { answers, forward } = failMarked(frame.text, failing);
+        client.write(answers);
+        return forward ? [forward] : [];
       });
       if (!passed.length) return null;
       return {
