@@ -33,7 +33,10 @@ export interface ParleyClientOptions {
   backoff?: { minDelayMs?: number; maxDelayMs?: number };
   /** Failed attempts before an outgoing message is `failed`. Default 5. */
   maxSendAttempts?: number;
-  /** How long delivery acks are collected before they are sent together. Default 300 ms. */
+  /**
+   * Delivery acks are coalesced: at most one per conversation per this interval, with the
+   * highest seq received. Default 100 ms.
+   */
   deliveryAckDelayMs?: number;
   /** At most one "typing" signal per conversation per this interval. Default 3000 ms. */
   typingIntervalMs?: number;

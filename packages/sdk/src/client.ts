@@ -20,7 +20,7 @@ import { andThen, type MaybePromise, PersistedStore } from './persisted.ts';
 import { type SessionChange, SessionManager } from './session.ts';
 import { StatusTracker } from './status-tracker.ts';
 import { defaultStorage } from './storage.ts';
-import { createHttpTransport, type Request } from './transport.ts';
+import { createTransport, type Request } from './transport.ts';
 import { TypingSender } from './typing.ts';
 
 /** Creates the client. Nothing connects until a user signs in (or a stored session loads). */
@@ -50,16 +50,17 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let owner: string | null = null;
   let connection: ConnectionState = { status: 'idle', error: null };
 
-  const request: Request = (path, input) => http(path, input);
+  const request: Request = (path, input) => transport(path, input);
   const session = new SessionManager(
     store,
     `${prefix}:refresh`,
     (refreshToken) => request('auth.refresh', { refreshToken }),
     onSessionChange,
   );
-  const http = createHttpTransport({ url, session, fetch: options.fetch });
+  const socket = () => live?.socket() ?? null;
+  const transport = createTransport({ url, session, socket, fetch: options.fetch });
   const me = () => session.session?.user.id ?? null;
-  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 300);
+  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 100, () => !!socket());
   const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
   const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
   const outbox = new Outbox({
@@ -89,10 +90,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         connection = state;
         emitter.emit('connection', state);
         if (state.status !== 'connected') return;
-        // Back online: send what waited, acknowledge what the replay brought.
+        // Back online: send what waited.
         outbox.flush();
-        acks.flush();
       },
+      // Acks wait for the socket (a renewed one too): send what waited.
+      onSocket: () => acks.flush(),
     });
     live.start();
     outbox.setActive(true);

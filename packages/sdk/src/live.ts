@@ -5,6 +5,7 @@ import type { DurableEvent, EphemeralEvent } from './contract.gen.ts';
 import { ParleyError, toParleyError } from './errors.ts';
 import { RecentIds } from './recent-ids.ts';
 import type { SessionManager } from './session.ts';
+import type { OpenSocket } from './socket-link.ts';
 
 /**
  * - `connecting`: first connection after sign-in.
@@ -35,6 +36,8 @@ export interface LiveOptions {
   onEphemeral(event: EphemeralEvent): void;
   onState(state: ConnectionState): void;
   onCursor(lastEventId: string): void;
+  /** The stream started on a socket, which now takes calls (also after a silent renewal). */
+  onSocket(): void;
 }
 
 interface Link {
@@ -72,6 +75,18 @@ export class LiveConnection {
 
   get state(): ConnectionState {
     return this.current;
+  }
+
+  /**
+   * The socket queries and mutations may use now: the stream has started on it, it is open, and
+   * it signed in with the session's current token (after a refresh, the renewed socket takes
+   * over once its stream starts). Null otherwise: calls go over HTTP rather than wait.
+   */
+  socket(): OpenSocket | null {
+    const link = this.link;
+    if (!link?.started || !link.token || this.current.status !== 'connected') return null;
+    if (link.token !== this.options.session.token) return null;
+    return link.ws.connection?.state === 'open' ? { client: link.ws, token: link.token } : null;
   }
 
   start(): void {
@@ -152,6 +167,7 @@ export class LiveConnection {
           this.attempt = 0;
           this.connectedOnce = true;
           this.setState('connected', null);
+          this.options.onSocket();
         },
         onData: (item) => {
           if (mine()) this.receive(item as StreamItem);

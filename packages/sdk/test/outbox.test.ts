@@ -12,16 +12,16 @@ describe('the outbox', () => {
     await using ben = await signedUpClient(server.url, 'Ben');
     const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
 
-    // Every request that carries a send dies on the way; the live connection stays up.
-    proxy.refuse('messages.send');
+    // Every send fails as a write failing on the server does; the live connection stays up.
+    proxy.failCalls('messages.send');
     const outgoing = ada.parley.messages.send({ conversationId: chat.id, text: 'stubborn' });
     const failure = await outgoing.sent.catch((e) => e);
     expect(failure).toBeInstanceOf(ParleyError);
-    expect(failure.code).toBe('NETWORK_ERROR');
+    expect(failure).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 });
     expect(outgoing).toMatchObject({ status: 'failed', error: failure });
     expect(ada.parley.messages.pending(chat.id)).toEqual([outgoing]);
 
-    proxy.refuse(null);
+    proxy.failCalls(null);
     const stored = await outgoing.retry();
     expect(outgoing.status).toBe('sent');
     expect(stored.clientMessageId).toBe(outgoing.clientMessageId);
@@ -81,7 +81,8 @@ describe('the outbox', () => {
     await using ada = await signedUpClient(proxy.url, 'Ada', { maxSendAttempts: 100 });
     await using ben = await signedUpClient(server.url, 'Ben');
     const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
-    proxy.refuse('messages.send');
+    // Sends fail (over the open socket, which stays up): the message waits in the outbox.
+    proxy.failCalls('messages.send');
     const queued = ada.parley.messages.send({ conversationId: chat.id, text: 'kept' });
 
     server.clock.advance(2 * 24 * 3600_000); // the refresh token is past its lifetime
@@ -91,7 +92,7 @@ describe('the outbox', () => {
     const refused = ada.parley.messages.send({ conversationId: chat.id, text: 'signed out' });
     await expect(refused.sent).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 
-    proxy.refuse(null);
+    proxy.failCalls(null);
     // Ben's session has run out too: he signs in again (and resumes where he was).
     await ben.parley.auth.login({ email: ben.email, password: ben.password });
     await connected(ben);
