@@ -1,5 +1,6 @@
 // Issue 14, items 1, 2 and 7: what the defaults expose to another machine.
 import { networkInterfaces } from 'node:os';
+import { describeEachDialect } from '@parley/db/testing';
 import { describe, expect, it } from 'vitest';
 import { httpClient, registerUsers } from './helpers/clients.ts';
 import { startTestServer } from './helpers/test-server.ts';
@@ -42,5 +43,28 @@ describe('the development outbox (issue 14, item 1)', () => {
   it('does not exist in production', async () => {
     await using server = await startTestServer({ env: { NODE_ENV: 'production' } });
     expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
+  });
+});
+
+describeEachDialect('user search (issue 14, item 2)', (dialect) => {
+  it('matches an email only as the whole address, so prefixes reveal nothing', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, victim] = await registerUsers(server, 'Ada', 'Zed');
+    await victim.client.users.updateMe.mutate({ displayName: 'Quinn' });
+    const email = victim.auth.user.email;
+    const search = async (q: string) => {
+      const res = await fetch(`${server.url}/api/v1/users?q=${encodeURIComponent(q)}`, {
+        headers: { authorization: `Bearer ${ada.auth.accessToken}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: { id: string }[] }).items.map((u) => u.id);
+    };
+    for (const prefix of [email.slice(0, 3), email.split('@')[0]!, email.slice(0, -1)]) {
+      expect(await search(prefix)).toEqual([]);
+    }
+    expect(await search(email)).toEqual([victim.id]);
+    expect(await search(email.toUpperCase())).toEqual([victim.id]);
+    // Names still match by word prefix.
+    expect(await search('qu')).toEqual([victim.id]);
   });
 });

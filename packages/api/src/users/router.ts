@@ -31,7 +31,7 @@ export const usersRouter = {
     .query(({ ctx, input }) => getUser(ctx.deps, input.userId)),
 
   search: authedProcedure
-    .meta(rest('GET', '/users', 'Find users by name or email prefix'))
+    .meta(rest('GET', '/users', 'Find users by name prefix or exact email'))
     .input(
       z.object({
         q: z.string().trim().min(1).max(100),
