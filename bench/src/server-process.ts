@@ -29,6 +29,8 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       DATA_DIR: dataDir,
       SEND_RATE_LIMIT: '1000000',
       LOGIN_RATE_LIMIT: '1000000',
+      REGISTER_RATE_LIMIT: '1000000',
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -67,8 +67,20 @@ export async function loadMe(trx: DbOrTx, userId: string) {
 export async function register(
   deps: ApiDeps,
   input: { email: string; password: string; displayName: string },
+  ip: string,
 ): Promise<AuthResult> {
   const email = normalizeEmail(input.email);
+  // Before the hash: each attempt costs 19 MiB and two argon2id passes.
+  const decision = await deps.rateLimiter.consume(
+    { name: 'register:ip', ...deps.limits.registerRatePerIp },
+    ip,
+  );
+  if (!decision.allowed) {
+    throw tooManyRequests(
+      decision.retryAfterMs,
+      'Too many new accounts from this address, try again later',
+    );
+  }
   const passwordHash = await hash(input.password, ARGON2);
   const now = nowIso(deps);
   const userId = ulid();

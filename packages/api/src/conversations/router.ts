@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import {
+  clientString,
   conversationSchema,
   idSchema,
   pageSchema,
@@ -33,7 +34,7 @@ export const conversationsRouter = {
       z.object({
         userId: idSchema,
         context: z
-          .object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) })
+          .object({ type: clientString().min(1).max(64), id: clientString().min(1).max(128) })
           .optional(),
       }),
     )
@@ -45,7 +46,7 @@ export const conversationsRouter = {
     .input(
       z
         .object({
-          cursor: z.string().max(512).nullish(),
+          cursor: clientString().max(512).nullish(),
           limit: z.coerce.number<number>().int().min(1).max(100).optional(),
         })
         .default({}),

@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import {
+  clientString,
   idSchema,
   messageSchema,
   messageStatusReportSchema,
@@ -14,10 +15,10 @@ import { searchMyMessages } from './search.ts';
 import { messageStatus } from './status.ts';
 
 // The configured limit (default 5000) is checked in the service; this is the hard ceiling.
-const text = z.string().min(1).max(65_536);
+const text = clientString().min(1).max(65_536);
 const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
-const emoji = z.string().min(1).max(32);
+const emoji = clientString().min(1).max(32);
 const seq = z.coerce.number<number>().int().min(0);
 /** Most attachments one message may carry. */
 const MAX_ATTACHMENTS = 10;
@@ -35,9 +36,9 @@ export const messagesRouter = {
     .input(
       z.object({
         conversationId: idSchema,
-        clientMessageId: z.string().min(1).max(64),
+        clientMessageId: clientString().min(1).max(64),
         // May be empty when the message carries attachments (checked in the service).
-        text: z.string().max(65_536).default(''),
+        text: clientString().max(65_536).default(''),
         replyToId: idSchema.nullish(),
         attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
       }),
@@ -73,9 +74,9 @@ export const messagesRouter = {
     .meta(rest('GET', '/messages/search', 'Search your messages'))
     .input(
       z.object({
-        q: z.string().trim().min(1).max(200),
+        q: clientString().trim().min(1).max(200),
         conversationId: idSchema.nullish(),
-        cursor: z.string().max(512).nullish(),
+        cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )

@@ -2,16 +2,16 @@ import { ECDH } from 'node:crypto';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
+import { clientString } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { registerPush, unregisterPush } from './push-subscriptions.ts';
 
 const ok = z.object({ ok: z.literal(true) });
-const endpoint = z.string().min(1).max(2048);
+const endpoint = clientString().min(1).max(2048);
 
 /** base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives). */
 const key = (bytes: number) =>
-  z
-    .string()
+  clientString()
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
 
