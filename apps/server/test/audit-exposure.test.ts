@@ -39,11 +39,6 @@ describe('the development outbox (issue 14, item 1)', () => {
       expect(await remote.text()).not.toContain(email);
     }
   });
-
-  it('does not exist in production', async () => {
-    await using server = await startTestServer({ env: { NODE_ENV: 'production' } });
-    expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
-  });
 });
 
 describeEachDialect('user search (issue 14, item 2)', (dialect) => {
