@@ -24,7 +24,7 @@ import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
-import { openApiRoutes } from './openapi/routes.ts';
+import { openApiRoutes, SWAGGER_UI_STYLE_HASH } from './openapi/routes.ts';
 import { restPathGuard } from './rest-routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
@@ -42,20 +42,24 @@ const TUS_HEADERS = [
 /**
  * The policy of every HTML page we serve (the web demo at `/`, Swagger UI at `/docs`): our own
  * scripts and styles only, no inline script, no framing, no plugins. Images may be `blob:` (the
- * demo shows downloaded thumbnails) or `data:` (Swagger UI's icons).
+ * demo shows downloaded thumbnails) or `data:` (Swagger UI's icons). Swagger UI injects one
+ * fixed `<style>` element, allowed on /docs by its hash (SWAGGER_UI_STYLE_HASH) and nowhere else.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(path: string): string {
+  const docs = path === '/docs' || path.startsWith('/docs/');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    docs ? `style-src 'self' '${SWAGGER_UI_STYLE_HASH}'` : "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /** `Retry-After` (whole seconds, at least 1) for an answer that holds a TOO_MANY_REQUESTS. */
 export function retryAfterHeader(errors: readonly TRPCError[]): Record<string, string> {
@@ -103,7 +107,7 @@ export function createHttpApp({
   app.use(async (c, next) => {
     await next();
     if (c.res.headers.get('content-type')?.startsWith('text/html')) {
-      c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(c.req.path));
     }
   });
   app.use(
