@@ -1,7 +1,7 @@
 // Issue 14, item 8: the upload limit, refresh grace, unknown keys in REST bodies.
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it } from 'vitest';
-import { registerUser } from './helpers/clients.ts';
+import { errorCode, httpClient, registerUser } from './helpers/clients.ts';
 import { uploadRaw } from './helpers/files.ts';
 import { startTestServer } from './helpers/test-server.ts';
 import { tusCreate, tusPatch } from './helpers/tus.ts';
@@ -35,5 +35,58 @@ describeEachDialect('small things (issue 14, item 8)', (dialect) => {
     expect((await tusCreate(server, ada, { length: LIMIT + 1, name: 'over.bin' })).status).toBe(
       413,
     );
+  });
+
+  it('lets a just-rotated refresh token be presented again once within 30 s, for the same answer', async () => {
+    await using server = await startTestServer({ dialect });
+    const ada = await registerUser(server, 'Ada');
+    const refresh = (refreshToken: string) =>
+      fetch(`${server.url}/api/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+    const spent = ada.auth.refreshToken;
+    const first = await refresh(spent);
+    expect(first.status).toBe(200);
+    const answer = (await first.json()) as { accessToken: string; refreshToken: string };
+    // The answer was lost: the client presents the spent token again and gets the same pair.
+    const again = await refresh(spent);
+    expect(again.status).toBe(200);
+    const repeated = (await again.json()) as typeof answer;
+    expect(repeated.refreshToken).toBe(answer.refreshToken);
+    expect(repeated.accessToken).toBe(answer.accessToken);
+    // Only once: a third presentation is reuse, and ends the whole login.
+    expect((await refresh(spent)).status).toBe(401);
+    expect((await refresh(answer.refreshToken)).status).toBe(401);
+
+    // After the grace period, a repeat is reuse.
+    const anon = httpClient(server);
+    const login = () =>
+      anon.auth.login.mutate({ email: ada.auth.user.email, password: 'pw-Ada-long-enough' });
+    const late = await login();
+    const rotated = await anon.auth.refresh.mutate({ refreshToken: late.refreshToken });
+    server.clock.advance(31_000);
+    expect(await errorCode(anon.auth.refresh.mutate({ refreshToken: late.refreshToken }))).toBe(
+      'UNAUTHORIZED',
+    );
+    expect(await errorCode(anon.auth.refresh.mutate({ refreshToken: rotated.refreshToken }))).toBe(
+      'UNAUTHORIZED',
+    );
+
+    // Once the successor was used, a repeat is reuse, even inside the grace period.
+    const used = await login();
+    const next = await anon.auth.refresh.mutate({ refreshToken: used.refreshToken });
+    const after = await anon.auth.refresh.mutate({ refreshToken: next.refreshToken });
+    expect(await errorCode(anon.auth.refresh.mutate({ refreshToken: used.refreshToken }))).toBe(
+      'UNAUTHORIZED',
+    );
+    expect(await errorCode(anon.auth.refresh.mutate({ refreshToken: after.refreshToken }))).toBe(
+      'UNAUTHORIZED',
+    );
+    // The database holds no refresh secret: only hashes, and successor ids.
+    const rows = await server.server.db.db.selectFrom('refresh_tokens').selectAll().execute();
+    const secret = answer.refreshToken.split('.')[1]!;
+    expect(JSON.stringify(rows)).not.toContain(secret);
   });
 });

@@ -67,13 +67,10 @@ export interface Demo extends AsyncDisposable {
  * line, so the test sees what the browser refused and why.
  */
 export async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(
-        `CSP violation on ${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} ${e.sample}`,
-      );
-    });
-  });
+  // A string, not a function: the tests' TypeScript has no DOM types.
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation on ' + location.pathname + ': ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' ' + e.sample);
+  });`);
   context.on('console', (m) => {
     const text = m.text();
     if (text.startsWith('CSP violation') || text.includes('Content Security Policy')) {
