@@ -89,4 +89,32 @@ describeEachDialect('small things (issue 14, item 8)', (dialect) => {
     const secret = answer.refreshToken.split('.')[1]!;
     expect(JSON.stringify(rows)).not.toContain(secret);
   });
+
+  it('refuses unknown keys in REST mutation bodies instead of dropping them', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben] = [await registerUser(server, 'Ada'), await registerUser(server, 'Ben')];
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    for (const text of ['one', 'two']) {
+      await ada.client.messages.send.mutate({
+        conversationId: chat.id,
+        clientMessageId: text,
+        text,
+      });
+    }
+    const read = await fetch(`${server.url}/api/v1/conversations/${chat.id}/read`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${ben.auth.accessToken}`,
+      },
+      body: JSON.stringify({ messageIds: ['x'] }),
+    });
+    expect(read.status).toBe(400);
+    const body = (await read.json()) as { issues: { code: string; keys?: string[] }[] };
+    expect(body.issues).toMatchObject([{ code: 'unrecognized_keys', keys: ['messageIds'] }]);
+    // Nothing was marked read.
+    expect(
+      (await ben.client.conversations.get.query({ conversationId: chat.id })).unreadCount,
+    ).toBe(2);
+  });
 });

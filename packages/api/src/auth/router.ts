@@ -18,7 +18,7 @@ export const authRouter = {
         errors: { 409: 'This email cannot be registered' },
       }),
     )
-    .input(z.object({ email, password, displayName: clientString().trim().min(1).max(64) }))
+    .input(z.strictObject({ email, password, displayName: clientString().trim().min(1).max(64) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => register(ctx.deps, input, ctx.ip)),
 
@@ -28,7 +28,7 @@ export const authRouter = {
         errors: { 401: 'Invalid email or password' },
       }),
     )
-    .input(z.object({ email, password: clientString().min(1).max(256) }))
+    .input(z.strictObject({ email, password: clientString().min(1).max(256) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => login(ctx.deps, input, ctx.ip)),
 
@@ -38,13 +38,13 @@ export const authRouter = {
         errors: { 401: 'Invalid, expired or reused refresh token' },
       }),
     )
-    .input(z.object({ refreshToken }))
+    .input(z.strictObject({ refreshToken }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => refresh(ctx.deps, input.refreshToken)),
 
   logout: publicProcedure
     .meta(rest('POST', '/auth/logout', 'End the login a refresh token belongs to'))
-    .input(z.object({ refreshToken }))
+    .input(z.strictObject({ refreshToken }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await logout(ctx.deps, input.refreshToken);
@@ -62,7 +62,7 @@ export const authRouter = {
         },
       }),
     )
-    .input(z.object({ email }))
+    .input(z.strictObject({ email }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(({ ctx, input }) => requestOtp(ctx.deps, input, ctx.ip)),
 
@@ -74,7 +74,7 @@ export const authRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         email,
         code: clientString().regex(/^\d{6}$/, 'must be 6 digits'),
         displayName: clientString().trim().min(1).max(64).optional(),

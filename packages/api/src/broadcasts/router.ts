@@ -21,7 +21,7 @@ const broadcastInput = z.object({ broadcastId: idSchema });
 export const broadcastsRouter = {
   create: authedProcedure
     .meta(rest('POST', '/broadcasts', 'Create a broadcast list'))
-    .input(z.object({ name, recipientIds }))
+    .input(z.strictObject({ name, recipientIds }))
     .output(broadcastSchema)
     .mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.userId, input)),
 
@@ -41,7 +41,7 @@ export const broadcastsRouter = {
   update: authedProcedure
     .meta(rest('PATCH', '/broadcasts/{broadcastId}', 'Rename a list or replace its recipients'))
     .input(
-      z.object({
+      z.strictObject({
         broadcastId: idSchema,
         name: name.optional(),
         recipientIds: recipientIds.optional(),
@@ -52,7 +52,7 @@ export const broadcastsRouter = {
 
   delete: authedProcedure
     .meta(rest('DELETE', '/broadcasts/{broadcastId}', 'Delete a list (its messages stay)'))
-    .input(broadcastInput)
+    .input(broadcastInput.strict())
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await deleteBroadcast(ctx.deps, ctx.userId, input.broadcastId);
@@ -68,7 +68,7 @@ export const broadcastsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         broadcastId: idSchema,
         clientMessageId: clientString().min(1).max(64),
         // The configured limit (default 5000) is checked in the service.

@@ -31,10 +31,10 @@ export const conversationsRouter = {
   openDirect: authedProcedure
     .meta(rest('POST', '/conversations', 'Open (or get) the direct chat with a user'))
     .input(
-      z.object({
+      z.strictObject({
         userId: idSchema,
         context: z
-          .object({ type: clientString().min(1).max(64), id: clientString().min(1).max(128) })
+          .strictObject({ type: clientString().min(1).max(64), id: clientString().min(1).max(128) })
           .optional(),
       }),
     )
@@ -70,7 +70,7 @@ export const conversationsRouter = {
 
   markRead: authedProcedure
     .meta(rest('POST', '/conversations/{conversationId}/read', 'Move your read watermark'))
-    .input(watermarkInput)
+    .input(watermarkInput.strict())
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'read')),
 
@@ -78,7 +78,7 @@ export const conversationsRouter = {
     .meta(
       rest('POST', '/conversations/{conversationId}/delivered', 'Acknowledge delivery up to a seq'),
     )
-    .input(watermarkInput)
+    .input(watermarkInput.strict())
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),
 
@@ -86,14 +86,17 @@ export const conversationsRouter = {
   mute: authedProcedure
     .meta(rest('POST', '/conversations/{conversationId}/mute', 'Mute offline notifications'))
     .input(
-      z.object({ conversationId: idSchema, until: z.iso.datetime({ offset: true }).nullish() }),
+      z.strictObject({
+        conversationId: idSchema,
+        until: z.iso.datetime({ offset: true }).nullish(),
+      }),
     )
     .output(conversationSchema)
     .mutation(({ ctx, input }) => muteConversation(ctx.deps, ctx.userId, input)),
 
   unmute: authedProcedure
     .meta(rest('DELETE', '/conversations/{conversationId}/mute', 'Unmute offline notifications'))
-    .input(conversationInput)
+    .input(conversationInput.strict())
     .output(conversationSchema)
     .mutation(({ ctx, input }) => unmuteConversation(ctx.deps, ctx.userId, input.conversationId)),
 } satisfies TRPCRouterRecord;

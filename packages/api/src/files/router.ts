@@ -36,7 +36,7 @@ export const filesRouter = {
 
   delete: authedProcedure
     .meta(rest('DELETE', '/files/{fileId}', 'Delete your file (bytes removed, row kept)'))
-    .input(z.object({ fileId: idSchema }))
+    .input(z.strictObject({ fileId: idSchema }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await deleteFile(ctx.deps, ctx.userId, input.fileId);

@@ -19,7 +19,7 @@ export const groupsRouter = {
   create: authedProcedure
     .meta(rest('POST', '/groups', 'Create a group; you are its first admin'))
     .input(
-      z.object({
+      z.strictObject({
         name,
         userIds,
         description: description.nullish(),
@@ -36,7 +36,7 @@ export const groupsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         groupId: idSchema,
         name: name.optional(),
         description: description.nullish(),
@@ -52,7 +52,7 @@ export const groupsRouter = {
         errors: { ...ADMIN_ONLY, 412: 'The group would exceed GROUP_MAX_MEMBERS' },
       }),
     )
-    .input(z.object({ groupId: idSchema, userIds: userIds.min(1) }))
+    .input(z.strictObject({ groupId: idSchema, userIds: userIds.min(1) }))
     .output(z.object({ addedUserIds: z.array(z.string()) }))
     .mutation(({ ctx, input }) => addMembers(ctx.deps, ctx.userId, input)),
 
@@ -62,7 +62,7 @@ export const groupsRouter = {
         errors: ADMIN_ONLY,
       }),
     )
-    .input(z.object({ groupId: idSchema, userId: idSchema }))
+    .input(z.strictObject({ groupId: idSchema, userId: idSchema }))
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await removeMember(ctx.deps, ctx.userId, input);
@@ -75,7 +75,7 @@ export const groupsRouter = {
         errors: { ...ADMIN_ONLY, 412: 'The last admin cannot step down' },
       }),
     )
-    .input(z.object({ groupId: idSchema, userId: idSchema, role: roleSchema }))
+    .input(z.strictObject({ groupId: idSchema, userId: idSchema, role: roleSchema }))
     .output(z.object({ conversationId: z.string(), userId: z.string(), role: roleSchema }))
     .mutation(({ ctx, input }) => setRole(ctx.deps, ctx.userId, input)),
 
@@ -85,7 +85,7 @@ export const groupsRouter = {
         description: 'When the last admin leaves, the longest-standing member becomes admin.',
       }),
     )
-    .input(z.object({ groupId: idSchema }))
+    .input(z.strictObject({ groupId: idSchema }))
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await leaveGroup(ctx.deps, ctx.userId, input);

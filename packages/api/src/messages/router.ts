@@ -34,7 +34,7 @@ export const messagesRouter = {
       ),
     )
     .input(
-      z.object({
+      z.strictObject({
         conversationId: idSchema,
         clientMessageId: clientString().min(1).max(64),
         // May be empty when the message carries attachments (checked in the service).
@@ -104,7 +104,7 @@ export const messagesRouter = {
         errors: { 403: 'Not your message', 412: 'Edit window passed, or message deleted' },
       }),
     )
-    .input(z.object({ messageId: idSchema, text }))
+    .input(z.strictObject({ messageId: idSchema, text }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => editMessage(ctx.deps, ctx.userId, input)),
 
@@ -114,7 +114,7 @@ export const messagesRouter = {
         errors: { 403: 'Not your message' },
       }),
     )
-    .input(messageInput)
+    .input(messageInput.strict())
     .output(messageSchema)
     .mutation(({ ctx, input }) => deleteMessage(ctx.deps, ctx.userId, input.messageId)),
 
@@ -124,13 +124,13 @@ export const messagesRouter = {
         errors: { 412: 'Message deleted' },
       }),
     )
-    .input(z.object({ messageId: idSchema, emoji }))
+    .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
 
   unreact: authedProcedure
     .meta(rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction'))
-    .input(z.object({ messageId: idSchema, emoji }))
+    .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),
 } satisfies TRPCRouterRecord;

@@ -39,10 +39,10 @@ export const notificationsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         endpoint,
         // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
-        keys: z.object({
+        keys: z.strictObject({
           p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
           auth: key(16),
         }),
@@ -53,7 +53,7 @@ export const notificationsRouter = {
 
   unregisterPush: authedProcedure
     .meta(rest('DELETE', '/notifications/push-subscriptions', 'Remove a Web Push subscription'))
-    .input(z.object({ endpoint }))
+    .input(z.strictObject({ endpoint }))
     .output(ok)
     .mutation(({ ctx, input }) => unregisterPush(ctx.deps, ctx.userId, input.endpoint)),
 } satisfies TRPCRouterRecord;

@@ -14,7 +14,7 @@ export const usersRouter = {
   updateMe: authedProcedure
     .meta(rest('PATCH', '/users/me', 'Update your profile'))
     .input(
-      z.object({
+      z.strictObject({
         displayName: clientString().trim().min(1).max(64).optional(),
         about: clientString().max(500).optional(),
         /** One of the caller's own uploaded images, or null to remove the avatar. */
