@@ -5,6 +5,7 @@ import {
   clientString,
   conversationSchema,
   idSchema,
+  MAX_SEQ,
   pageSchema,
   participantSchema,
   receiptSchema,
@@ -23,7 +24,7 @@ const conversationInput = z.object({ conversationId: idSchema });
 const watermarkInput = z.object({
   conversationId: idSchema,
   /** Defaults to the conversation's last message. */
-  upToSeq: z.number().int().min(0).nullish(),
+  upToSeq: z.number().int().min(0).max(MAX_SEQ).nullish(),
 });
 const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
 

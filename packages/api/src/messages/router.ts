@@ -4,6 +4,7 @@ import { rest } from '../shared/rest.ts';
 import {
   clientString,
   idSchema,
+  MAX_SEQ,
   messageSchema,
   messageStatusReportSchema,
   pageSchema,
@@ -19,7 +20,7 @@ const text = clientString().min(1).max(65_536);
 const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
 const emoji = clientString().min(1).max(32);
-const seq = z.coerce.number<number>().int().min(0);
+const seq = z.coerce.number<number>().int().min(0).max(MAX_SEQ);
 /** Most attachments one message may carry. */
 const MAX_ATTACHMENTS = 10;
 

@@ -9,11 +9,20 @@ import { registerPush, unregisterPush } from './push-subscriptions.ts';
 const ok = z.object({ ok: z.literal(true) });
 const endpoint = clientString().min(1).max(2048);
 
-/** base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives). */
-const key = (bytes: number) =>
-  clientString()
-    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+/**
+ * base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives), as a pattern
+ * the OpenAPI document carries: the unpadded length, optionally with its padding.
+ */
+const key = (bytes: number) => {
+  const chars = Math.ceil((bytes * 4) / 3);
+  const padding = '='.repeat((4 - (chars % 4)) % 4);
+  return clientString()
+    .regex(
+      new RegExp(`^[A-Za-z0-9_-]{${chars}}(${padding})?$`),
+      `must be base64url of ${bytes} bytes`,
+    )
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+};
 
 /** A key web-push cannot encrypt to would fail every delivery: refuse it up front. */
 function isP256Point(key: string): boolean {
@@ -46,6 +55,8 @@ export const notificationsRouter = {
           p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
           auth: key(16),
         }),
+        /** What `PushSubscription.toJSON()` also carries; not used. */
+        expirationTime: z.number().nullish(),
       }),
     )
     .output(ok)

@@ -14,6 +14,12 @@ export function clientString() {
 
 export const idSchema = clientString().min(1).max(64);
 
+/**
+ * The largest seq both databases hold: seqs are `integer` columns, 32-bit on PostgreSQL. A
+ * larger number in a request is refused (400) instead of failing in the database (500).
+ */
+export const MAX_SEQ = 2_147_483_647;
+
 export const userSchema = z
   .object({
     id: z.string(),
