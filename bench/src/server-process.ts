@@ -81,6 +81,11 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
     SEND_RATE_LIMIT: '100000000',
     LOGIN_RATE_LIMIT: '100000000',
     OTP_IP_RATE_LIMIT: '100000000',
+    REGISTER_RATE_LIMIT: '100000000',
+    // Every bench client comes from 127.0.0.1.
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    // Production requires it; the bench never reads /metrics.
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
     GROUP_MAX_MEMBERS: '10000',
     DATABASE_POOL_SIZE: '10',
     REDIS_PREFIX: prefix,

@@ -56,7 +56,12 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: int(30),
   LOGIN_RATE_LIMIT: int(10),
   LOGIN_RATE_WINDOW_SECONDS: int(15 * 60),
+  REGISTER_RATE_LIMIT: int(10),
+  REGISTER_RATE_WINDOW_SECONDS: int(60 * 60),
   MAX_JSON_BODY_BYTES: int(1024 * 1024),
+  TRPC_MAX_BATCH_SIZE: int(50),
+  WS_MAX_CONNECTIONS_PER_USER: int(20),
+  WS_MAX_CONNECTIONS_PER_ADDRESS: int(200),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -132,6 +137,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (cfg.NODE_ENV === 'production' && !cfg.JWT_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production',
+    );
+  }
+  if (cfg.NODE_ENV === 'production' && !cfg.METRICS_TOKEN) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_TOKEN: required when NODE_ENV=production (/metrics is open only in development)',
     );
   }
   if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {

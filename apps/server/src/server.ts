@@ -73,6 +73,10 @@ function limitsFrom(config: Config): Limits {
       points: config.OTP_IP_RATE_LIMIT,
       durationMs: config.OTP_RATE_WINDOW_SECONDS * 1000,
     },
+    registerRatePerIp: {
+      points: config.REGISTER_RATE_LIMIT,
+      durationMs: config.REGISTER_RATE_WINDOW_SECONDS * 1000,
+    },
   };
 }
 

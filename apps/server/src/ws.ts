@@ -4,6 +4,7 @@ import { applyWSSHandler, jsonEncoder } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
 import { clientIp } from './http/client-ip.ts';
+import { createWsLimits } from './ws-limits.ts';
 
 interface DataFrame {
   id: string | number | null;
@@ -38,22 +39,26 @@ export function attachWebSocket(
   { api, live, config }: { api: ApiDeps; live: LiveServices; config: Config },
 ) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
+  const limits = createWsLimits(config); // connections per address and per user (ws-limits.ts)
   server.on('upgrade', (req, socket, head) => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname !== '/trpc') {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (limits.admitAddress(ws, req)) wss.emit('connection', ws, req);
+    });
   });
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) =>
+    createContext: limits.checked(({ req, info }) =>
       createContext(api, live, {
         token: info.connectionParams?.token,
         ip: clientIp(req, config.TRUST_PROXY),
       }),
+    ),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     experimental_encoder: frameEncoder,
   });

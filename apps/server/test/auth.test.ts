@@ -61,7 +61,8 @@ describeEachDialect('accounts and tokens', (dialect) => {
     expect((await anon.auth.refresh.mutate({ refreshToken: other.refreshToken })).user.id).toBe(
       ada.id,
     );
-    // Concurrent use of one token: exactly one rotation wins.
+    // Concurrent use of one token: exactly one rotation wins (a repeat inside the grace period
+    // gets that same answer, never a second new token).
     const fresh = await anon.auth.login.mutate({
       email: ada.auth.user.email,
       password: 'pw-Ada-long-enough',
@@ -69,7 +70,9 @@ describeEachDialect('accounts and tokens', (dialect) => {
     const results = await Promise.allSettled(
       [1, 2, 3].map(() => anon.auth.refresh.mutate({ refreshToken: fresh.refreshToken })),
     );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const issued = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.refreshToken] : []));
+    expect(issued.length).toBeGreaterThan(0);
+    expect(new Set(issued).size).toBe(1);
   });
 
   it('logout ends the login; refresh tokens expire', async () => {

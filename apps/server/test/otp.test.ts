@@ -193,7 +193,11 @@ describe('development outbox', () => {
 
   it('does not exist in production, where codes need SMTP_URL', async () => {
     await using server = await startTestServer({
-      env: { NODE_ENV: 'production', WEB_DEMO_DIR: '/nonexistent' },
+      env: {
+        NODE_ENV: 'production',
+        WEB_DEMO_DIR: '/nonexistent',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+      },
     });
     expect((await fetch(`${server.url}/dev/outbox`)).status).toBe(404);
     expect(

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSnapshot } from '../scripts/generate-openapi.ts';
 import { renderClientTypes, SNAPSHOT } from '../scripts/openapi-client.ts';
 import type { paths } from './generated/parley-api.gen.ts';
+import { validatingFetch } from './helpers/openapi-validate.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 describe('the REST contract', () => {
@@ -46,7 +47,9 @@ describeEachDialect(
     it('runs the whole flow over REST', async () => {
       await using server = await startTestServer({ dialect });
       const baseUrl = `${server.url}/api/v1`;
-      const anon = createClient<paths>({ baseUrl });
+      // Every answer below is checked against the document (status, content type, schema).
+      const { fetch, problems } = validatingFetch(baseUrl);
+      const anon = createClient<paths>({ baseUrl, fetch });
       const signUp = async (name: string) => {
         const { data, error } = await anon.POST('/auth/register', {
           body: {
@@ -74,7 +77,7 @@ describeEachDialect(
       });
 
       const as = (token: string) =>
-        createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${token}` } });
+        createClient<paths>({ baseUrl, fetch, headers: { authorization: `Bearer ${token}` } });
       const ada = as(login.data!.accessToken);
       const ben = as(benAuth.accessToken);
 
@@ -167,8 +170,10 @@ describeEachDialect(
         body: { refreshToken: benAuth.refreshToken },
       });
       expect(refreshed.data?.user.id).toBe(benAuth.user.id);
-      const unauth = await createClient<paths>({ baseUrl }).GET('/users/me');
+      const unauth = await createClient<paths>({ baseUrl, fetch }).GET('/users/me');
       expect(unauth.response.status).toBe(401);
+      // Answers the document did not describe: none.
+      expect(problems).toEqual([]);
     });
   },
 );

@@ -4,7 +4,7 @@ import { errorCode, registerUser } from './helpers/clients.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 describeEachDialect('profiles and user search', (dialect) => {
-  it('updates the profile and finds users by name or email prefix, page by page', async () => {
+  it('updates the profile and finds users by name prefix or exact email, page by page', async () => {
     await using server = await startTestServer({ dialect });
     const ada = await registerUser(server, 'Ada');
     const names = ['Ben Stone', 'Bea Ray', 'Bob Marsh', 'Carl Benson', 'Percent%Ben'];
@@ -31,8 +31,10 @@ describeEachDialect('profiles and user search', (dialect) => {
       (await ada.client.users.search.query({ q: 'ben' })).items.map((u) => u.displayName),
     ).toEqual(['Ben Stone', 'Carl Benson']);
     expect((await ada.client.users.search.query({ q: '%' })).items).toEqual([]);
-    // Email prefix, case-insensitive; results never include the caller.
-    const byEmail = await ada.client.users.search.query({ q: 'CARLBENSON.' });
+    // The whole email, case-insensitive (never a prefix); results never include the caller.
+    const byEmail = await ada.client.users.search.query({
+      q: ` ${users[3]!.auth.user.email.toUpperCase()} `,
+    });
     expect(byEmail.items.map((u) => u.id)).toEqual([users[3]!.id]);
     expect((await ada.client.users.search.query({ q: 'ada' })).items).toEqual([]);
 

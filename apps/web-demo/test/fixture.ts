@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, onTestFailed } from 'vitest';
 import { type Demo, startDemo } from './harness.ts';
 import { type RestUser, restUser } from './rest.ts';
 import { signUp } from './ui.ts';
@@ -38,6 +38,10 @@ export function useCast(): Cast {
       await cast.demo.screenshot(cast.ada, `failed-${name}-ada`).catch(() => undefined);
       await cast.demo.screenshot(cast.ben, `failed-${name}-ben`).catch(() => undefined);
     });
+  });
+  // The demo works under the server's Content-Security-Policy: the browser refused nothing.
+  afterEach(() => {
+    expect(cast.demo.cspViolations).toEqual([]);
   });
   afterAll(async () => {
     await cast.demo?.[Symbol.asyncDispose]();

@@ -58,6 +58,25 @@ export interface Demo extends AsyncDisposable {
   screenshot(page: Page, name: string): Promise<void>;
   /** Cuts (or restores) one person's network: HTTP fails, live sockets drop and stay down. */
   setOnline(page: Page, online: boolean): Promise<void>;
+  /** Every Content-Security-Policy violation any page reported (the suites expect none). */
+  cspViolations: string[];
+}
+
+/**
+ * Reports each `securitypolicyviolation` of a page (and of the pages it opens) as one console
+ * line, so the test sees what the browser refused and why.
+ */
+export async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+  // A string, not a function: the tests' TypeScript has no DOM types.
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    console.error('CSP violation on ' + location.pathname + ': ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' ' + e.sample);
+  });`);
+  context.on('console', (m) => {
+    const text = m.text();
+    if (text.startsWith('CSP violation') || text.includes('Content Security Policy')) {
+      violations.push(text);
+    }
+  });
 }
 
 interface Network {
@@ -80,9 +99,11 @@ export async function startDemo(): Promise<Demo> {
   await mkdir(screenshotDir, { recursive: true });
   const contexts: BrowserContext[] = [];
   const networks = new WeakMap<BrowserContext, Network>();
+  const cspViolations: string[] = [];
   return {
     server,
     browser,
+    cspViolations,
     async open({ width = 1100, height = 720 } = {}) {
       const context = await browser.newContext({
         viewport: { width, height },
@@ -92,6 +113,7 @@ export async function startDemo(): Promise<Demo> {
       // Generous: the CI machine runs the other suites at the same time on two cores.
       context.setDefaultTimeout(20_000);
       contexts.push(context);
+      await watchCsp(context, cspViolations);
       // Chromium's offline mode leaves open WebSockets alone, so sockets pass through a route
       // the test can cut.
       const network: Network = { online: true, sockets: new Set(), hanging: new Set() };

@@ -31,6 +31,8 @@ export interface Limits {
   otpMaxAttempts: number;
   otpRatePerEmail: { points: number; durationMs: number };
   otpRatePerIp: { points: number; durationMs: number };
+  /** Accounts created per client address (each costs an argon2id hash). */
+  registerRatePerIp: { points: number; durationMs: number };
 }
 
 export const defaultLimits: Limits = {
@@ -51,6 +53,7 @@ export const defaultLimits: Limits = {
   otpMaxAttempts: 5,
   otpRatePerEmail: { points: 5, durationMs: 15 * 60_000 },
   otpRatePerIp: { points: 20, durationMs: 15 * 60_000 },
+  registerRatePerIp: { points: 10, durationMs: 60 * 60_000 },
 };
 
 export interface Clock {

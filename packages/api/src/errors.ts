@@ -41,3 +41,18 @@ export function tooManyRequests(retryAfterMs: number, message = 'Too many reques
 export function notFound(what: string): DomainError {
   return new DomainError({ code: 'NOT_FOUND', message: `${what} not found` });
 }
+
+const references = new WeakMap<object, string>();
+
+/**
+ * A short id for one failure, the same however often it is asked for: the server logs it and
+ * the client's generic INTERNAL_SERVER_ERROR answer carries it, so the two can be matched.
+ */
+export function errorReference(error: object): string {
+  let reference = references.get(error);
+  if (!reference) {
+    reference = crypto.randomUUID();
+    references.set(error, reference);
+  }
+  return reference;
+}

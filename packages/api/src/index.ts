@@ -11,7 +11,7 @@ export {
   type NotificationSettings,
   type Signal,
 } from './deps.ts';
-export { DomainError, type DomainErrorCode } from './errors.ts';
+export { DomainError, type DomainErrorCode, errorReference } from './errors.ts';
 export { requireAvatarImage } from './files/attachments.ts';
 export {
   deleteFile,

@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, errorReference } from './errors.ts';
 
 const t = initTRPC
   .context<Context>()
@@ -11,18 +11,28 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const cause = error.cause;
       const invalid = cause instanceof ZodError;
+      // An unexpected failure says nothing about itself (a database's error text, a stack):
+      // only a generic message and the request id the server logged it under. A DomainError
+      // with this code is a deliberate answer (e.g. "The code could not be sent") and keeps it.
+      const internal =
+        shape.data.code === 'INTERNAL_SERVER_ERROR' &&
+        !(cause instanceof DomainError && cause.code === 'INTERNAL_SERVER_ERROR');
+      const requestId = internal ? errorReference(error) : undefined;
       return {
         ...shape,
         // "email: Invalid email address; password: Too small..." instead of a JSON dump.
         message: invalid
           ? `Invalid input: ${cause.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`
-          : shape.message,
+          : internal
+            ? `Internal server error (request ${requestId})`
+            : shape.message,
         data: {
           ...shape.data,
           // Never leak stack traces to clients, even in development.
           stack: undefined,
           issues: invalid ? cause.issues : undefined,
           retryAfterMs: cause instanceof DomainError ? cause.retryAfterMs : undefined,
+          requestId,
         },
       };
     },

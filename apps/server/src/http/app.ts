@@ -1,5 +1,12 @@
 import type { HttpBindings } from '@hono/node-server';
-import { type ApiDeps, appRouter, createContext, type LiveServices } from '@parley/api';
+import {
+  type ApiDeps,
+  appRouter,
+  createContext,
+  DomainError,
+  errorReference,
+  type LiveServices,
+} from '@parley/api';
 import type { TRPCError } from '@trpc/server';
 import { type FetchCreateContextFnOptions, fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { type Context, Hono } from 'hono';
@@ -15,8 +22,10 @@ import { clientIp } from './client-ip.ts';
 import { devOutboxRoutes } from './dev-outbox.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes } from './health.ts';
+import { buildOpenApiDocument } from './openapi/document.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
-import { openApiRoutes } from './openapi/routes.ts';
+import { openApiRoutes, SWAGGER_UI_STYLE_HASH } from './openapi/routes.ts';
+import { restPathGuard } from './rest-routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
 // Request and response headers of the tus protocol (resumable uploads).
@@ -29,6 +38,37 @@ const TUS_HEADERS = [
   'Upload-Expires',
   'Parley-File-Id',
 ];
+
+/**
+ * The policy of every HTML page we serve (the web demo at `/`, Swagger UI at `/docs`): our own
+ * scripts and styles only, no inline script, no framing, no plugins. Images may be `blob:` (the
+ * demo shows downloaded thumbnails) or `data:` (Swagger UI's icons). Swagger UI injects one
+ * fixed `<style>` element, allowed on /docs by its hash (SWAGGER_UI_STYLE_HASH) and nowhere else.
+ */
+export function contentSecurityPolicy(path: string): string {
+  const docs = path === '/docs' || path.startsWith('/docs/');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    docs ? `style-src 'self' '${SWAGGER_UI_STYLE_HASH}'` : "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** `Retry-After` (whole seconds, at least 1) for an answer that holds a TOO_MANY_REQUESTS. */
+export function retryAfterHeader(errors: readonly TRPCError[]): Record<string, string> {
+  const waits = errors
+    .filter((e) => e.code === 'TOO_MANY_REQUESTS')
+    .map((e) => (e.cause instanceof DomainError ? (e.cause.retryAfterMs ?? 0) : 0));
+  if (waits.length === 0) return {};
+  return { 'Retry-After': String(Math.max(1, Math.ceil(Math.max(...waits) / 1000))) };
+}
 
 export interface HttpAppDeps {
   api: ApiDeps;
@@ -54,7 +94,22 @@ export function createHttpApp({
 }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>();
 
+  // Whatever escapes a route: logged with a request id, answered with nothing but that id.
+  app.onError((error, c) => {
+    const requestId = errorReference(error);
+    logger.error({ err: error, requestId, path: c.req.path }, 'request failed');
+    return c.json(
+      { code: 'INTERNAL_SERVER_ERROR', message: `Internal server error (request ${requestId})` },
+      500,
+    );
+  });
   app.use(secureHeaders());
+  app.use(async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      c.res.headers.set('Content-Security-Policy', contentSecurityPolicy(c.req.path));
+    }
+  });
   app.use(
     cors({
       // Only listed origins; same-origin requests (the bundled web demo) need no CORS at all.
@@ -106,12 +161,26 @@ export function createHttpApp({
       }),
     onError: ({ error, path, type }: { error: TRPCError; path?: string; type: string }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
-        logger.error({ err: error.cause ?? error, path, type }, 'procedure failed');
+        // The same id the client's answer carries (see the error formatter in @parley/api).
+        const requestId = errorReference(error);
+        logger.error({ err: error.cause ?? error, path, type, requestId }, 'procedure failed');
       }
     },
+    responseMeta: ({ errors }: { errors: readonly TRPCError[] }) => ({
+      headers: retryAfterHeader(errors),
+    }),
   });
-  app.all('/trpc/*', (c) => fetchRequestHandler({ endpoint: '/trpc', ...handlerOptions(c) }));
+  app.all('/trpc/*', (c) =>
+    fetchRequestHandler({
+      endpoint: '/trpc',
+      ...handlerOptions(c),
+      // GET and POST batches alike: "Batch call exceeds maximum size" (400) above it.
+      maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+    }),
+  );
 
+  // 405 for a method a documented path lacks; path parameters decoded before validation.
+  app.use('/api/v1/*', restPathGuard(buildOpenApiDocument() as never));
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgSchema, type Dialect, type PgSchema } from '@parley/db/testing';
 import { loadConfig, type ParleyServer, startServer } from '../../src/index.ts';
+import type { AppLogger } from '../../src/logger.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -29,6 +30,8 @@ export interface TestServer extends AsyncDisposable {
 export interface TestServerOptions {
   dialect?: Dialect;
   env?: Record<string, string>;
+  /** The server's logger (a test that reads the log passes its own). */
+  logger?: AppLogger;
 }
 
 /** The configuration every test server starts from: loopback, port 0, quiet, a fixed secret. */
@@ -44,6 +47,9 @@ export function testConfig(
     LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: dataDir,
     JWT_SECRET: TEST_JWT_SECRET,
+    // Suites register many users from 127.0.0.1; the tests of these limits set their own.
+    REGISTER_RATE_LIMIT: '100000',
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
@@ -57,14 +63,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (dialect === 'postgres') pg = await createPgSchema();
   const clock = new TestClock();
   const config = testConfig(dataDir, pg?.url, options.env);
-  let server = await startServer(config, { clock });
+  let server = await startServer(config, { clock, logger: options.logger });
   const handle: TestServer = {
     dataDir,
     get url() {
       return server.url;
     },
     get wsUrl() {
-      return server.url.replace(/^http/, 'ws') + '/trpc';
+      return `${server.url.replace(/^http/, 'ws')}/trpc`;
     },
     clock,
     get server() {
@@ -74,7 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       // Same port, so clients created before the restart keep working.
       const port = server.port;
       await server.close();
-      server = await startServer({ ...config, PORT: port }, { clock });
+      server = await startServer({ ...config, PORT: port }, { clock, logger: options.logger });
     },
     async [Symbol.asyncDispose]() {
       await server.close();

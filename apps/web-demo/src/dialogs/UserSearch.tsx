@@ -11,7 +11,7 @@ interface UserSearchProps {
   actionLabel?: string;
 }
 
-/** Finds people by name or email prefix as you type. */
+/** Finds people by name (word prefix) or exact email address as you type. */
 export function UserSearch({
   label = 'Search people',
   exclude = [],

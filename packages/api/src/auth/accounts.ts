@@ -12,6 +12,7 @@ import {
   parseRefreshToken,
   secretMatches,
   signAccessToken,
+  successorSecret,
 } from './tokens.ts';
 
 // OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane).
@@ -26,17 +27,23 @@ export function normalizeEmail(email: string): string {
 const INVALID_LOGIN = 'Invalid email or password';
 const INVALID_REFRESH = 'Invalid refresh token';
 
+/** How long a rotated refresh token may be presented again (once) for the same answer. */
+export const REFRESH_GRACE_MS = 30_000;
+
 export async function issueTokens(
   deps: ApiDeps,
   trx: DbOrTx,
   userId: string,
   familyId: string,
+  /** Rotation: the spent token, whose secret the new one is derived from (see tokens.ts). */
+  previous?: { id: string; secret: string },
 ): Promise<Omit<AuthResult, 'user'>> {
   const { limits, clock } = deps;
-  const access = await signAccessToken(deps.auth, clock, userId, limits.accessTokenTtlMs);
-  const secret = newRefreshSecret();
+  const now = clock.now();
+  const access = await signAccessToken(deps.auth, clock, userId, limits.accessTokenTtlMs, now);
   const id = newId();
-  const refreshTokenExpiresAt = clock.now() + limits.refreshTokenTtlMs;
+  const secret = previous ? successorSecret(deps.auth, id, previous.secret) : newRefreshSecret();
+  const refreshTokenExpiresAt = now + limits.refreshTokenTtlMs;
   await trx
     .insertInto('refresh_tokens')
     .values({
@@ -44,12 +51,21 @@ export async function issueTokens(
       family_id: familyId,
       user_id: userId,
       token_hash: hashSecret(secret),
-      created_at: nowIso(deps),
+      created_at: new Date(now).toISOString(),
       expires_at: new Date(refreshTokenExpiresAt).toISOString(),
       used_at: null,
       revoked_at: null,
+      replaced_by: null,
+      grace_used_at: null,
     })
     .execute();
+  if (previous) {
+    await trx
+      .updateTable('refresh_tokens')
+      .set({ replaced_by: id })
+      .where('id', '=', previous.id)
+      .execute();
+  }
   return {
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
@@ -67,8 +83,20 @@ export async function loadMe(trx: DbOrTx, userId: string) {
 export async function register(
   deps: ApiDeps,
   input: { email: string; password: string; displayName: string },
+  ip: string,
 ): Promise<AuthResult> {
   const email = normalizeEmail(input.email);
+  // Before the hash: each attempt costs 19 MiB and two argon2id passes.
+  const decision = await deps.rateLimiter.consume(
+    { name: 'register:ip', ...deps.limits.registerRatePerIp },
+    ip,
+  );
+  if (!decision.allowed) {
+    throw tooManyRequests(
+      decision.retryAfterMs,
+      'Too many new accounts from this address, try again later',
+    );
+  }
   const passwordHash = await hash(input.password, ARGON2);
   const now = nowIso(deps);
   const userId = newId();
@@ -145,10 +173,16 @@ export async function login(
 /**
  * Rotation: each refresh token works once. Presenting a spent (or revoked) token means it was
  * copied, so the whole family is revoked and every holder must log in again.
+ *
+ * One exception, for an answer lost on the way back: within REFRESH_GRACE_MS of its rotation,
+ * a spent token may be presented once more while its successor is still unused, and gets the
+ * very same answer (the successor's secret is re-derived from the presented one, never stored).
+ * A second repeat, a repeat after the grace, or a repeat after the successor was used is reuse.
  */
 export async function refresh(deps: ApiDeps, refreshToken: string): Promise<AuthResult> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_REFRESH });
+  const reuse = 'Refresh token reuse detected; all sessions of this login were ended';
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('refresh_tokens')
@@ -157,9 +191,13 @@ export async function refresh(deps: ApiDeps, refreshToken: string): Promise<Auth
       .executeTakeFirst();
     if (!row || !secretMatches(parsed.secret, row.token_hash)) return { error: INVALID_REFRESH };
     const now = nowIso(deps);
+    if (row.used_at && !row.revoked_at) {
+      const repeated = await repeatRotation(deps, trx, row, parsed.secret);
+      if (repeated) return { result: repeated };
+    }
     if (row.used_at || row.revoked_at) {
       await revokeFamily(trx, row.family_id, now);
-      return { error: 'Refresh token reuse detected; all sessions of this login were ended' };
+      return { error: reuse };
     }
     if (row.expires_at <= now) return { error: 'Refresh token expired' };
     // Compare-and-set so two concurrent refreshes with one token cannot both succeed.
@@ -171,15 +209,64 @@ export async function refresh(deps: ApiDeps, refreshToken: string): Promise<Auth
       .executeTakeFirst();
     if (Number(marked.numUpdatedRows) !== 1) {
       await revokeFamily(trx, row.family_id, now);
-      return { error: 'Refresh token reuse detected; all sessions of this login were ended' };
+      return { error: reuse };
     }
-    const tokens = await issueTokens(deps, trx, row.user_id, row.family_id);
+    const tokens = await issueTokens(deps, trx, row.user_id, row.family_id, parsed);
     return { result: { user: await loadMe(trx, row.user_id), ...tokens } };
   });
   if (!outcome.result) {
     throw new DomainError({ code: 'UNAUTHORIZED', message: outcome.error ?? INVALID_REFRESH });
   }
   return outcome.result;
+}
+
+/** The grace repeat of a rotation (see refresh), or null when it does not apply. */
+async function repeatRotation(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  row: {
+    id: string;
+    user_id: string;
+    used_at: string | null;
+    replaced_by: string | null;
+    grace_used_at: string | null;
+  },
+  secret: string,
+): Promise<AuthResult | null> {
+  const now = deps.clock.now();
+  if (!row.replaced_by || row.grace_used_at || !row.used_at) return null;
+  if (now - Date.parse(row.used_at) > REFRESH_GRACE_MS) return null;
+  const next = await trx
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('id', '=', row.replaced_by)
+    .executeTakeFirst();
+  if (!next || next.used_at || next.revoked_at) return null;
+  const nextSecret = successorSecret(deps.auth, next.id, secret);
+  if (!secretMatches(nextSecret, next.token_hash)) return null;
+  // Once: compare-and-set, so two repeats cannot both get the answer.
+  const marked = await trx
+    .updateTable('refresh_tokens')
+    .set({ grace_used_at: new Date(now).toISOString() })
+    .where('id', '=', row.id)
+    .where('grace_used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(marked.numUpdatedRows) !== 1) return null;
+  const issuedAt = Date.parse(next.created_at);
+  const access = await signAccessToken(
+    deps.auth,
+    deps.clock,
+    row.user_id,
+    deps.limits.accessTokenTtlMs,
+    issuedAt,
+  );
+  return {
+    user: await loadMe(trx, row.user_id),
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken: `${next.id}.${nextSecret}`,
+    refreshTokenExpiresAt: Date.parse(next.expires_at),
+  };
 }
 
 async function revokeFamily(trx: DbOrTx, familyId: string, now: string): Promise<void> {

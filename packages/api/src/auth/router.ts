@@ -1,25 +1,26 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { authResultSchema } from '../shared/schemas.ts';
+import { authResultSchema, clientString } from '../shared/schemas.ts';
 import { publicProcedure } from '../trpc.ts';
 import { login, logout, refresh, register } from './accounts.ts';
 import { requestOtp, verifyOtp } from './otp.ts';
 
 const email = z.email().max(254);
-const password = z.string().min(8).max(256);
-const refreshToken = z.string().min(1).max(512);
+const password = clientString().min(8).max(256);
+const refreshToken = clientString().min(1).max(512);
 
 export const authRouter = {
   register: publicProcedure
     .meta(
       rest('POST', '/auth/register', 'Create an account with a password', {
+        description: 'At most REGISTER_RATE_LIMIT new accounts per client address per window.',
         errors: { 409: 'This email cannot be registered' },
       }),
     )
-    .input(z.object({ email, password, displayName: z.string().trim().min(1).max(64) }))
+    .input(z.strictObject({ email, password, displayName: clientString().trim().min(1).max(64) }))
     .output(authResultSchema)
-    .mutation(({ ctx, input }) => register(ctx.deps, input)),
+    .mutation(({ ctx, input }) => register(ctx.deps, input, ctx.ip)),
 
   login: publicProcedure
     .meta(
@@ -27,7 +28,7 @@ export const authRouter = {
         errors: { 401: 'Invalid email or password' },
       }),
     )
-    .input(z.object({ email, password: z.string().min(1).max(256) }))
+    .input(z.strictObject({ email, password: clientString().min(1).max(256) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => login(ctx.deps, input, ctx.ip)),
 
@@ -37,13 +38,13 @@ export const authRouter = {
         errors: { 401: 'Invalid, expired or reused refresh token' },
       }),
     )
-    .input(z.object({ refreshToken }))
+    .input(z.strictObject({ refreshToken }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => refresh(ctx.deps, input.refreshToken)),
 
   logout: publicProcedure
     .meta(rest('POST', '/auth/logout', 'End the login a refresh token belongs to'))
-    .input(z.object({ refreshToken }))
+    .input(z.strictObject({ refreshToken }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await logout(ctx.deps, input.refreshToken);
@@ -61,7 +62,7 @@ export const authRouter = {
         },
       }),
     )
-    .input(z.object({ email }))
+    .input(z.strictObject({ email }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(({ ctx, input }) => requestOtp(ctx.deps, input, ctx.ip)),
 
@@ -73,10 +74,10 @@ export const authRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         email,
-        code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
-        displayName: z.string().trim().min(1).max(64).optional(),
+        code: clientString().regex(/^\d{6}$/, 'must be 6 digits'),
+        displayName: clientString().trim().min(1).max(64).optional(),
       }),
     )
     .output(authResultSchema)

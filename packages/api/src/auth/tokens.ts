@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { AuthConfig, Clock } from '../deps.ts';
 
@@ -17,8 +17,10 @@ export async function signAccessToken(
   clock: Clock,
   userId: string,
   ttlMs: number,
+  /** Re-signing a token already issued (same claims, same bytes): its issue time. */
+  issuedAtMs = clock.now(),
 ): Promise<{ token: string; expiresAt: number }> {
-  const issuedAt = Math.floor(clock.now() / 1000);
+  const issuedAt = Math.floor(issuedAtMs / 1000);
   const expiresAt = issuedAt + Math.floor(ttlMs / 1000);
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: ALG, typ: 'JWT' })
@@ -58,6 +60,18 @@ export async function verifyAccessToken(
 /** Refresh tokens are `<rowId>.<secret>`; only a hash of the secret is stored. */
 export function newRefreshSecret(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The secret of the token that replaces a rotated one: derived from the rotated token's secret
+ * (which the server never stores) and the successor's id under a server key. The server can
+ * recompute it only when the client presents the rotated token again, so a lost refresh answer
+ * can be repeated without any plaintext secret at rest; the server key means the rotated token
+ * alone does not reveal its successor either.
+ */
+export function successorSecret(auth: AuthConfig, successorId: string, previousSecret: string) {
+  const key = createHmac('sha256', auth.jwtSecret).update('parley refresh successor v1').digest();
+  return createHmac('sha256', key).update(`${successorId}.${previousSecret}`).digest('base64url');
 }
 
 export function hashSecret(secret: string): string {

@@ -1,13 +1,19 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { broadcastSchema, broadcastSendSchema, idSchema, pageSchema } from '../shared/schemas.ts';
+import {
+  broadcastSchema,
+  broadcastSendSchema,
+  clientString,
+  idSchema,
+  pageSchema,
+} from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { createBroadcast, deleteBroadcast, listBroadcasts, updateBroadcast } from './broadcasts.ts';
 import { sendBroadcast } from './send.ts';
 import { broadcastSendStatus } from './status.ts';
 
-const name = z.string().trim().min(1).max(100);
+const name = clientString().trim().min(1).max(100);
 /** The configured recipient limit (default 256) is checked in the service; this caps a request. */
 const recipientIds = z.array(idSchema).min(1).max(1000);
 const broadcastInput = z.object({ broadcastId: idSchema });
@@ -15,7 +21,7 @@ const broadcastInput = z.object({ broadcastId: idSchema });
 export const broadcastsRouter = {
   create: authedProcedure
     .meta(rest('POST', '/broadcasts', 'Create a broadcast list'))
-    .input(z.object({ name, recipientIds }))
+    .input(z.strictObject({ name, recipientIds }))
     .output(broadcastSchema)
     .mutation(({ ctx, input }) => createBroadcast(ctx.deps, ctx.userId, input)),
 
@@ -24,7 +30,7 @@ export const broadcastsRouter = {
     .input(
       z
         .object({
-          cursor: z.string().max(512).nullish(),
+          cursor: clientString().max(512).nullish(),
           limit: z.coerce.number<number>().int().min(1).max(100).optional(),
         })
         .default({}),
@@ -35,7 +41,7 @@ export const broadcastsRouter = {
   update: authedProcedure
     .meta(rest('PATCH', '/broadcasts/{broadcastId}', 'Rename a list or replace its recipients'))
     .input(
-      z.object({
+      z.strictObject({
         broadcastId: idSchema,
         name: name.optional(),
         recipientIds: recipientIds.optional(),
@@ -46,7 +52,7 @@ export const broadcastsRouter = {
 
   delete: authedProcedure
     .meta(rest('DELETE', '/broadcasts/{broadcastId}', 'Delete a list (its messages stay)'))
-    .input(broadcastInput)
+    .input(broadcastInput.strict())
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await deleteBroadcast(ctx.deps, ctx.userId, input.broadcastId);
@@ -62,11 +68,11 @@ export const broadcastsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         broadcastId: idSchema,
-        clientMessageId: z.string().min(1).max(64),
+        clientMessageId: clientString().min(1).max(64),
         // The configured limit (default 5000) is checked in the service.
-        text: z.string().min(1).max(65_536),
+        text: clientString().min(1).max(65_536),
       }),
     )
     .output(broadcastSendSchema)

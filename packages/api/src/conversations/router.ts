@@ -2,8 +2,10 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import {
+  clientString,
   conversationSchema,
   idSchema,
+  MAX_SEQ,
   pageSchema,
   participantSchema,
   receiptSchema,
@@ -22,7 +24,7 @@ const conversationInput = z.object({ conversationId: idSchema });
 const watermarkInput = z.object({
   conversationId: idSchema,
   /** Defaults to the conversation's last message. */
-  upToSeq: z.number().int().min(0).nullish(),
+  upToSeq: z.number().int().min(0).max(MAX_SEQ).nullish(),
 });
 const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
 
@@ -30,10 +32,10 @@ export const conversationsRouter = {
   openDirect: authedProcedure
     .meta(rest('POST', '/conversations', 'Open (or get) the direct chat with a user'))
     .input(
-      z.object({
+      z.strictObject({
         userId: idSchema,
         context: z
-          .object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) })
+          .strictObject({ type: clientString().min(1).max(64), id: clientString().min(1).max(128) })
           .optional(),
       }),
     )
@@ -45,7 +47,7 @@ export const conversationsRouter = {
     .input(
       z
         .object({
-          cursor: z.string().max(512).nullish(),
+          cursor: clientString().max(512).nullish(),
           limit: z.coerce.number<number>().int().min(1).max(100).optional(),
         })
         .default({}),
@@ -69,7 +71,7 @@ export const conversationsRouter = {
 
   markRead: authedProcedure
     .meta(rest('POST', '/conversations/{conversationId}/read', 'Move your read watermark'))
-    .input(watermarkInput)
+    .input(watermarkInput.strict())
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'read')),
 
@@ -77,7 +79,7 @@ export const conversationsRouter = {
     .meta(
       rest('POST', '/conversations/{conversationId}/delivered', 'Acknowledge delivery up to a seq'),
     )
-    .input(watermarkInput)
+    .input(watermarkInput.strict())
     .output(watermarkOutput)
     .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),
 
@@ -85,14 +87,17 @@ export const conversationsRouter = {
   mute: authedProcedure
     .meta(rest('POST', '/conversations/{conversationId}/mute', 'Mute offline notifications'))
     .input(
-      z.object({ conversationId: idSchema, until: z.iso.datetime({ offset: true }).nullish() }),
+      z.strictObject({
+        conversationId: idSchema,
+        until: z.iso.datetime({ offset: true }).nullish(),
+      }),
     )
     .output(conversationSchema)
     .mutation(({ ctx, input }) => muteConversation(ctx.deps, ctx.userId, input)),
 
   unmute: authedProcedure
     .meta(rest('DELETE', '/conversations/{conversationId}/mute', 'Unmute offline notifications'))
-    .input(conversationInput)
+    .input(conversationInput.strict())
     .output(conversationSchema)
     .mutation(({ ctx, input }) => unmuteConversation(ctx.deps, ctx.userId, input.conversationId)),
 } satisfies TRPCRouterRecord;

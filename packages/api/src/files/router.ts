@@ -1,7 +1,13 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { conversationFileSchema, fileSchema, idSchema, pageSchema } from '../shared/schemas.ts';
+import {
+  clientString,
+  conversationFileSchema,
+  fileSchema,
+  idSchema,
+  pageSchema,
+} from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { deleteFile, getFile, listConversationFiles } from './files.ts';
 
@@ -21,7 +27,7 @@ export const filesRouter = {
     .input(
       z.object({
         conversationId: idSchema,
-        cursor: z.string().max(512).nullish(),
+        cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
@@ -30,7 +36,7 @@ export const filesRouter = {
 
   delete: authedProcedure
     .meta(rest('DELETE', '/files/{fileId}', 'Delete your file (bytes removed, row kept)'))
-    .input(z.object({ fileId: idSchema }))
+    .input(z.strictObject({ fileId: idSchema }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await deleteFile(ctx.deps, ctx.userId, input.fileId);

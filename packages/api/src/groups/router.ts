@@ -1,15 +1,15 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { conversationSchema, idSchema, roleSchema } from '../shared/schemas.ts';
+import { clientString, conversationSchema, idSchema, roleSchema } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { createGroup, updateGroup } from './groups.ts';
 import { addMembers, leaveGroup, removeMember, setRole } from './members.ts';
 
 // Group reads go through `conversations` (get, participants) and `messages`.
 
-const name = z.string().trim().min(1).max(100);
-const description = z.string().trim().max(500);
+const name = clientString().trim().min(1).max(100);
+const description = clientString().trim().max(500);
 /** The configured member limit is checked in the service; this caps one request. */
 const userIds = z.array(idSchema).max(1000);
 const ok = z.object({ ok: z.literal(true) });
@@ -19,7 +19,7 @@ export const groupsRouter = {
   create: authedProcedure
     .meta(rest('POST', '/groups', 'Create a group; you are its first admin'))
     .input(
-      z.object({
+      z.strictObject({
         name,
         userIds,
         description: description.nullish(),
@@ -36,7 +36,7 @@ export const groupsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         groupId: idSchema,
         name: name.optional(),
         description: description.nullish(),
@@ -52,7 +52,7 @@ export const groupsRouter = {
         errors: { ...ADMIN_ONLY, 412: 'The group would exceed GROUP_MAX_MEMBERS' },
       }),
     )
-    .input(z.object({ groupId: idSchema, userIds: userIds.min(1) }))
+    .input(z.strictObject({ groupId: idSchema, userIds: userIds.min(1) }))
     .output(z.object({ addedUserIds: z.array(z.string()) }))
     .mutation(({ ctx, input }) => addMembers(ctx.deps, ctx.userId, input)),
 
@@ -62,7 +62,7 @@ export const groupsRouter = {
         errors: ADMIN_ONLY,
       }),
     )
-    .input(z.object({ groupId: idSchema, userId: idSchema }))
+    .input(z.strictObject({ groupId: idSchema, userId: idSchema }))
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await removeMember(ctx.deps, ctx.userId, input);
@@ -75,7 +75,7 @@ export const groupsRouter = {
         errors: { ...ADMIN_ONLY, 412: 'The last admin cannot step down' },
       }),
     )
-    .input(z.object({ groupId: idSchema, userId: idSchema, role: roleSchema }))
+    .input(z.strictObject({ groupId: idSchema, userId: idSchema, role: roleSchema }))
     .output(z.object({ conversationId: z.string(), userId: z.string(), role: roleSchema }))
     .mutation(({ ctx, input }) => setRole(ctx.deps, ctx.userId, input)),
 
@@ -85,7 +85,7 @@ export const groupsRouter = {
         description: 'When the last admin leaves, the longest-standing member becomes admin.',
       }),
     )
-    .input(z.object({ groupId: idSchema }))
+    .input(z.strictObject({ groupId: idSchema }))
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await leaveGroup(ctx.deps, ctx.userId, input);

@@ -2,7 +2,9 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import {
+  clientString,
   idSchema,
+  MAX_SEQ,
   messageSchema,
   messageStatusReportSchema,
   pageSchema,
@@ -14,11 +16,11 @@ import { searchMyMessages } from './search.ts';
 import { messageStatus } from './status.ts';
 
 // The configured limit (default 5000) is checked in the service; this is the hard ceiling.
-const text = z.string().min(1).max(65_536);
+const text = clientString().min(1).max(65_536);
 const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
-const emoji = z.string().min(1).max(32);
-const seq = z.coerce.number<number>().int().min(0);
+const emoji = clientString().min(1).max(32);
+const seq = z.coerce.number<number>().int().min(0).max(MAX_SEQ);
 /** Most attachments one message may carry. */
 const MAX_ATTACHMENTS = 10;
 
@@ -33,11 +35,11 @@ export const messagesRouter = {
       ),
     )
     .input(
-      z.object({
+      z.strictObject({
         conversationId: idSchema,
-        clientMessageId: z.string().min(1).max(64),
+        clientMessageId: clientString().min(1).max(64),
         // May be empty when the message carries attachments (checked in the service).
-        text: z.string().max(65_536).default(''),
+        text: clientString().max(65_536).default(''),
         replyToId: idSchema.nullish(),
         attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
       }),
@@ -73,9 +75,9 @@ export const messagesRouter = {
     .meta(rest('GET', '/messages/search', 'Search your messages'))
     .input(
       z.object({
-        q: z.string().trim().min(1).max(200),
+        q: clientString().trim().min(1).max(200),
         conversationId: idSchema.nullish(),
-        cursor: z.string().max(512).nullish(),
+        cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
@@ -103,7 +105,7 @@ export const messagesRouter = {
         errors: { 403: 'Not your message', 412: 'Edit window passed, or message deleted' },
       }),
     )
-    .input(z.object({ messageId: idSchema, text }))
+    .input(z.strictObject({ messageId: idSchema, text }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => editMessage(ctx.deps, ctx.userId, input)),
 
@@ -113,7 +115,7 @@ export const messagesRouter = {
         errors: { 403: 'Not your message' },
       }),
     )
-    .input(messageInput)
+    .input(messageInput.strict())
     .output(messageSchema)
     .mutation(({ ctx, input }) => deleteMessage(ctx.deps, ctx.userId, input.messageId)),
 
@@ -123,13 +125,13 @@ export const messagesRouter = {
         errors: { 412: 'Message deleted' },
       }),
     )
-    .input(z.object({ messageId: idSchema, emoji }))
+    .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
 
   unreact: authedProcedure
     .meta(rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction'))
-    .input(z.object({ messageId: idSchema, emoji }))
+    .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),
 } satisfies TRPCRouterRecord;

@@ -2,18 +2,27 @@ import { ECDH } from 'node:crypto';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
+import { clientString } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { registerPush, unregisterPush } from './push-subscriptions.ts';
 
 const ok = z.object({ ok: z.literal(true) });
-const endpoint = z.string().min(1).max(2048);
+const endpoint = clientString().min(1).max(2048);
 
-/** base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives). */
-const key = (bytes: number) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+/**
+ * base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives), as a pattern
+ * the OpenAPI document carries: the unpadded length, optionally with its padding.
+ */
+const key = (bytes: number) => {
+  const chars = Math.ceil((bytes * 4) / 3);
+  const padding = '='.repeat((4 - (chars % 4)) % 4);
+  return clientString()
+    .regex(
+      new RegExp(`^[A-Za-z0-9_-]{${chars}}(${padding})?$`),
+      `must be base64url of ${bytes} bytes`,
+    )
     .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+};
 
 /** A key web-push cannot encrypt to would fail every delivery: refuse it up front. */
 function isP256Point(key: string): boolean {
@@ -39,13 +48,15 @@ export const notificationsRouter = {
       }),
     )
     .input(
-      z.object({
+      z.strictObject({
         endpoint,
         // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
-        keys: z.object({
+        keys: z.strictObject({
           p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
           auth: key(16),
         }),
+        /** What `PushSubscription.toJSON()` also carries; not used. */
+        expirationTime: z.number().nullish(),
       }),
     )
     .output(ok)
@@ -53,7 +64,7 @@ export const notificationsRouter = {
 
   unregisterPush: authedProcedure
     .meta(rest('DELETE', '/notifications/push-subscriptions', 'Remove a Web Push subscription'))
-    .input(z.object({ endpoint }))
+    .input(z.strictObject({ endpoint }))
     .output(ok)
     .mutation(({ ctx, input }) => unregisterPush(ctx.deps, ctx.userId, input.endpoint)),
 } satisfies TRPCRouterRecord;

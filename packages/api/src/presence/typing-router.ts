@@ -8,7 +8,7 @@ export const typingRouter = {
   /** Call with `true` every few seconds while typing; it expires after the typing TTL. */
   set: authedProcedure
     .meta(rest('POST', '/conversations/{conversationId}/typing', 'Start or stop typing'))
-    .input(z.object({ conversationId: idSchema, isTyping: z.boolean() }))
+    .input(z.strictObject({ conversationId: idSchema, isTyping: z.boolean() }))
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await ctx.live.typing.set(ctx.userId, input.conversationId, input.isTyping);

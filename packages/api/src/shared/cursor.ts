@@ -13,7 +13,8 @@ export function decodeCursor(cursor: string | null | undefined, size: number): s
     if (
       Array.isArray(parts) &&
       parts.length === size &&
-      parts.every((p) => typeof p === 'string')
+      // A forged cursor holding NUL would reach PostgreSQL, which cannot compare it.
+      parts.every((p) => typeof p === 'string' && !p.includes('\u0000'))
     ) {
       return parts;
     }

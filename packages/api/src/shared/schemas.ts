@@ -2,7 +2,23 @@ import { z } from 'zod';
 
 // Output schemas double as the REST/OpenAPI contract, so they stay flat and union-free.
 
-export const idSchema = z.string().min(1).max(64);
+/**
+ * Every string a client sends: no NUL characters. PostgreSQL's text cannot hold U+0000 and
+ * SQLite's can, so they are refused on both (BAD_REQUEST naming the field), and the OpenAPI
+ * document says so with its `pattern`.
+ */
+export function clientString() {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it refuses.
+  return z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+}
+
+export const idSchema = clientString().min(1).max(64);
+
+/**
+ * The largest seq both databases hold: seqs are `integer` columns, 32-bit on PostgreSQL. A
+ * larger number in a request is refused (400) instead of failing in the database (500).
+ */
+export const MAX_SEQ = 2_147_483_647;
 
 export const userSchema = z
   .object({

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { idSchema, meSchema, pageSchema, userSchema } from '../shared/schemas.ts';
+import { clientString, idSchema, meSchema, pageSchema, userSchema } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { getMe, getUser, searchUsers, updateMe } from './users.ts';
 
@@ -14,9 +14,9 @@ export const usersRouter = {
   updateMe: authedProcedure
     .meta(rest('PATCH', '/users/me', 'Update your profile'))
     .input(
-      z.object({
-        displayName: z.string().trim().min(1).max(64).optional(),
-        about: z.string().max(500).optional(),
+      z.strictObject({
+        displayName: clientString().trim().min(1).max(64).optional(),
+        about: clientString().max(500).optional(),
         /** One of the caller's own uploaded images, or null to remove the avatar. */
         avatarFileId: idSchema.nullable().optional(),
       }),
@@ -31,11 +31,11 @@ export const usersRouter = {
     .query(({ ctx, input }) => getUser(ctx.deps, input.userId)),
 
   search: authedProcedure
-    .meta(rest('GET', '/users', 'Find users by name or email prefix'))
+    .meta(rest('GET', '/users', 'Find users by name prefix or exact email'))
     .input(
       z.object({
-        q: z.string().trim().min(1).max(100),
-        cursor: z.string().max(512).nullish(),
+        q: clientString().trim().min(1).max(100),
+        cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )

@@ -54,8 +54,10 @@ function escapeLike(text: string): string {
 }
 
 /**
- * Users whose display name (any word of it) or email starts with `q`, ordered by name.
- * Emails are matched but never returned: results are public profiles.
+ * Users whose display name (any word of it) starts with `q`, or whose email is exactly `q`
+ * (case-insensitive), ordered by name. Emails are matched but never returned: results are
+ * public profiles. Only the whole address matches, so a prefix grown one character at a time
+ * cannot recover an address.
  */
 export async function searchUsers(
   deps: ApiDeps,
@@ -63,7 +65,8 @@ export async function searchUsers(
   input: { q: string; cursor?: string | null; limit?: number },
 ): Promise<{ items: UserDto[]; nextCursor: string | null }> {
   const limit = pageLimit(deps.limits, input.limit);
-  const prefix = escapeLike(input.q.trim().toLowerCase());
+  const q = input.q.trim().toLowerCase();
+  const prefix = escapeLike(q);
   const after = decodeCursor(input.cursor, 2);
   let query = deps.db
     .selectFrom('users')
@@ -73,7 +76,7 @@ export async function searchUsers(
     .where(
       sql<boolean>`(lower(display_name) like ${`${prefix}%`} escape '\\'
         or lower(display_name) like ${`% ${prefix}%`} escape '\\'
-        or email like ${`${prefix}%`} escape '\\')`,
+        or email = ${q})`,
     );
   if (after) {
     const [name, id] = after as [string, string];

@@ -14,6 +14,10 @@ export interface RefreshTokensTable {
   expires_at: string;
   used_at: string | null;
   revoked_at: string | null;
+  /** Set when rotated: the id of the token issued in its place. */
+  replaced_by: string | null;
+  /** When the rotated token was presented again within the grace period (allowed once). */
+  grace_used_at: string | null;
 }
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;

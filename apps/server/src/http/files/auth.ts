@@ -14,6 +14,10 @@ export function requireUser(api: ApiDeps, live: LiveServices) {
       ip: '',
     });
     if (ctx.auth.status !== 'authenticated') {
+      // HEAD (tus offsets) has no body: no JSON content type for a body that is not there.
+      if (c.req.method === 'HEAD') {
+        return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
+      }
       const expired = ctx.auth.status === 'rejected' && ctx.auth.reason === 'expired';
       return c.json(
         {

@@ -33,7 +33,9 @@ export async function receiveMultipart(
   try {
     parser = busboy({
       headers: { 'content-type': contentType },
-      limits: { files: 1, fileSize: options.maxBytes, fields: 10, fieldSize: 1024, parts: 11 },
+      // One byte of headroom: busboy signals `limit` on reaching fileSize, and a file of
+      // exactly maxBytes is allowed ("413 above it"); the size check below does the rest.
+      limits: { files: 1, fileSize: options.maxBytes + 1, fields: 10, fieldSize: 1024, parts: 11 },
     });
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'Malformed multipart body');
@@ -57,7 +59,7 @@ export async function receiveMultipart(
       });
       out = createWriteStream(path);
       received = pipeline(stream, out).then(() => {
-        if (truncated) throw tooLarge(options.maxBytes);
+        if (truncated || out!.bytesWritten > options.maxBytes) throw tooLarge(options.maxBytes);
         return { path, name: info.filename ?? 'file', declaredType: info.mimeType };
       });
       received.then(resolve, reject);

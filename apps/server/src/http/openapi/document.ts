@@ -10,7 +10,7 @@ export const API_VERSION = '1.0.0';
  * (docs/openapi.json) can be compared with what the server serves.
  */
 export function buildOpenApiDocument() {
-  return generateOpenApiDocument(appRouter, {
+  const document = generateOpenApiDocument(appRouter, {
     title: 'Parley REST API',
     description:
       'Chat backend REST bridge. Every endpoint except /auth/* needs `Authorization: Bearer <accessToken>`. Errors: an HTTP status plus `{ code, message, issues? }`. Live events: SSE or WebSocket, see /asyncapi.json and docs/flutter.md.',
@@ -21,4 +21,60 @@ export function buildOpenApiDocument() {
     },
     paths: filePaths,
   });
+  // trpc-to-openapi describes its error bodies as `{ message, code, issues?: [{ message }] }`
+  // with nothing else allowed; the bridge's real bodies carry zod's issue fields and the tRPC
+  // error `data` too. Describe what the server sends.
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, schema] of Object.entries(schemas)) {
+    if (!name.startsWith('error.')) continue;
+    const code = name.slice('error.'.length);
+    schemas[name] = { ...restErrorSchema(code), title: schema.title, example: schema.example };
+  }
+  return document;
+}
+
+const issueSchema = {
+  type: 'object',
+  description: 'A zod issue: what is wrong where (more fields depending on `code`).',
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    path: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
+  },
+  required: ['code', 'message', 'path'],
+  additionalProperties: true,
+};
+
+/** The body of a REST error answer from the bridge, for one tRPC error code. */
+function restErrorSchema(code: string) {
+  return {
+    type: 'object',
+    description: 'The error information',
+    properties: {
+      code: { type: 'string', enum: [code] },
+      message: { type: 'string' },
+      issues: { type: 'array', items: issueSchema, description: 'Invalid input only' },
+      data: {
+        type: 'object',
+        properties: {
+          code: { type: 'string', enum: [code] },
+          httpStatus: { type: 'integer' },
+          path: { type: 'string', description: 'The procedure' },
+          issues: { type: 'array', items: issueSchema },
+          retryAfterMs: {
+            type: 'integer',
+            description: 'TOO_MANY_REQUESTS: when to try again (also `Retry-After`, seconds)',
+          },
+          requestId: {
+            type: 'string',
+            description: 'INTERNAL_SERVER_ERROR: the id the server logged the failure under',
+          },
+        },
+        required: ['code', 'httpStatus'],
+        additionalProperties: false,
+      },
+    },
+    required: ['code', 'message'],
+    additionalProperties: false,
+  };
 }

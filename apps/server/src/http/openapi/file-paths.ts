@@ -17,6 +17,16 @@ const errors = (codes: Record<number, string>) =>
 const fileId = z.string().meta({ description: 'File id', example: '01JF0000000000000000000000' });
 const bearer = [{ Authorization: [] }];
 const binary = { schema: z.string().meta({ format: 'binary' }) };
+const uploadId = z
+  .string()
+  .regex(/^[0-9A-Za-z]{1,64}$/)
+  .meta({ description: 'Upload id' });
+// tus 1.0 headers, required on every tus request but OPTIONS.
+const tusResumable = z.literal('1.0.0').meta({ description: 'tus protocol version' });
+const tusHeaders = {
+  'Tus-Resumable': { description: 'tus protocol version', schema: { type: 'string' as const } },
+};
+const noBody = (description: string) => ({ description, headers: tusHeaders });
 
 export const filePaths: ZodOpenApiPathsObject = {
   '/files': {
@@ -61,11 +71,11 @@ export const filePaths: ZodOpenApiPathsObject = {
         }),
       },
       responses: {
-        200: { description: 'The whole file', content: { 'application/octet-stream': binary } },
-        206: {
-          description: 'The requested range',
-          content: { 'application/octet-stream': binary },
+        200: {
+          description: 'The whole file, with the content type detected at upload',
+          content: { '*/*': binary },
         },
+        206: { description: 'The requested range', content: { '*/*': binary } },
         302: { description: 'Redirect to a short-lived presigned S3 URL (when enabled)' },
         304: { description: 'Not modified (ETag matched)' },
         ...errors({
@@ -102,8 +112,26 @@ export const filePaths: ZodOpenApiPathsObject = {
       description:
         'Headers: `Tus-Resumable: 1.0.0`, `Upload-Length`, optional `Upload-Metadata` (filename, filetype, base64). Answers 201 with `Location`; continue with HEAD/PATCH on it.',
       security: bearer,
+      requestParams: {
+        header: z.object({
+          'tus-resumable': tusResumable,
+          'upload-length': z
+            .string()
+            .regex(/^\d{1,16}$/)
+            .meta({ description: 'Total size in bytes' }),
+          'upload-metadata': z
+            .string()
+            .optional()
+            .meta({ description: 'filename, filetype (base64)' }),
+        }),
+      },
       responses: {
-        201: { description: 'Created; `Location` is the upload URL' },
+        201: {
+          description: 'Created; `Location` is the upload URL',
+          headers: { ...tusHeaders, Location: { schema: { type: 'string' as const } } },
+        },
+        400: noBody('Missing or invalid tus headers'),
+        412: noBody('Unsupported Tus-Resumable version'),
         ...errors({ 401: 'Not authenticated', 413: 'Larger than UPLOAD_MAX_BYTES' }),
       },
     },
@@ -114,10 +142,18 @@ export const filePaths: ZodOpenApiPathsObject = {
       tags: ['files'],
       summary: 'Where to resume: `Upload-Offset`',
       security: bearer,
-      requestParams: { path: z.object({ uploadId: z.string() }) },
+      requestParams: {
+        path: z.object({ uploadId }),
+        header: z.object({ 'tus-resumable': tusResumable }),
+      },
       responses: {
-        200: { description: 'Upload-Offset header' },
-        ...errors({ 404: 'No such upload' }),
+        200: {
+          description: 'Upload-Offset header',
+          headers: { ...tusHeaders, 'Upload-Offset': { schema: { type: 'string' as const } } },
+        },
+        401: { description: 'Not authenticated (no body)' },
+        404: noBody('No such upload'),
+        412: noBody('Unsupported Tus-Resumable version'),
       },
     },
     patch: {
@@ -127,20 +163,48 @@ export const filePaths: ZodOpenApiPathsObject = {
       description:
         'The final PATCH answers 200 with the stored file as JSON and a `Parley-File-Id` header.',
       security: bearer,
-      requestParams: { path: z.object({ uploadId: z.string() }) },
+      requestParams: {
+        path: z.object({ uploadId }),
+        header: z.object({
+          'tus-resumable': tusResumable,
+          'upload-offset': z
+            .string()
+            .regex(/^\d{1,16}$/)
+            .meta({ description: 'Where these bytes go' }),
+        }),
+      },
       requestBody: { content: { 'application/offset+octet-stream': binary } },
       responses: {
         200: {
           description: 'Upload complete',
           content: { 'application/json': { schema: fileSchema } },
         },
-        204: { description: 'Bytes appended; more to come' },
+        204: noBody('Bytes appended; more to come'),
+        400: noBody('Missing or invalid tus headers'),
+        412: noBody('Unsupported Tus-Resumable version'),
         ...errors({
+          401: 'Not authenticated',
+          404: 'No such upload',
           409: 'Offset mismatch',
           413: 'Too large',
           415: 'Refused content',
           422: 'Refused image',
         }),
+      },
+    },
+    delete: {
+      operationId: 'files-tus-terminate',
+      tags: ['files'],
+      summary: 'Abandon an unfinished resumable upload (tus termination)',
+      security: bearer,
+      requestParams: {
+        path: z.object({ uploadId }),
+        header: z.object({ 'tus-resumable': tusResumable }),
+      },
+      responses: {
+        204: noBody('Removed'),
+        412: noBody('Unsupported Tus-Resumable version'),
+        ...errors({ 401: 'Not authenticated', 404: 'No such upload' }),
       },
     },
   },

@@ -13,6 +13,14 @@ const SWAGGER_FILES: Record<string, string> = {
   'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
 };
 
+/**
+ * The one inline `<style>` element swagger-ui-dist (pinned in the catalog) injects, by its
+ * SHA-256: the /docs Content-Security-Policy allows exactly it. A Swagger UI upgrade that
+ * changes it shows up as a CSP violation in apps/web-demo/test/csp.e2e.test.ts, which prints
+ * the new hash.
+ */
+export const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
+
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
   <head>
