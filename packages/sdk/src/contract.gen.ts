@@ -95,10 +95,10 @@ export type Conversation = {
 
 export type ConversationSummary = {
   type: "direct" | "group";
+  description: string | null;
   id: string;
   avatarFileId: string | null;
   title: string | null;
-  description: string | null;
   createdAt: string;
   contextType: string | null;
   contextId: string | null;
@@ -657,6 +657,8 @@ export interface Procedures {
         p256dh: string;
         auth: string;
       };
+      /** What `PushSubscription.toJSON()` also carries; not used. */
+      expirationTime?: number | null;
     };
     output: {
       ok: true;
@@ -1006,6 +1008,8 @@ export interface NotificationsApi {
       p256dh: string;
       auth: string;
     };
+    /** What `PushSubscription.toJSON()` also carries; not used. */
+    expirationTime?: number | null;
   }): Promise<{
     ok: true;
   }>;
