@@ -67,6 +67,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),
+  PRESENCE_GROUP_MAX_MEMBERS: int(100),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   GROUP_MAX_MEMBERS: int(1000),
   // A list is created and replaced in one request, which carries at most 1,000 ids.
   BROADCAST_MAX_RECIPIENTS: z.coerce.number().int().positive().max(1000).default(256),

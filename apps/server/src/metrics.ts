@@ -33,6 +33,12 @@ export function createMetrics() {
     help: 'Messages accepted (messages.send that succeeded, retries included)',
     registers: [registry],
   });
+  const sendBatchSize = new Histogram({
+    name: 'parley_send_batch_size',
+    help: 'Sends written per transaction by group commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
   const queryDuration = new Histogram({
     name: 'parley_db_query_duration_seconds',
     help: 'Database query duration',
@@ -48,6 +54,9 @@ export function createMetrics() {
         messagesSent.inc();
         sendDuration.observe(durationMs / 1000);
       }
+    },
+    sendBatchCommitted(size) {
+      sendBatchSize.observe(size);
     },
   };
 

@@ -63,6 +63,7 @@ function limitsFrom(config: Config): Limits {
     },
     typingTtlMs: config.TYPING_TTL_MS,
     presenceGraceMs: config.PRESENCE_GRACE_MS,
+    presenceGroupMaxMembers: config.PRESENCE_GROUP_MAX_MEMBERS,
     groupMaxMembers: config.GROUP_MAX_MEMBERS,
     broadcastMaxRecipients: config.BROADCAST_MAX_RECIPIENTS,
     otpRatePerEmail: {

@@ -22,6 +22,8 @@ export interface Limits {
   typingTtlMs: number;
   /** A user whose last device disconnected is shown offline after this grace. */
   presenceGraceMs: number;
+  /** Presence changes are pushed to members of groups up to this size (bigger: on request). */
+  presenceGroupMaxMembers: number;
   /** Members per group, the creator included. */
   groupMaxMembers: number;
   /** Recipients per broadcast list. */
@@ -47,6 +49,7 @@ export const defaultLimits: Limits = {
   loginRatePerIp: { points: 100, durationMs: 15 * 60_000 },
   typingTtlMs: 5_000,
   presenceGraceMs: 5_000,
+  presenceGroupMaxMembers: 100,
   groupMaxMembers: 1000,
   broadcastMaxRecipients: 256,
   otpTtlMs: 10 * 60_000,

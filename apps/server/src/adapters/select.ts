@@ -83,7 +83,12 @@ function databaseFrom(
         poolSize: config.DATABASE_POOL_SIZE,
         onQuery,
       })
-    : createDb({ dialect: 'sqlite', filename: join(config.dataDir, 'parley.db'), onQuery });
+    : createDb({
+        dialect: 'sqlite',
+        filename: join(config.dataDir, 'parley.db'),
+        synchronous: config.SQLITE_SYNCHRONOUS,
+        onQuery,
+      });
 }
 
 interface SharedStateAdapters {

@@ -6,6 +6,8 @@ import { latestEventId } from './log.ts';
 import { streamEvents } from './stream.ts';
 
 const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
+/** A ULID in Crockford base32 ('' means: from the start of the log). */
+const EVENT_ID = /^([0-7][0-9A-HJKMNP-TV-Z]{25})?$/;
 
 export const eventsRouter = {
   /**
@@ -24,7 +26,17 @@ export const eventsRouter = {
    * missed, in order, then live events. Ephemeral events (typing, presence) are not tracked.
    */
   subscribe: authedProcedure
-    .input(z.object({ lastEventId: z.string().max(64).nullish() }).default({}))
+    .input(
+      z
+        .object({
+          // An event id (a ULID) from this stream; anything else is refused, never ignored.
+          lastEventId: z
+            .string()
+            .regex(EVENT_ID, 'must be an event id received from this stream')
+            .nullish(),
+        })
+        .default({}),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
       // One device needs one stream; a handful covers reconnect overlaps. More is abuse.
       if (ctx.subscriptions.active >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {

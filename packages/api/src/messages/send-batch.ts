@@ -103,6 +103,7 @@ export function createSendBatcher(
         if (part.length === 0) continue;
         const sends = part.map((b) => b.send);
         const result = await write(sends, part === fast);
+        deps.metrics.sendBatchCommitted(sends.length);
         publishCommitted(deps, hub, result);
         for (const [i, b] of part.entries()) b.resolve(result.outcomes[i]!);
       }

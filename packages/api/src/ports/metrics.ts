@@ -2,6 +2,8 @@
 export interface Metrics {
   /** Every query and mutation, over HTTP or WebSocket. */
   procedureCompleted(path: string, type: string, durationMs: number, ok: boolean): void;
+  /** A group commit of `size` sends (one transaction). */
+  sendBatchCommitted(size: number): void;
 }
 
-export const noMetrics: Metrics = { procedureCompleted() {} };
+export const noMetrics: Metrics = { procedureCompleted() {}, sendBatchCommitted() {} };

@@ -1,7 +1,7 @@
 import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
-import { contactsOf } from '../shared/recipients.ts';
+import { contactsOf, presenceAudienceOf } from '../shared/recipients.ts';
 
 const CONNECTION_TTL_MS = 60_000;
 const HEARTBEAT_MS = 20_000;
@@ -36,7 +36,7 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
   heartbeat.unref();
 
   async function announce(userId: string, online: boolean, lastSeenAt: string | null) {
-    const recipients = await contactsOf(deps.db, userId);
+    const recipients = await presenceAudienceOf(deps.db, userId, limits.presenceGroupMaxMembers);
     if (recipients.length === 0) return;
     await deps.bus.publish({
       kind: 'ephemeral',

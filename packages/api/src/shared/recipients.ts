@@ -27,3 +27,43 @@ export async function contactsOf(db: DbOrTx, userId: string): Promise<string[]> 
     .execute();
   return rows.map((r) => r.user_id);
 }
+
+/**
+ * Who hears `userId` come online or go offline: the people they share a direct chat or a
+ * group of at most `maxGroupMembers` with. In bigger groups a member coming online would cost
+ * an event for every other member (a 2,000-member group connecting is 4 million events), so
+ * there clients ask `presence.get` for the people they show, as hosted chat APIs do.
+ */
+export async function presenceAudienceOf(
+  db: DbOrTx,
+  userId: string,
+  maxGroupMembers: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('members as theirs')
+    .select('theirs.user_id')
+    .distinct()
+    .where('theirs.user_id', '<>', userId)
+    .where('theirs.conversation_id', 'in', (eb) =>
+      eb
+        .selectFrom('members as mine')
+        .innerJoin('conversations as c', 'c.id', 'mine.conversation_id')
+        .select('mine.conversation_id')
+        .where('mine.user_id', '=', userId)
+        .where((w) =>
+          w.or([
+            w('c.type', '=', 'direct'),
+            w(
+              w
+                .selectFrom('members as m')
+                .select((s) => s.fn.countAll().as('n'))
+                .whereRef('m.conversation_id', '=', 'mine.conversation_id'),
+              '<=',
+              maxGroupMembers,
+            ),
+          ]),
+        ),
+    )
+    .execute();
+  return rows.map((r) => r.user_id);
+}

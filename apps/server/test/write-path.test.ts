@@ -1,0 +1,179 @@
+import { describeEachDialect } from '@parley/db/testing';
+import { expect, it, vi } from 'vitest';
+import { errorCode, registerUser, type TestUser, wsClient } from './helpers/clients.ts';
+import { connectDevice, type Device } from './helpers/streams.ts';
+import { startTestServer, type TestServer } from './helpers/test-server.ts';
+
+/** Batches of more than one send that the server committed (from /metrics). */
+async function multiSendBatches(server: TestServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const count = Number(/^parley_send_batch_size_count (\d+)/m.exec(text)?.[1] ?? 0);
+  const single = Number(/^parley_send_batch_size_bucket\{le="1"\} (\d+)/m.exec(text)?.[1] ?? 0);
+  return count - single;
+}
+
+/** A sender whose sends go over one WebSocket, so sends made in one tick reach the server together. */
+function socketOf(server: TestServer, user: TestUser) {
+  return wsClient(server, () => user.auth.accessToken);
+}
+
+/** These tests send more than a person would. */
+const LOAD = { SEND_RATE_LIMIT: '100000' };
+
+describeEachDialect('the group-commit write path', (dialect) => {
+  it('commits the good sends of a batch and fails only the bad one, with its own error', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const cy = await registerUser(server, 'Cy');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const foreign = await ben.client.conversations.openDirect.mutate({ userId: cy.id });
+    await using benDevice = await connectDevice(server, ben);
+    await using socket = socketOf(server, ada);
+    const send = (conversationId: string, clientMessageId: string, replyToId?: string) =>
+      socket.client.messages.send.mutate({
+        conversationId,
+        clientMessageId,
+        text: clientMessageId,
+        replyToId,
+      });
+    // Warm the socket up, so the batch below is written in one go.
+    await send(chat.id, 'warm-up');
+    const results = await Promise.allSettled([
+      send(chat.id, 'a'),
+      send(foreign.id, 'not-a-member'),
+      send(chat.id, 'b'),
+      send(chat.id, 'bad-reply', 'no-such-message'),
+      send(chat.id, 'c'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(await errorCode(Promise.reject((results[1] as PromiseRejectedResult).reason))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await errorCode(Promise.reject((results[3] as PromiseRejectedResult).reason))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await multiSendBatches(server)).toBeGreaterThan(0);
+    // Stored in order, seqs without holes, and each delivered live exactly once.
+    const history = await ben.client.messages.list.query({ conversationId: chat.id });
+    expect(history.messages.map((m) => [m.clientMessageId, m.seq])).toEqual([
+      ['warm-up', 1],
+      ['a', 2],
+      ['b', 3],
+      ['c', 4],
+    ]);
+    await vi.waitFor(() =>
+      expect(
+        benDevice.durable.flatMap((e) =>
+          e.type === 'message.created' ? [e.message.clientMessageId] : [],
+        ),
+      ).toEqual(['warm-up', 'a', 'b', 'c']),
+    );
+    // The reply is built from the write: it matches what a read returns.
+    const fulfilled = results[2] as PromiseFulfilledResult<Awaited<ReturnType<typeof send>>>;
+    const read = await ada.client.messages.get.query({ messageId: fulfilled.value.id });
+    expect(fulfilled.value).toEqual(read);
+  });
+
+  it('stores a clientMessageId once when it repeats inside one batch and across batches', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    await using socket = socketOf(server, ada);
+    const send = (clientMessageId: string) =>
+      socket.client.messages.send.mutate({
+        conversationId: chat.id,
+        clientMessageId,
+        text: clientMessageId,
+      });
+    await send('warm-up');
+    const inOneBatch = await Promise.all([send('x'), send('x'), send('y'), send('x'), send('y')]);
+    const later = await Promise.all([send('x'), send('y')]);
+    const ids = (clientMessageId: string) =>
+      new Set(
+        [...inOneBatch, ...later]
+          .filter((m) => m.clientMessageId === clientMessageId)
+          .map((m) => m.id),
+      );
+    expect(ids('x').size).toBe(1);
+    expect(ids('y').size).toBe(1);
+    const history = await ben.client.messages.list.query({ conversationId: chat.id });
+    expect(history.messages.map((m) => m.clientMessageId)).toEqual(['warm-up', 'x', 'y']);
+  });
+
+  it("answers CONFLICT, never another conversation's message, when one clientMessageId races into two chats", async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const cy = await registerUser(server, 'Cy');
+    const withBen = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const withCy = await ada.client.conversations.openDirect.mutate({ userId: cy.id });
+    for (let round = 0; round < 10; round++) {
+      const clientMessageId = `race-${round}`;
+      const attempts = [withBen.id, withCy.id, withBen.id, withCy.id].map((conversationId) =>
+        ada.client.messages.send
+          .mutate({ conversationId, clientMessageId, text: 'hi' })
+          .then((m) => ({ asked: conversationId, got: m.conversationId }))
+          .catch(async (error: unknown) => errorCode(Promise.reject(error))),
+      );
+      const answers = await Promise.all(attempts);
+      for (const answer of answers) {
+        if (typeof answer === 'string') expect(answer).toBe('CONFLICT');
+        else expect(answer.got).toBe(answer.asked);
+      }
+      const stored = answers.filter((a) => typeof a !== 'string');
+      expect(stored.length).toBeGreaterThan(0);
+      expect(new Set(stored.map((a) => (typeof a === 'string' ? a : a.got))).size).toBe(1);
+    }
+  });
+
+  it('resumes without a gap or a repeat while a long catch-up is still replaying', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const from = (await ben.client.events.head.query()).lastEventId ?? '';
+    await using socket = socketOf(server, ada);
+    const total = 700; // several replay pages
+    for (let i = 0; i < total; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, k) =>
+          socket.client.messages.send.mutate({
+            conversationId: chat.id,
+            clientMessageId: `m${i + k}`,
+            text: `m${i + k}`,
+          }),
+        ),
+      );
+    }
+    // Concurrent sends have no order of their own: the stream must follow the stored seq.
+    const received: number[] = [];
+    const created = (device: Device) =>
+      device.durable.flatMap((e) => (e.type === 'message.created' ? [e.message.seq] : []));
+    // First device: drop it part-way through the replay, while Ada keeps sending.
+    const first = await connectDevice(server, ben, from);
+    const more = socket.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'during',
+      text: 'during',
+    });
+    await vi.waitFor(() => expect(first.durable.length).toBeGreaterThan(100));
+    await first[Symbol.asyncDispose]();
+    received.push(...created(first));
+    await more;
+    // Second device resumes from the last id the first one received.
+    await using second = await connectDevice(server, ben, first.lastEventId);
+    await vi.waitFor(() => expect(received.length + created(second).length).toBe(total + 1), {
+      timeout: 10_000,
+    });
+    received.push(...created(second));
+    expect(received).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
+  });
+});
