@@ -29,6 +29,7 @@ Flags:
   --database-url <url>    PostgreSQL (a fresh schema per run is created and dropped)
   --instances <n>         Parley server processes (clients split across them); needs --redis-url
   --redis-url <url>       Redis for the instances to share events and presence
+  --sqlite-synchronous <NORMAL|FULL>  Parley's SQLITE_SYNCHRONOUS (default NORMAL)
   --workers <n>           generator threads (default 2)
   --pairs <n>             1:1 pairs (default 500)
   --rate <msg/s>          offered rate of the pairs workload (default 2000)
@@ -56,6 +57,7 @@ export function readArgs(argv: string[]) {
       max: { type: 'boolean' },
       only: { type: 'string' },
       'database-url': { type: 'string' },
+      'sqlite-synchronous': { type: 'string' },
       instances: { type: 'string' },
       'redis-url': { type: 'string' },
       workers: { type: 'string' },
@@ -105,6 +107,8 @@ export function readArgs(argv: string[]) {
     only: new Set(only as Workload[]),
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
+    sqliteSynchronous:
+      values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),
     instances,
     workers: num(values.workers, 2, 2),
     pairs,

@@ -50,6 +50,7 @@ const parley = parleySystem({
   databaseUrl: schema?.url,
   redisUrl: args.redisUrl,
   instances: args.instances,
+  sqliteSynchronous: args.sqliteSynchronous,
 });
 const systems: System[] = args.skipFloor
   ? [parley]

@@ -62,6 +62,8 @@ export interface ParleyOptions {
   databaseUrl?: string;
   redisUrl?: string;
   instances: number;
+  /** SQLITE_SYNCHRONOUS of the server (durability vs. cost, see docs/benchmarks.md). */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
 }
 
 /**
@@ -92,6 +94,7 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  env.SQLITE_SYNCHRONOUS = options.sqliteSynchronous;
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   try {

@@ -104,6 +104,7 @@ export function parleySystem(options: {
   databaseUrl?: string;
   redisUrl?: string;
   instances: number;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
 }): System {
   return {
     kind: 'parley',

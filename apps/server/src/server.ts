@@ -13,6 +13,7 @@ import {
   type Limits,
   type LiveServices,
   startNotificationDispatcher,
+  startSearchIndexer,
 } from '@parley/api';
 import { type DbHandle, migrateToLatest } from '@parley/db';
 import { selectAdapters } from './adapters/select.ts';
@@ -40,6 +41,9 @@ export interface ParleyServer {
   sweepFiles(): Promise<SweepResult>;
   close(): Promise<void>;
 }
+
+/** SQLite: how far the full-text index may trail the messages (searches catch up first). */
+const SEARCH_INDEX_INTERVAL_MS = 500;
 
 /** How long shutdown waits for in-flight HTTP requests before closing their connections. */
 const HTTP_DRAIN_MS = 1_000;
@@ -122,6 +126,7 @@ export async function startServer(
   };
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
+  const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);
 
   // Uploads are staged on local disk whatever the blob store is (see docs/files.md).
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -211,6 +216,7 @@ export async function startServer(
         await live.presence.close();
         await live.hub.close();
         await dispatcher.close();
+        await searchIndexer.stop();
         await adapters.close();
         logger.info('parley stopped');
       })();

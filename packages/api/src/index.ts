@@ -28,6 +28,7 @@ export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub } from './live/hub.ts';
 export { eventJson } from './live/wire.ts';
+export { startSearchIndexer } from './messages/search.ts';
 export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
 export {
   type NotificationDispatcher,

@@ -46,27 +46,26 @@ export function toTRPCError(error: unknown): unknown {
   return new TRPCError({ code: error.code, message: error.message, cause: error });
 }
 
-/** Times every query and mutation (subscriptions run for a connection's lifetime: skipped). */
-const observed = t.procedure.use(async function observe({ ctx, path, type, next }) {
-  if (type === 'subscription') return next();
+/**
+ * Times every query and mutation (subscriptions run for a connection's lifetime: skipped), and
+ * turns the `DomainError`s services throw into the tRPC error of the same code and message.
+ * One middleware, not two: each one costs a context copy on every call.
+ */
+const base = t.procedure.use(async function observe({ ctx, path, type, next }) {
   const started = performance.now();
   const result = await next();
-  ctx.deps.metrics.procedureCompleted(path, type, performance.now() - started, result.ok);
-  return result;
-});
-
-/** Services throw `DomainError`; callers see the tRPC error of the same code and message. */
-const mapped = observed.use(async function mapDomainErrors({ next }) {
-  const result = await next();
+  if (type !== 'subscription') {
+    ctx.deps.metrics.procedureCompleted(path, type, performance.now() - started, result.ok);
+  }
   if (!result.ok && result.error.cause instanceof DomainError)
     throw toTRPCError(result.error.cause);
   return result;
 });
 
-export const publicProcedure = mapped;
+export const publicProcedure = base;
 
 /** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
-export const authedProcedure = mapped.use(function requireUser({ ctx, next }) {
+export const authedProcedure = base.use(function requireUser({ ctx, next }) {
   // A WebSocket context lives as long as its connection: check expiry on every call.
   const expired = ctx.auth.status === 'authenticated' && ctx.auth.expiresAt <= ctx.deps.clock.now();
   if (expired) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });

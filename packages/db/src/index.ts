@@ -10,7 +10,12 @@ export { dialectOf, pingDb } from './dialect.ts';
 export { newId, nextIds, pooledRandom } from './ids.ts';
 export { migrateToLatest } from './migrate.ts';
 export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.ts';
-export { type MessageSearch, searchMessages, searchTerms } from './queries/search.ts';
+export {
+  catchUpSearchIndex,
+  type MessageSearch,
+  searchMessages,
+  searchTerms,
+} from './queries/search.ts';
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';
 export * from './tables/email-codes.ts';

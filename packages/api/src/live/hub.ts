@@ -113,8 +113,10 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
     async start() {
       cursor = (await latestEventId(deps.db)) ?? '';
       unsubscribe = deps.bus.subscribe((message) => {
-        if (message.kind === 'log') wake();
-        else deliverEphemeral(message);
+        // This instance's own commits were handed over already (the cursor is past them).
+        if (message.kind === 'log') {
+          if (message.lastEventId > cursor) wake();
+        } else deliverEphemeral(message);
       });
       poll = setInterval(wake, options.pollMs);
       poll.unref();

@@ -1,13 +1,19 @@
 import type { EventRow } from '@parley/db';
-import type { StreamEvent } from './events.ts';
+import type { DurableEvent, StreamEvent } from './events.ts';
 
 // Serialize once: each durable event's JSON is made once (from the stored payload) and the
 // same text goes into every subscriber's frame (see the WebSocket encoder in the server).
 const jsonOf = new WeakMap<object, string>();
 
 /** The event as subscribers receive it: the stored payload plus its log id and time. */
-export function streamEventOf(id: string, payload: string, at: string): StreamEvent {
-  const event = { ...(JSON.parse(payload) as StreamEvent), id, at };
+export function streamEventOf(
+  id: string,
+  payload: string,
+  at: string,
+  /** The parsed payload, when the caller has it (the writer): saves a JSON.parse. */
+  parsed: DurableEvent = JSON.parse(payload) as DurableEvent,
+): StreamEvent {
+  const event = { ...parsed, id, at };
   // Same text as JSON.stringify(event): the payload's keys, then id and at.
   jsonOf.set(
     event,

@@ -65,7 +65,7 @@ export function publishCommitted(deps: ApiDeps, hub: EventHub, result: BatchResu
   for (const outcome of result.outcomes) {
     if (outcome.kind !== 'stored') continue;
     committed.push({
-      event: streamEventOf(outcome.eventId, outcome.payload, result.at),
+      event: streamEventOf(outcome.eventId, outcome.payload, result.at, outcome.event),
       recipients: outcome.recipients,
     });
   }

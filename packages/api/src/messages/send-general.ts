@@ -30,11 +30,12 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
         const written = await writeOne(trx, send, at);
         if (written.kind === 'stored') {
           const eventId = eventIds[events.length]!;
-          const payload = JSON.stringify({
-            type: 'message.created',
+          const event = {
+            type: 'message.created' as const,
             conversationId: send.input.conversationId,
             message: toMessageDto(written.row, [], null, written.files.map(toFileDto)),
-          });
+          };
+          const payload = JSON.stringify(event);
           events.push({ id: eventId, conversationId: send.input.conversationId, payload });
           queued += await queueMessageNotifications(deps, trx, [written.row], send.online);
           outcomes.push({
@@ -46,6 +47,7 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
               .filter((m) => m.joined_after_event_id < eventId)
               .map((m) => m.user_id),
             eventId,
+            event,
             payload,
           });
         } else {

@@ -12,6 +12,12 @@ const prepared = new WeakMap<SqliteConnection, Statements>();
 
 function prepare(db: SqliteConnection) {
   return {
+    // Transaction control prepared too: `exec` would parse the SQL again for every send.
+    begin: db.prepare('begin immediate'),
+    commit: db.prepare('commit'),
+    savepoint: db.prepare('savepoint send'),
+    release: db.prepare('release send'),
+    rollbackTo: db.prepare('rollback to send'),
     lastEventId: db.prepare('select id from events order by id desc limit 1').pluck(),
     members: db.prepare<[string], MemberMark>(
       `select user_id, joined_seq, joined_after_event_id, last_delivered_seq, last_read_seq
@@ -76,13 +82,13 @@ export function writeSendsSqlite(
   const st = statementsFor(db);
   const at = nowIso(deps);
   const outcomes: SendOutcome[] = [];
-  db.exec('begin immediate');
+  st.begin.run();
   try {
     const previousEventId = (st.lastEventId.get() as string | undefined) ?? '';
     const eventIds = nextIds(previousEventId, sends.length, deps.clock.now());
     let next = 0;
     for (const { senderId, input } of sends) {
-      db.exec('savepoint send');
+      st.savepoint.run();
       try {
         const members = st.members.all(input.conversationId);
         const me = requireSender(members, senderId);
@@ -108,22 +114,23 @@ export function writeSendsSqlite(
           st.insertMessage.run(row);
         } catch (error) {
           if (!isDuplicateClientId(error)) throw error;
-          db.exec('rollback to send');
+          st.rollbackTo.run();
           const stored = st.byClientId.get(senderId, input.clientMessageId)!;
           outcomes.push(conflictOrExisting(stored, input.conversationId));
-          db.exec('release send');
+          st.release.run();
           continue;
         }
         // The sender has obviously seen their own message.
         st.senderSeen.run(seq, seq, input.conversationId, senderId);
         const eventId = eventIds[next++]!;
-        const payload = JSON.stringify({
-          type: 'message.created',
+        const event = {
+          type: 'message.created' as const,
           conversationId: input.conversationId,
           message: toMessageDto(row),
-        });
+        };
+        const payload = JSON.stringify(event);
         st.insertEvent.run(eventId, input.conversationId, 'message.created', payload, at);
-        db.exec('release send');
+        st.release.run();
         outcomes.push({
           kind: 'stored',
           row,
@@ -133,15 +140,16 @@ export function writeSendsSqlite(
             .filter((m) => m.joined_after_event_id < eventId)
             .map((m) => m.user_id),
           eventId,
+          event,
           payload,
         });
       } catch (error) {
-        db.exec('rollback to send');
-        db.exec('release send');
+        st.rollbackTo.run();
+        st.release.run();
         outcomes.push({ kind: 'failed', error });
       }
     }
-    db.exec('commit');
+    st.commit.run();
     return { outcomes, previousEventId, at, queued: 0 };
   } catch (error) {
     if (db.inTransaction) db.exec('rollback');

@@ -37,6 +37,30 @@ const columns = sql.raw(
 );
 
 /**
+ * SQLite: adds messages stored since the last call to the full-text index, at most `max` of
+ * them (new messages are indexed here, off the send path). PostgreSQL indexes as it writes.
+ * Returns how many were indexed; call again while it returns `max`.
+ */
+export async function catchUpSearchIndex(db: DbOrTx, max = 5000): Promise<number> {
+  if (dialectOf(db) === 'postgres') return 0;
+  const run = async (trx: DbOrTx) => {
+    const { rows } = await sql<{ rowid: number }>`
+      select rowid from messages
+      where rowid > (select indexed_rowid from messages_fts_state)
+      order by rowid limit ${max}`.execute(trx);
+    const last = rows.at(-1)?.rowid;
+    if (last === undefined) return 0;
+    await sql`insert into messages_fts(rowid, text) select rowid, text from messages
+      where rowid > (select indexed_rowid from messages_fts_state) and rowid <= ${last}`.execute(
+      trx,
+    );
+    await sql`update messages_fts_state set indexed_rowid = ${last}`.execute(trx);
+    return rows.length;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/**
  * Ranked full-text search over the messages `userId` may read: conversations they are a member
  * of, sent after they joined, not deleted. Best match first, newest first among equals.
  */
