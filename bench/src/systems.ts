@@ -5,7 +5,7 @@ import { createDb } from '@parley/db';
 import { SignJWT } from 'jose';
 import { ulid } from 'ulid';
 import type { Kind } from './clients.ts';
-import { type Running, startFloor, startParley } from './server-process.ts';
+import { type ParleyOptions, type Running, startFloor, startParley } from './server-process.ts';
 
 export interface User {
   id: string;
@@ -98,14 +98,7 @@ async function trpc<T>(
   return body.result.data;
 }
 
-export function parleySystem(options: {
-  jwtSecret: string;
-  dataDir: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  instances: number;
-  sqliteSynchronous: 'NORMAL' | 'FULL';
-}): System {
+export function parleySystem(options: ParleyOptions): System {
   return {
     kind: 'parley',
     start: () => startParley(options),
