@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type KyselyConfig, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.ts';
 import type { Database } from './database.ts';
 
 export type DbDialect = 'sqlite' | 'postgres';
@@ -19,6 +20,8 @@ export type DbOptions = (
     }
   | { dialect: 'postgres'; url: string; poolSize?: number }
 ) & {
+  /** SQLite: a background WAL checkpoint failed (the server logs it). */
+  onCheckpointError?: (message: string) => void;
   /** Called with each query's duration (metrics); never with its parameters. */
   onQuery?: (durationMs: number, failed: boolean) => void;
 };
@@ -57,7 +60,22 @@ export function createDb(options: DbOptions): DbHandle {
       dialect: new SqliteDialect({ database }),
       log: queryLogger(options),
     });
-    return { db, dialect: 'sqlite', sqlite: database, destroy: () => db.destroy() };
+    const checkpointer =
+      options.filename === ':memory:'
+        ? null
+        : startCheckpointer(database, options.filename, {
+            intervalMs: 1000,
+            onError: (message) => options.onCheckpointError?.(message),
+          });
+    return {
+      db,
+      dialect: 'sqlite',
+      sqlite: database,
+      async destroy() {
+        await checkpointer?.stop();
+        await db.destroy();
+      },
+    };
   }
   const pool = new pg.Pool({
     connectionString: options.url,

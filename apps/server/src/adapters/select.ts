@@ -53,7 +53,9 @@ export async function selectAdapters(
     onQuery?: (durationMs: number, failed: boolean) => void;
   },
 ): Promise<Adapters> {
-  const db = databaseFrom(config, options.onQuery);
+  const db = databaseFrom(config, options.onQuery, (message) =>
+    options.logger.error({ message }, 'sqlite wal checkpoint failed'),
+  );
   const shared = await sharedStateFrom(config);
   const mail = mailerFrom(config, options.logger);
   return {
@@ -75,6 +77,7 @@ export async function selectAdapters(
 function databaseFrom(
   config: Config,
   onQuery?: (durationMs: number, failed: boolean) => void,
+  onCheckpointError?: (message: string) => void,
 ): DbHandle {
   return config.DATABASE_URL
     ? createDb({
@@ -88,6 +91,7 @@ function databaseFrom(
         filename: join(config.dataDir, 'parley.db'),
         synchronous: config.SQLITE_SYNCHRONOUS,
         onQuery,
+        onCheckpointError,
       });
 }
 
