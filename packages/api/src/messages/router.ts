@@ -130,7 +130,11 @@ export const messagesRouter = {
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
 
   unreact: authedProcedure
-    .meta(rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction'))
+    .meta(
+      rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction', {
+        errors: { 412: 'Message deleted' },
+      }),
+    )
     .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),
