@@ -29,6 +29,24 @@ describeEachDialect('the REST surface matches its document (issue 14, item 9)', 
     const list = document.paths['/conversations/{conversationId}/messages']!.get!;
     expect(JSON.stringify(list.parameters)).toContain('"maximum":2147483647');
 
+    // A query string carries no JSON null: the document declares no nullable query parameter
+    // (left out is null), `?before=null` is a text where an integer belongs and is refused,
+    // and tRPC clients may still send a JSON null.
+    const parameters = Object.values(document.paths)
+      .flatMap((item) => Object.values(item))
+      .flatMap((operation) => operation.parameters ?? []);
+    expect(JSON.stringify(parameters)).not.toContain('"null"');
+    for (const query of ['before=null', 'after=null']) {
+      const res = await fetch(`${api}/conversations/${chat.id}/messages?${query}`, {
+        headers: auth,
+      });
+      expect(res.status).toBe(400);
+    }
+    const firstPage = await fetch(`${api}/conversations?cursor=null`, { headers: auth });
+    expect(firstPage.status).toBe(200);
+    const viaTrpc = await ada.client.messages.list.query({ conversationId: chat.id, before: null });
+    expect(viaTrpc.hasMore).toBe(false);
+
     // A method the path lacks: 405 with Allow, not 404.
     const wrong = await fetch(`${api}/conversations/${chat.id}/messages`, {
       method: 'DELETE',

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { authResultSchema, clientString } from '../shared/schemas.ts';
+import { authResultSchema, clientString, nonBlankString } from '../shared/schemas.ts';
 import { publicProcedure } from '../trpc.ts';
 import { login, logout, refresh, register } from './accounts.ts';
 import { requestOtp, verifyOtp } from './otp.ts';
@@ -18,7 +18,7 @@ export const authRouter = {
         errors: { 409: 'This email cannot be registered' },
       }),
     )
-    .input(z.strictObject({ email, password, displayName: clientString().trim().min(1).max(64) }))
+    .input(z.strictObject({ email, password, displayName: nonBlankString(64) }))
     .output(authResultSchema)
     .mutation(({ ctx, input }) => register(ctx.deps, input, ctx.ip)),
 
@@ -77,7 +77,7 @@ export const authRouter = {
       z.strictObject({
         email,
         code: clientString().regex(/^\d{6}$/, 'must be 6 digits'),
-        displayName: clientString().trim().min(1).max(64).optional(),
+        displayName: nonBlankString(64).optional(),
       }),
     )
     .output(authResultSchema)

@@ -6,6 +6,7 @@ import {
   broadcastSendSchema,
   clientString,
   idSchema,
+  nonBlankString,
   pageSchema,
 } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -13,7 +14,7 @@ import { createBroadcast, deleteBroadcast, listBroadcasts, updateBroadcast } fro
 import { sendBroadcast } from './send.ts';
 import { broadcastSendStatus } from './status.ts';
 
-const name = clientString().trim().min(1).max(100);
+const name = nonBlankString(100);
 /** The configured recipient limit (default 256) is checked in the service; this caps a request. */
 const recipientIds = z.array(idSchema).min(1).max(1000);
 const broadcastInput = z.object({ broadcastId: idSchema });

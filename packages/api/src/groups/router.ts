@@ -1,14 +1,20 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { clientString, conversationSchema, idSchema, roleSchema } from '../shared/schemas.ts';
+import {
+  clientString,
+  conversationSchema,
+  idSchema,
+  nonBlankString,
+  roleSchema,
+} from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { createGroup, updateGroup } from './groups.ts';
 import { addMembers, leaveGroup, removeMember, setRole } from './members.ts';
 
 // Group reads go through `conversations` (get, participants) and `messages`.
 
-const name = clientString().trim().min(1).max(100);
+const name = nonBlankString(100);
 const description = clientString().trim().max(500);
 /** The configured member limit is checked in the service; this caps one request. */
 const userIds = z.array(idSchema).max(1000);

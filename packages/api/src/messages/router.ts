@@ -7,6 +7,7 @@ import {
   MAX_SEQ,
   messageSchema,
   messageStatusReportSchema,
+  nonBlankString,
   pageSchema,
 } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
@@ -75,7 +76,7 @@ export const messagesRouter = {
     .meta(rest('GET', '/messages/search', 'Search your messages'))
     .input(
       z.object({
-        q: clientString().trim().min(1).max(200),
+        q: nonBlankString(200),
         conversationId: idSchema.nullish(),
         cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
@@ -130,7 +131,11 @@ export const messagesRouter = {
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, true)),
 
   unreact: authedProcedure
-    .meta(rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction'))
+    .meta(
+      rest('DELETE', '/messages/{messageId}/reactions', 'Remove your reaction', {
+        errors: { 412: 'Message deleted' },
+      }),
+    )
     .input(z.strictObject({ messageId: idSchema, emoji }))
     .output(messageSchema)
     .mutation(({ ctx, input }) => setReaction(ctx.deps, ctx.userId, input, false)),

@@ -15,6 +15,14 @@ export function clientString() {
 export const idSchema = clientString().min(1).max(64);
 
 /**
+ * A name or search text: trimmed, 1 to `max` characters, and not blank (the `\S` pattern
+ * tells the document what `.trim().min(1)` alone would hide: "   " is refused).
+ */
+export function nonBlankString(max: number) {
+  return clientString().trim().min(1).max(max).regex(/\S/, 'must not be blank');
+}
+
+/**
  * The largest seq both databases hold: seqs are `integer` columns, 32-bit on PostgreSQL. A
  * larger number in a request is refused (400) instead of failing in the database (500).
  */

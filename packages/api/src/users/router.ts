@@ -1,7 +1,14 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
-import { clientString, idSchema, meSchema, pageSchema, userSchema } from '../shared/schemas.ts';
+import {
+  clientString,
+  idSchema,
+  meSchema,
+  nonBlankString,
+  pageSchema,
+  userSchema,
+} from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { getMe, getUser, searchUsers, updateMe } from './users.ts';
 
@@ -15,7 +22,7 @@ export const usersRouter = {
     .meta(rest('PATCH', '/users/me', 'Update your profile'))
     .input(
       z.strictObject({
-        displayName: clientString().trim().min(1).max(64).optional(),
+        displayName: nonBlankString(64).optional(),
         about: clientString().max(500).optional(),
         /** One of the caller's own uploaded images, or null to remove the avatar. */
         avatarFileId: idSchema.nullable().optional(),
@@ -34,7 +41,7 @@ export const usersRouter = {
     .meta(rest('GET', '/users', 'Find users by name prefix or exact email'))
     .input(
       z.object({
-        q: clientString().trim().min(1).max(100),
+        q: nonBlankString(100),
         cursor: clientString().max(512).nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),

@@ -30,6 +30,24 @@ export function buildOpenApiDocument() {
     const code = name.slice('error.'.length);
     schemas[name] = { ...restErrorSchema(code), title: schema.title, example: schema.example };
   }
+  // A query string cannot carry JSON null: an optional parameter the router takes as
+  // `.nullish()` is null when left out, and `?before=null` is the text "null" (refused where
+  // a number is expected). Declare such parameters as what they are on the wire: optional,
+  // never null. (tRPC clients may still send null in their JSON input.)
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item ?? {})) {
+      const parameters = (operation as { parameters?: unknown[] } | undefined)?.parameters ?? [];
+      for (const parameter of parameters as { in?: string; schema?: Record<string, unknown> }[]) {
+        if (parameter.in !== 'query' && parameter.in !== 'path') continue;
+        const anyOf = parameter.schema?.anyOf as Record<string, unknown>[] | undefined;
+        if (!anyOf) continue;
+        const kept = anyOf.filter((branch) => branch.type !== 'null');
+        if (kept.length === anyOf.length) continue;
+        const { anyOf: _, ...rest } = parameter.schema!;
+        parameter.schema = kept.length === 1 ? { ...rest, ...kept[0] } : { ...rest, anyOf: kept };
+      }
+    }
+  }
   return document;
 }
 
