@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createPgSchema, type PgSchema } from '@parley/db/testing';
 
 const serverDir = fileURLToPath(new URL('../../apps/server', import.meta.url));
 const floorEntry = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
@@ -139,27 +139,7 @@ export async function tempDir(tag: string): Promise<{ path: string; remove(): Pr
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Must match MIGRATION_LOCK_KEY in packages/db/src/migrate.ts (drop never during a migration). */
-const MIGRATION_LOCK_KEY = 0x70617232;
-
-/** A fresh PostgreSQL schema for this run (as the test suites do), dropped at the end. */
-export async function pgSchema(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-      await c.end();
-    },
-  };
+/** A fresh PostgreSQL schema for this run (as the test suites make them), dropped at the end. */
+export function pgSchema(baseUrl: string): Promise<PgSchema> {
+  return createPgSchema(baseUrl, 'bench');
 }

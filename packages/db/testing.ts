@@ -22,20 +22,26 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
-/** A fresh schema per test server, selected through the connection's search_path. */
-export async function createPgSchema(): Promise<PgSchema> {
-  if (!postgresUrl) throw new Error('PARLEY_TEST_POSTGRES_URL is not set');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
+/**
+ * A fresh schema per test server (or benchmark run, with its own `baseUrl` and `prefix`),
+ * selected through the connection's search_path.
+ */
+export async function createPgSchema(
+  baseUrl: string | undefined = postgresUrl,
+  prefix = 't',
+): Promise<PgSchema> {
+  if (!baseUrl) throw new Error('PARLEY_TEST_POSTGRES_URL is not set');
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const url = new URL(postgresUrl);
+  const url = new URL(baseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: postgresUrl });
+      const c = new pg.Client({ connectionString: baseUrl });
       await c.connect();
       // Never while another suite migrates (its introspection reads every schema).
       await c.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
