@@ -1,9 +1,6 @@
 import { appendEvents, type DbOrTx, lockEventLog } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
-import type { BatchResult } from '../messages/send-batch.ts';
 import type { DurableEvent } from './events.ts';
-import type { CommittedEvent, EventHub } from './hub.ts';
-import { streamEventOf } from './wire.ts';
 
 export interface PendingEvent {
   event: DurableEvent;
@@ -53,28 +50,4 @@ export async function writeWithEvents<T>(
 
 export function nowIso(deps: ApiDeps): string {
   return new Date(deps.clock.now()).toISOString();
-}
-
-/**
- * After a batch of sends committed: hand its events to this instance's subscribers straight
- * from the writer, and tell other instances (and this one's tailer, if the hand-over was not
- * taken) that the log advanced.
- */
-export function publishCommitted(deps: ApiDeps, hub: EventHub, result: BatchResult): void {
-  const committed: CommittedEvent[] = [];
-  for (const outcome of result.outcomes) {
-    if (outcome.kind !== 'stored') continue;
-    committed.push({
-      event: streamEventOf(outcome.eventId, outcome.payload, result.at, outcome.event),
-      recipients: outcome.recipients,
-    });
-  }
-  if (result.queued > 0) deps.notifications.queued.notify();
-  const last = committed.at(-1);
-  if (!last) return;
-  hub.deliverCommitted(result.previousEventId, committed);
-  deps.bus.publish({ kind: 'log', lastEventId: last.event.id }).catch((error: unknown) => {
-    // Tailers also poll, so the event still goes out, just later.
-    deps.logger.error({ err: error, eventId: last.event.id }, 'event publish failed');
-  });
 }

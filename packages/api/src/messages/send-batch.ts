@@ -1,10 +1,10 @@
 import type { FileRow, MessageRow, SqliteConnection } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import type { DurableEvent } from '../live/events.ts';
-import type { EventHub } from '../live/hub.ts';
-import { publishCommitted } from '../live/write.ts';
+import type { CommittedEvent, EventHub } from '../live/hub.ts';
+import { streamEventOf } from '../live/wire.ts';
 import { writeSendsGeneral } from './send-general.ts';
-import { writeSendsSqlite } from './send-sqlite.ts';
+import { storedOnSqlite, writeSendsSqlite } from './send-sqlite.ts';
 
 export interface SendInput {
   conversationId: string;
@@ -89,7 +89,8 @@ export function createSendBatcher(
   hub: EventHub,
   sqlite: SqliteConnection | null,
 ): SendBatcher {
-  let queue: { send: PendingSend; resolve: (outcome: SendOutcome) => void }[] = [];
+  type Queued = { send: PendingSend; resolve: (outcome: SendOutcome) => void };
+  let queue: Queued[] = [];
   let scheduled = false;
   let running = false;
   let lastCommitAt = 0;
@@ -107,25 +108,59 @@ export function createSendBatcher(
     running = true;
     const batch = queue.slice(0, MAX_BATCH);
     queue = queue.slice(batch.length);
+    const fast: Queued[] = [];
+    const general: Queued[] = [];
+    for (const b of batch) (sqlite && isSimple(b.send) ? fast : general).push(b);
     try {
-      const fast = sqlite ? batch.filter((b) => isSimple(b.send)) : [];
-      const general = batch.filter((b) => !(sqlite && isSimple(b.send)));
-      for (const part of [fast, general]) {
-        if (part.length === 0) continue;
-        const sends = part.map((b) => b.send);
-        const result = await write(sends, part === fast);
-        deps.metrics.sendBatchCommitted(sends.length);
-        publishCommitted(deps, hub, result);
-        for (const [i, b] of part.entries()) b.resolve(result.outcomes[i]!);
-      }
-    } catch (error) {
-      // The whole transaction failed (e.g. the database is gone): every send fails with it.
-      for (const b of batch) b.resolve({ kind: 'failed', error });
+      await writePart(fast, true);
+      await writePart(general, false);
     } finally {
       running = false;
       lastCommitAt = performance.now();
       schedule();
     }
+  }
+
+  async function writePart(part: Queued[], fast: boolean): Promise<void> {
+    if (part.length === 0) return;
+    let result: BatchResult;
+    try {
+      result = await write(
+        part.map((b) => b.send),
+        fast,
+      );
+    } catch (error) {
+      // The whole transaction failed (e.g. the database is gone): its sends fail with it.
+      for (const b of part) b.resolve({ kind: 'failed', error });
+      return;
+    }
+    deps.metrics.sendBatchCommitted(part.length);
+    handOver(result);
+    for (const [i, b] of part.entries()) b.resolve(result.outcomes[i]!);
+  }
+
+  /**
+   * After the commit: this instance's subscribers get the events straight from the writer;
+   * other instances (and this one's tailer, if the hand-over was not taken) hear that the log
+   * advanced.
+   */
+  function handOver(result: BatchResult): void {
+    const committed: CommittedEvent[] = [];
+    for (const outcome of result.outcomes) {
+      if (outcome.kind !== 'stored') continue;
+      committed.push({
+        event: streamEventOf(outcome.eventId, outcome.payload, result.at, outcome.event),
+        recipients: outcome.recipients,
+      });
+    }
+    if (result.queued > 0) deps.notifications.queued.notify();
+    const last = committed.at(-1);
+    if (!last) return;
+    hub.deliverCommitted(result.previousEventId, committed);
+    deps.bus.publish({ kind: 'log', lastEventId: last.event.id }).catch((error: unknown) => {
+      // Tailers also poll, so the event still goes out, just later.
+      deps.logger.error({ err: error, eventId: last.event.id }, 'event publish failed');
+    });
   }
 
   async function write(sends: PendingSend[], fast: boolean): Promise<BatchResult> {
@@ -136,12 +171,9 @@ export function createSendBatcher(
     return writeSendsGeneral(deps, sends);
   }
 
-  const storedCheck = sqlite?.prepare<[string, string]>(
-    'select 1 from messages where sender_id = ? and client_message_id = ?',
-  );
   return {
     async isStored(senderId, clientMessageId) {
-      if (storedCheck) return storedCheck.get(senderId, clientMessageId) !== undefined;
+      if (sqlite) return storedOnSqlite(sqlite, senderId, clientMessageId);
       const row = await deps.db
         .selectFrom('messages')
         .select('id')

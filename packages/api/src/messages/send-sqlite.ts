@@ -61,6 +61,11 @@ function statementsFor(db: SqliteConnection): Statements {
   return statements;
 }
 
+/** Whether this (sender, clientMessageId) is stored (read on the same connection, no await). */
+export function storedOnSqlite(db: SqliteConnection, senderId: string, clientMessageId: string) {
+  return statementsFor(db).byClientId.get(senderId, clientMessageId) !== undefined;
+}
+
 function isDuplicateClientId(error: unknown): boolean {
   return (
     error instanceof Error &&
