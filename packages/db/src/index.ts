@@ -9,7 +9,13 @@ export type { Database, Db, DbOrTx } from './database.ts';
 export { dialectOf, pingDb } from './dialect.ts';
 export { newId, nextIds, pooledRandom } from './ids.ts';
 export { migrateToLatest } from './migrate.ts';
-export { type AppendEvent, appendEvents, lockEventLog } from './queries/events.ts';
+export {
+  type AppendEvent,
+  appendEvents,
+  insertEvents,
+  latestEventId,
+  lockEventLog,
+} from './queries/events.ts';
 export {
   catchUpSearchIndex,
   type MessageSearch,

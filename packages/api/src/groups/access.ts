@@ -1,6 +1,6 @@
 import type { ConversationRow, DbOrTx, MemberRole, MemberRow } from '@parley/db';
+import { latestEventId } from '@parley/db';
 import { DomainError, notFound } from '../errors.ts';
-import { latestEventId } from '../live/log.ts';
 import { findMember } from '../shared/access.ts';
 
 export interface GroupMembership {

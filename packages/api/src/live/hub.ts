@@ -1,7 +1,8 @@
+import { latestEventId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import type { BusEphemeral } from '../ports/event-bus.ts';
 import type { EphemeralEvent, StreamEvent } from './events.ts';
-import { latestEventId, recipientsOf } from './log.ts';
+import { recipientsOf } from './log.ts';
 import { toStreamEvent } from './wire.ts';
 
 export type StreamItem =
@@ -26,6 +27,11 @@ export interface EventHub {
    * the batch, read under the event-log lock); otherwise the tailer reads them from the log.
    */
   deliverCommitted(previousId: string, events: CommittedEvent[]): boolean;
+  /**
+   * Waits for one of this instance's replay slots (at most 2 replays read the log at once;
+   * others wait, their live events buffered). Call the returned function when done.
+   */
+  replaySlot(): Promise<() => void>;
   /** Local subscriber count (metrics). */
   size(): number;
   /** Monotonic counters since start (metrics): log rows read, items handed to subscribers. */
@@ -34,6 +40,7 @@ export interface EventHub {
 }
 
 const BATCH = 500;
+const MAX_CONCURRENT_REPLAYS = 2;
 
 /**
  * One log tailer per server instance. Every bus "log advanced" message (from this or any other
@@ -50,6 +57,8 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
   let unsubscribe: (() => void) | undefined;
   let poll: NodeJS.Timeout | undefined;
   const counters = { eventsRead: 0, deliveries: 0 };
+  let freeReplaySlots = MAX_CONCURRENT_REPLAYS;
+  const waitingReplays: (() => void)[] = [];
 
   async function drain(): Promise<void> {
     do {
@@ -127,6 +136,15 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       counters.eventsRead += events.length;
       cursor = events.at(-1)!.event.id;
       return true;
+    },
+    async replaySlot() {
+      if (freeReplaySlots > 0) freeReplaySlots -= 1;
+      else await new Promise<void>((resolve) => waitingReplays.push(resolve));
+      return () => {
+        const next = waitingReplays.shift();
+        if (next) next();
+        else freeReplaySlots += 1;
+      };
     },
     attach(userId, sink) {
       const set = sinks.get(userId) ?? new Set();

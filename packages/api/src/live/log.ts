@@ -68,14 +68,3 @@ export async function recipientsOf(db: DbOrTx, rows: EventRow[]): Promise<Map<st
     ]),
   );
 }
-
-/** The newest event id, or null for an empty log. */
-export async function latestEventId(db: DbOrTx): Promise<string | null> {
-  const row = await db
-    .selectFrom('events')
-    .select('id')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.id ?? null;
-}

@@ -1,8 +1,8 @@
+import { latestEventId } from '@parley/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
-import { latestEventId } from './log.ts';
 import { streamEvents } from './stream.ts';
 
 const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;

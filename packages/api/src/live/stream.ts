@@ -1,26 +1,14 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { latestEventId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
 import type { EventHub, StreamItem } from './hub.ts';
-import { latestEventId, readUserEvents } from './log.ts';
+import { readUserEvents } from './log.ts';
 import { toStreamEvent } from './wire.ts';
 
 /** Replays read this many events per page, then let other work run before the next page. */
 const REPLAY_PAGE = 200;
-/** Replays that may read the log at once; more wait their turn (their live events buffer). */
-const MAX_CONCURRENT_REPLAYS = 2;
-const replaySlots = { free: MAX_CONCURRENT_REPLAYS, waiting: [] as (() => void)[] };
 
-async function takeReplaySlot(): Promise<() => void> {
-  if (replaySlots.free > 0) replaySlots.free -= 1;
-  else await new Promise<void>((resolve) => replaySlots.waiting.push(resolve));
-  return () => {
-    const next = replaySlots.waiting.shift();
-    if (next) next();
-    else replaySlots.free += 1;
-  };
-}
-
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A subscriber this far behind is cut off; it resumes from the log with its last id. */
 const MAX_BUFFERED = 10_000;
 
@@ -65,7 +53,7 @@ export async function* streamEvents(
       // live events after it must flow, not be skipped as "already seen".
       const newest = (await latestEventId(deps.db)) ?? '';
       if (cursor > newest) cursor = newest;
-      const release = await takeReplaySlot();
+      const release = await hub.replaySlot();
       try {
         for (;;) {
           const rows = await readUserEvents(deps.db, userId, cursor, REPLAY_PAGE);

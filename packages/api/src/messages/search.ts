@@ -1,3 +1,4 @@
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { catchUpSearchIndex, type DbOrTx, searchMessages, searchTerms } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { requireMember } from '../shared/access.ts';
@@ -11,7 +12,7 @@ async function catchUp(db: DbOrTx): Promise<void> {
   const PAGE = 5000;
   while ((await catchUpSearchIndex(db, PAGE)) === PAGE) {
     // A large backlog (after an upgrade): other work runs between pages.
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToOthers();
   }
 }
 

@@ -1,9 +1,17 @@
-import { type DbOrTx, type FileRow, lockEventLog, type MessageRow, nextIds } from '@parley/db';
+import {
+  type DbOrTx,
+  type FileRow,
+  insertEvents,
+  latestEventId,
+  lockEventLog,
+  type MessageRow,
+  nextIds,
+} from '@parley/db';
+
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
-import { latestEventId } from '../live/log.ts';
 import { nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
 import { toMessageDto } from '../shared/mappers.ts';
@@ -59,21 +67,17 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
         outcomes.push({ kind: 'failed', error });
       }
     }
-    if (events.length > 0) {
-      await trx
-        .insertInto('events')
-        .values(
-          events.map((e) => ({
-            id: e.id,
-            conversation_id: e.conversationId,
-            user_id: null,
-            type: 'message.created',
-            payload: e.payload,
-            created_at: at,
-          })),
-        )
-        .execute();
-    }
+    await insertEvents(
+      trx,
+      events.map((e) => ({
+        id: e.id,
+        conversation_id: e.conversationId,
+        user_id: null,
+        type: 'message.created',
+        payload: e.payload,
+        created_at: at,
+      })),
+    );
     return { outcomes, previousEventId, at, queued };
   });
 }

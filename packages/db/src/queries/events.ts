@@ -30,16 +30,26 @@ export interface AppendEvent {
   at: string;
 }
 
-/** Appends events with ULIDs that are strictly increasing across all writers. Needs the lock. */
-export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<EventRow[]> {
-  if (events.length === 0) return [];
-  const last = await trx
+/** The newest event id, or null for an empty log. */
+export async function latestEventId(db: DbOrTx): Promise<string | null> {
+  const row = await db
     .selectFrom('events')
     .select('id')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const ids = nextIds(last?.id ?? '', events.length);
+  return row?.id ?? null;
+}
+
+/** Inserts event rows whose ids the caller allocated (`nextIds` after the newest, under the lock). */
+export async function insertEvents(trx: DbOrTx, rows: EventRow[]): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('events').values(rows).execute();
+}
+
+/** Appends events with ULIDs that are strictly increasing across all writers. Needs the lock. */
+export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const ids = nextIds((await latestEventId(trx)) ?? '', events.length);
   const rows: EventRow[] = events.map((e, i) => ({
     id: ids[i]!,
     conversation_id: e.conversationId,
@@ -48,6 +58,6 @@ export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<
     payload: JSON.stringify(e.payload),
     created_at: e.at,
   }));
-  await trx.insertInto('events').values(rows).execute();
+  await insertEvents(trx, rows);
   return rows;
 }
