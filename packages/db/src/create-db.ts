@@ -89,9 +89,35 @@ export function createDb(options: DbOptions): DbHandle {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  pool.on('connect', prepareStatements);
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: queryLogger(options),
   });
   return { db, dialect: 'postgres', sqlite: null, destroy: () => db.destroy() };
+}
+
+/** Distinct statements prepared per connection at most; later ones run unnamed (parsed each time). */
+const MAX_PREPARED = 500;
+
+/**
+ * Makes a connection prepare each parameterized statement once and reuse it (PostgreSQL's
+ * extended protocol: Parse once, then only Bind/Execute), as SQLite's prepared hot paths do.
+ * Kysely sends the same SQL text for the same query shape, so the text names the statement.
+ * Statements without parameters (BEGIN, COMMIT, SAVEPOINT, DDL) stay unnamed.
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      let name = names.get(text);
+      if (name === undefined && names.size < MAX_PREPARED) {
+        name = `parley_${names.size}`;
+        names.set(text, name);
+      }
+      if (name !== undefined) return query({ name, text, values }, callback);
+    }
+    return query(text, values, callback);
+  }) as typeof client.query;
 }

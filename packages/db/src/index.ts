@@ -11,10 +11,13 @@ export { newId, nextIds, pooledRandom } from './ids.ts';
 export { migrateToLatest } from './migrate.ts';
 export {
   type AppendEvent,
+  allocateEventIds,
   appendEvents,
   insertEvents,
+  isDeadlock,
   latestEventId,
   lockEventLog,
+  serializeWriters,
 } from './queries/events.ts';
 export {
   catchUpSearchIndex,

@@ -34,6 +34,23 @@ async function openDb(dialect: Dialect, poolSize = 4): Promise<DbHandle> {
   return handle;
 }
 
+/** A write that takes no event-log lock. */
+async function writeAUser(trx: Parameters<typeof lockEventLog>[0]): Promise<void> {
+  const id = `u-${Math.random()}`;
+  const at = new Date().toISOString();
+  await trx
+    .insertInto('users')
+    .values({
+      id,
+      email: `${id}@example.com`,
+      display_name: 'B',
+      about: '',
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+}
+
 const event = (n: number) => ({
   conversationId: 'c1',
   type: 'test',
@@ -79,9 +96,10 @@ describeEachDialect('event log', (dialect) => {
   // SQLite allows one writer at a time by construction; only PostgreSQL needs (and has) the lock.
   const itOnPostgres = dialect === 'postgres' ? it : () => {};
   itOnPostgres(
-    'makes a second writer wait for the first to commit, so ids commit in id order',
+    'lets a second writer work while the first holds ids, then wait for its commit to take its own',
     async () => {
       const { db } = await openDb(dialect);
+      const bWrote = deferred();
       const aMayCommit = deferred();
       const aAllocated = deferred();
       let bPassedLock = false;
@@ -97,6 +115,9 @@ describeEachDialect('event log', (dialect) => {
       const b = db.transaction().execute(async (trx) => {
         const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
         bPid.resolve(rows[0]!.pid);
+        // Everything before the ids runs in parallel with A (here: a write of its own).
+        await writeAUser(trx);
+        bWrote.resolve();
         await lockEventLog(trx);
         bPassedLock = true;
         const [row] = await appendEvents(trx, [event(2)]);
@@ -104,6 +125,7 @@ describeEachDialect('event log', (dialect) => {
       });
       // PostgreSQL itself reports B waiting on the advisory lock while A is still open.
       const pid = await bPid.promise;
+      await bWrote.promise;
       await vi.waitFor(async () => {
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from pg_locks

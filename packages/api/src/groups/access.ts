@@ -78,7 +78,8 @@ export async function insertMembers(
   now: string,
 ): Promise<void> {
   if (members.length === 0) return;
-  // Under the event-log lock: every event from here on, this transaction's too, sorts above it.
+  // Every event committed after this read (this transaction's too) is allocated after it, so
+  // sorts above it; a send that commits meanwhile lands before the members are added.
   const after = (await latestEventId(trx)) ?? '';
   await trx
     .insertInto('members')

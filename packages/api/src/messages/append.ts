@@ -22,31 +22,11 @@ export async function appendMessages(trx: DbOrTx, inputs: AppendMessage[]): Prom
   if (inputs.length === 0) return [];
   const ids = inputs.map((m) => m.conversationId);
   if (new Set(ids).size !== ids.length) throw new Error('one message per conversation per call');
-  const at = inputs[0]!.at;
-  const bumped = await trx
-    .updateTable('conversations')
-    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: at, updated_at: at }))
-    .where('id', 'in', ids)
-    .returning(['id', 'last_seq'])
-    .execute();
-  const seqOf = new Map(bumped.map((c) => [c.id, c.last_seq]));
-  const messages: MessageRow[] = inputs.map((m) => {
-    const seq = seqOf.get(m.conversationId);
+  const bumped = await bumpSeqs(trx, ids, inputs[0]!.at);
+  const messages = inputs.map((m) => {
+    const seq = bumped.get(m.conversationId);
     if (seq === undefined) throw new Error(`conversation ${m.conversationId} does not exist`);
-    return {
-      id: newId(),
-      conversation_id: m.conversationId,
-      seq,
-      sender_id: m.senderId,
-      client_message_id: m.clientMessageId,
-      kind: m.kind,
-      text: m.text,
-      reply_to_id: m.replyToId ?? null,
-      created_at: m.at,
-      edited_at: null,
-      deleted_at: null,
-      system: m.system ? JSON.stringify(m.system) : null,
-    };
+    return messageRow(m, seq);
   });
   await trx.insertInto('messages').values(messages).execute();
   return messages;
@@ -55,4 +35,40 @@ export async function appendMessages(trx: DbOrTx, inputs: AppendMessage[]): Prom
 export async function appendMessage(trx: DbOrTx, input: AppendMessage): Promise<MessageRow> {
   const [message] = await appendMessages(trx, [input]);
   return message!;
+}
+
+/**
+ * Takes the next seq of each conversation (locking its row until the transaction ends, on
+ * PostgreSQL). Conversations that do not exist are missing from the result.
+ */
+export async function bumpSeqs(
+  trx: DbOrTx,
+  conversationIds: string[],
+  at: string,
+): Promise<Map<string, number>> {
+  const bumped = await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: at, updated_at: at }))
+    .where('id', 'in', conversationIds)
+    .returning(['id', 'last_seq'])
+    .execute();
+  return new Map(bumped.map((c) => [c.id, c.last_seq]));
+}
+
+/** The row of a new message with its seq. */
+export function messageRow(m: AppendMessage, seq: number): MessageRow {
+  return {
+    id: newId(),
+    conversation_id: m.conversationId,
+    seq,
+    sender_id: m.senderId,
+    client_message_id: m.clientMessageId,
+    kind: m.kind,
+    text: m.text,
+    reply_to_id: m.replyToId ?? null,
+    created_at: m.at,
+    edited_at: null,
+    deleted_at: null,
+    system: m.system ? JSON.stringify(m.system) : null,
+  };
 }

@@ -1,90 +1,128 @@
 import {
+  allocateEventIds,
   type DbOrTx,
   type FileRow,
   insertEvents,
-  latestEventId,
-  lockEventLog,
+  isDeadlock,
   type MessageRow,
-  nextIds,
 } from '@parley/db';
 
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
-import { nowIso } from '../live/write.ts';
+import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
 import { toMessageDto } from '../shared/mappers.ts';
-import { appendMessage } from './append.ts';
+import { bumpSeqs, messageRow } from './append.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
-import { checkReplyTarget, conflictOrExisting, requireSender } from './send-rules.ts';
+import {
+  checkReplyTarget,
+  conflictOrExisting,
+  isDuplicateClientId,
+  requireSender,
+} from './send-rules.ts';
 
 /**
  * A batch of sends through Kysely (PostgreSQL, or SQLite sends with attachments or offline
- * notifications): one transaction and one event-log lock for the batch, a savepoint per send.
+ * notifications): one transaction for the batch, a savepoint per send. Rows are locked in
+ * conversation order, so two instances' batches never wait for each other in a cycle, and
+ * the event-log lock is taken last, held only while ids are allocated, events inserted and
+ * the transaction commits: other instances' batches do everything else meanwhile.
  */
 export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Promise<BatchResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeBatch(deps, sends);
+    } catch (error) {
+      // A deadlock with a membership change (rows locked in the other order): run it again.
+      if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchResult> {
   const at = nowIso(deps);
+  const order = sends
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = sends[a]!.input.conversationId;
+      const y = sends[b]!.input.conversationId;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
   return deps.db.transaction().execute(async (trx) => {
-    await lockEventLog(trx);
-    const previousEventId = (await latestEventId(trx)) ?? '';
-    const eventIds = nextIds(previousEventId, sends.length, deps.clock.now());
-    const outcomes: SendOutcome[] = [];
-    const events: { id: string; conversationId: string; payload: string }[] = [];
+    const outcomes: SendOutcome[] = new Array(sends.length);
+    const stored: { index: number; written: Stored }[] = [];
     let queued = 0;
-    for (const send of sends) {
+    for (const index of order) {
+      const send = sends[index]!;
       await sql`savepoint send`.execute(trx);
       try {
         const written = await writeOne(trx, send, at);
         if (written.kind === 'stored') {
-          const eventId = eventIds[events.length]!;
-          const event = {
-            type: 'message.created' as const,
-            conversationId: send.input.conversationId,
-            message: toMessageDto(written.row, [], null, written.files.map(toFileDto)),
-          };
-          const payload = JSON.stringify(event);
-          events.push({ id: eventId, conversationId: send.input.conversationId, payload });
           queued += await queueMessageNotifications(deps, trx, [written.row], send.online);
-          outcomes.push({
-            kind: 'stored',
-            row: written.row,
-            files: written.files,
-            others: written.members.filter((m) => m.user_id !== send.senderId),
-            recipients: written.members
-              .filter((m) => m.joined_after_event_id < eventId)
-              .map((m) => m.user_id),
-            eventId,
-            event,
-            payload,
-          });
+          stored.push({ index, written });
         } else {
-          outcomes.push(written);
+          outcomes[index] = written;
         }
         await sql`release savepoint send`.execute(trx);
       } catch (error) {
         await sql`rollback to savepoint send`.execute(trx);
-        outcomes.push({ kind: 'failed', error });
+        // Another instance stored the same (sender, clientMessageId) while this one waited.
+        const retry = isDuplicateClientId(error) ? await storedSend(trx, send) : undefined;
+        outcomes[index] = retry
+          ? conflictOrExisting(retry, send.input.conversationId)
+          : { kind: 'failed', error };
       }
     }
-    await insertEvents(
-      trx,
-      events.map((e) => ({
-        id: e.id,
-        conversation_id: e.conversationId,
+    const { previous, ids } = await allocateEventIds(trx, stored.length, deps.clock.now());
+    const events = stored.map(({ index, written }, k) => {
+      const eventId = ids[k]!;
+      const conversationId = written.row.conversation_id;
+      const event = {
+        type: 'message.created' as const,
+        conversationId,
+        message: toMessageDto(written.row, [], null, written.files.map(toFileDto)),
+      };
+      const payload = JSON.stringify(event);
+      outcomes[index] = {
+        kind: 'stored',
+        row: written.row,
+        files: written.files,
+        others: written.members.filter((m) => m.user_id !== written.row.sender_id),
+        recipients: written.members
+          .filter((m) => m.joined_after_event_id < eventId)
+          .map((m) => m.user_id),
+        eventId,
+        event,
+        payload,
+      };
+      return {
+        id: eventId,
+        conversation_id: conversationId,
         user_id: null,
         type: 'message.created',
-        payload: e.payload,
+        payload,
         created_at: at,
-      })),
-    );
-    return { outcomes, previousEventId, at, queued };
+      };
+    });
+    await insertEvents(trx, events);
+    return { outcomes, previousEventId: previous, at, queued };
   });
 }
 
-type Written =
-  | { kind: 'stored'; row: MessageRow; files: FileRow[]; members: MemberMark[] }
-  | Exclude<SendOutcome, { kind: 'stored' }>;
+function storedSend(trx: DbOrTx, { senderId, input }: PendingSend) {
+  return trx
+    .selectFrom('messages')
+    .selectAll()
+    .where('sender_id', '=', senderId)
+    .where('client_message_id', '=', input.clientMessageId)
+    .executeTakeFirst();
+}
+
+type Stored = { kind: 'stored'; row: MessageRow; files: FileRow[]; members: MemberMark[] };
+type Written = Stored | Exclude<SendOutcome, { kind: 'stored' }>;
 
 async function writeOne(
   trx: DbOrTx,
@@ -92,13 +130,12 @@ async function writeOne(
   at: string,
 ): Promise<Written> {
   // Idempotency first: a retry must not need the conversation to accept a new message.
-  const stored = await trx
-    .selectFrom('messages')
-    .selectAll()
-    .where('sender_id', '=', senderId)
-    .where('client_message_id', '=', input.clientMessageId)
-    .executeTakeFirst();
+  const stored = await storedSend(trx, { senderId, input, online: null });
   if (stored) return conflictOrExisting(stored, input.conversationId);
+  // The conversation's row first: it stays locked until commit, so the members read next are
+  // the ones this message is sent to (a concurrent removal commits before or after it whole).
+  const seq = (await bumpSeqs(trx, [input.conversationId], at)).get(input.conversationId);
+  if (seq === undefined) throw notFound('Conversation');
   const members = await trx
     .selectFrom('members')
     .select([
@@ -120,15 +157,19 @@ async function writeOne(
     checkReplyTarget(me, input.conversationId, target);
   }
   const files = await requireOwnFiles(trx, senderId, input.attachments ?? []);
-  const row = await appendMessage(trx, {
-    conversationId: input.conversationId,
-    senderId,
-    clientMessageId: input.clientMessageId,
-    kind: 'text',
-    text: input.text,
-    replyToId: input.replyToId,
-    at,
-  });
+  const row = messageRow(
+    {
+      conversationId: input.conversationId,
+      senderId,
+      clientMessageId: input.clientMessageId,
+      kind: 'text',
+      text: input.text,
+      replyToId: input.replyToId,
+      at,
+    },
+    seq,
+  );
+  await trx.insertInto('messages').values(row).execute();
   await attachToMessage(trx, row.id, files, at);
   // The sender has obviously seen their own message.
   await trx

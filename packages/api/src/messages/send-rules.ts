@@ -41,3 +41,14 @@ export function conflictOrExisting(
   }
   return { kind: 'existing', row: stored };
 }
+
+/** The unique (sender, clientMessageId) constraint refused an insert (SQLite or PostgreSQL). */
+export function isDuplicateClientId(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (e?.code === '23505') return e.constraint === 'messages_sender_client_id_uq';
+  return (
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof e.message === 'string' &&
+    e.message.includes('client_message_id')
+  );
+}

@@ -3,7 +3,12 @@ import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
-import { checkReplyTarget, conflictOrExisting, requireSender } from './send-rules.ts';
+import {
+  checkReplyTarget,
+  conflictOrExisting,
+  isDuplicateClientId,
+  requireSender,
+} from './send-rules.ts';
 
 type Statements = ReturnType<typeof prepare>;
 
@@ -64,14 +69,6 @@ function statementsFor(db: SqliteConnection): Statements {
 /** Whether this (sender, clientMessageId) is stored (read on the same connection, no await). */
 export function storedOnSqlite(db: SqliteConnection, senderId: string, clientMessageId: string) {
   return statementsFor(db).byClientId.get(senderId, clientMessageId) !== undefined;
-}
-
-function isDuplicateClientId(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes('client_message_id')
-  );
 }
 
 /**
