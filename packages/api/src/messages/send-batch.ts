@@ -78,11 +78,19 @@ const MAX_BATCH = 256;
 const COMMIT_SPACING_MS = 2;
 
 /**
+ * Batches in flight at once on PostgreSQL (each on its own pooled connection; the event-log lock
+ * serializes only their last step). SQLite has one connection and one writer: one batch.
+ */
+const POSTGRES_BATCHES_IN_FLIGHT = 4;
+
+/**
  * Group commit for `messages.send`: sends that arrive together share one transaction (each in
  * its own savepoint, so one bad send fails alone), one event-log read and one commit. While a
  * batch is being written, new sends queue for the next one. SQLite text sends run as prepared
  * statements with no await while the connection is held; everything else (PostgreSQL,
- * attachments, offline notifications) runs the same steps through Kysely.
+ * attachments, offline notifications) runs the same steps through Kysely. On PostgreSQL a few
+ * batches are written at once, never two with the same conversation (so a conversation's sends
+ * keep their arrival order).
  */
 export function createSendBatcher(
   deps: ApiDeps,
@@ -90,24 +98,43 @@ export function createSendBatcher(
   sqlite: SqliteConnection | null,
 ): SendBatcher {
   type Queued = { send: PendingSend; resolve: (outcome: SendOutcome) => void };
+  const maxInFlight = sqlite ? 1 : POSTGRES_BATCHES_IN_FLIGHT;
   let queue: Queued[] = [];
   let scheduled = false;
-  let running = false;
+  let inFlight = 0;
+  /** Conversations with a send in a batch being written. */
+  const busy = new Set<string>();
   let lastCommitAt = 0;
 
   function schedule(): void {
-    if (scheduled || running || queue.length === 0) return;
+    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
     scheduled = true;
     const wait = COMMIT_SPACING_MS - (performance.now() - lastCommitAt);
     if (wait > 0 && queue.length < MAX_BATCH) setTimeout(flush, wait);
     else setImmediate(flush);
   }
 
+  /** The next batch: queued sends (in order) whose conversation no batch in flight holds. */
+  function takeBatch(): Queued[] {
+    const batch: Queued[] = [];
+    const rest: Queued[] = [];
+    for (const q of queue) {
+      if (batch.length < MAX_BATCH && !busy.has(q.send.input.conversationId)) batch.push(q);
+      else rest.push(q);
+    }
+    queue = rest;
+    return batch;
+  }
+
   async function flush(): Promise<void> {
     scheduled = false;
-    running = true;
-    const batch = queue.slice(0, MAX_BATCH);
-    queue = queue.slice(batch.length);
+    const batch = takeBatch();
+    // Everything queued waits for a conversation in flight; its batch's end schedules again.
+    if (batch.length === 0) return;
+    inFlight++;
+    const conversations = new Set(batch.map((b) => b.send.input.conversationId));
+    for (const id of conversations) busy.add(id);
+    schedule();
     const fast: Queued[] = [];
     const general: Queued[] = [];
     for (const b of batch) (sqlite && isSimple(b.send) ? fast : general).push(b);
@@ -115,7 +142,8 @@ export function createSendBatcher(
       await writePart(fast, true);
       await writePart(general, false);
     } finally {
-      running = false;
+      for (const id of conversations) busy.delete(id);
+      inFlight--;
       lastCommitAt = performance.now();
       schedule();
     }
