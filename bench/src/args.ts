@@ -30,6 +30,7 @@ Flags:
   --instances <n>         Parley server processes (clients split across them); needs --redis-url
   --redis-url <url>       Redis for the instances to share events and presence
   --sqlite-synchronous <NORMAL|FULL>  Parley's SQLITE_SYNCHRONOUS (default NORMAL)
+  --profile <dir>         write a V8 CPU profile of each Parley process to <dir> (node --cpu-prof)
   --workers <n>           generator threads (default 2)
   --pairs <n>             1:1 pairs (default 500)
   --rate <msg/s>          offered rate of the pairs workload (default 2000)
@@ -58,6 +59,7 @@ export function readArgs(argv: string[]) {
       only: { type: 'string' },
       'database-url': { type: 'string' },
       'sqlite-synchronous': { type: 'string' },
+      profile: { type: 'string' },
       instances: { type: 'string' },
       'redis-url': { type: 'string' },
       workers: { type: 'string' },
@@ -107,6 +109,7 @@ export function readArgs(argv: string[]) {
     only: new Set(only as Workload[]),
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
+    profileDir: values.profile,
     sqliteSynchronous:
       values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),
     instances,

@@ -51,6 +51,7 @@ const parley = parleySystem({
   redisUrl: args.redisUrl,
   instances: args.instances,
   sqliteSynchronous: args.sqliteSynchronous,
+  profileDir: args.profileDir,
 });
 const systems: System[] = args.skipFloor
   ? [parley]

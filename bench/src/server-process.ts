@@ -64,6 +64,8 @@ export interface ParleyOptions {
   instances: number;
   /** SQLITE_SYNCHRONOUS of the server (durability vs. cost, see docs/benchmarks.md). */
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Where each process writes a V8 CPU profile when it exits (`node --cpu-prof`). */
+  profileDir?: string | undefined;
 }
 
 /**
@@ -101,7 +103,12 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
     // One after the other: the first migrates, the others find the schema ready.
     for (let i = 0; i < options.instances; i++) {
       const { url, child } = await startProcess(
-        ['--import', 'tsx', 'src/main.ts'],
+        [
+          ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+          '--import',
+          'tsx',
+          'src/main.ts',
+        ],
         serverDir,
         env,
         (line) =>
