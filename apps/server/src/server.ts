@@ -227,6 +227,7 @@ export async function startServer(
         await dispatcher.close();
         await searchIndexer.stop();
         await adapters.close();
+        metrics.close();
         logger.info('parley stopped');
       })();
       return closing;
