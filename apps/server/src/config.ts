@@ -64,6 +64,10 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS_PER_ADDRESS: int(200),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
   EVENT_POLL_MS: int(1000),
+  // Durable events older than this are pruned (0 keeps them forever); a resume from before
+  // the retained window answers RESYNC_REQUIRED.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  EVENT_PRUNE_INTERVAL_SECONDS: int(600),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),

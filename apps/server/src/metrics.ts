@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Metrics } from '@parley/api';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -47,6 +48,8 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const loop = watchEventLoop(registry);
+
   const port: Metrics = {
     procedureCompleted(path, type, durationMs, ok) {
       procedureDuration.observe({ path, type, ok: String(ok) }, durationMs / 1000);
@@ -63,6 +66,8 @@ export function createMetrics() {
   return {
     registry,
     port,
+    /** Stops the event-loop sampler (the server's close). */
+    close: () => loop.stop(),
     observeQuery(durationMs: number, failed: boolean) {
       queryDuration.observe({ failed: String(failed) }, durationMs / 1000);
     },
@@ -111,3 +116,46 @@ export function createMetrics() {
 }
 
 export type ServerMetrics = ReturnType<typeof createMetrics>;
+
+/** How often the event-loop sampler ticks; a tick that runs late was stalled that long. */
+const LOOP_TICK_MS = 10;
+
+/**
+ * The event loop's delay as a real histogram (`parley_event_loop_delay_seconds`: how late each
+ * 10 ms tick ran, so a 300 ms stall lands in the 0.5 bucket), and the worst delay since the
+ * previous scrape measured by `perf_hooks.monitorEventLoopDelay` at 10 ms resolution. Node's
+ * default `nodejs_eventloop_lag_*` gauges only give percentiles since start.
+ */
+function watchEventLoop(registry: Registry) {
+  const delay = new Histogram({
+    name: 'parley_event_loop_delay_seconds',
+    help: 'How late the event loop ran a 10 ms timer (a stall of every other request)',
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const monitor = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
+  monitor.enable();
+  new Gauge({
+    name: 'parley_event_loop_delay_max_seconds',
+    help: 'The longest event-loop stall since the previous scrape (monitorEventLoopDelay)',
+    registers: [registry],
+    collect() {
+      // The monitor reports its resolution as the floor: only the excess is a stall.
+      this.set(Math.max(0, monitor.max / 1e9 - LOOP_TICK_MS / 1000));
+      monitor.reset();
+    },
+  });
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    delay.observe(Math.max(0, now - last - LOOP_TICK_MS) / 1000);
+    last = now;
+  }, LOOP_TICK_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      monitor.disable();
+    },
+  };
+}

@@ -12,6 +12,7 @@ import {
   defaultLimits,
   type Limits,
   type LiveServices,
+  startEventLogPruner,
   startNotificationDispatcher,
   startSearchIndexer,
 } from '@parley/api';
@@ -39,6 +40,8 @@ export interface ParleyServer {
   blobs: BlobStore;
   /** Runs the file clean-up now (it also runs every FILE_SWEEP_INTERVAL_SECONDS). */
   sweepFiles(): Promise<SweepResult>;
+  /** Prunes the event log now (it also runs every EVENT_PRUNE_INTERVAL_SECONDS); the count. */
+  pruneEventLog(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,10 @@ export async function startServer(
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
   const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);
+  const eventPruner = startEventLogPruner(api, {
+    retentionDays: config.EVENT_RETENTION_DAYS,
+    intervalMs: config.EVENT_PRUNE_INTERVAL_SECONDS * 1000,
+  });
 
   // Uploads are staged on local disk whatever the blob store is (see docs/files.md).
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -196,6 +203,7 @@ export async function startServer(
     db,
     blobs: api.blobs,
     sweepFiles: () => sweeper.sweep(),
+    pruneEventLog: () => eventPruner.prune(),
     close() {
       closing ??= (async () => {
         // Stop accepting first, then move live clients off, then release resources.
@@ -212,12 +220,14 @@ export async function startServer(
         if (!drained) http.closeAllConnections();
         await httpClosed;
         await sweeper.stop();
+        await eventPruner.stop();
         live.typing.close();
         await live.presence.close();
         await live.hub.close();
         await dispatcher.close();
         await searchIndexer.stop();
         await adapters.close();
+        metrics.close();
         logger.info('parley stopped');
       })();
       return closing;

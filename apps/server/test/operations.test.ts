@@ -60,6 +60,22 @@ describeEachDialect('operations', (dialect) => {
     ).toBe(2);
     expect(text).toContain('parley_nodejs_eventloop_lag_seconds');
 
+    // The event-loop delay histogram: a 150 ms stall (the server shares this process) shows
+    // as a tick later than 100 ms, and as the worst delay since the previous scrape.
+    const stallUntil = performance.now() + 150;
+    while (performance.now() < stallUntil) {
+      // busy: nothing else runs
+    }
+    await vi.waitFor(async () => {
+      const after = await scrape();
+      const total = sample(after, 'parley_event_loop_delay_seconds_count');
+      expect(sample(after, 'parley_event_loop_delay_seconds_bucket', '{le="+Inf"}')).toBe(total);
+      expect(sample(after, 'parley_event_loop_delay_seconds_bucket', '{le="0.1"}')).toBeLessThan(
+        total,
+      );
+      expect(after).toContain('parley_event_loop_delay_max_seconds');
+    });
+
     const detailed = await fetch(`${server.url}/health/detailed`);
     expect(detailed.status).toBe(200);
     expect(await detailed.json()).toMatchObject({

@@ -15,21 +15,31 @@ export type DomainErrorCode =
   /** A dependency failed in a way the client should hear about (e.g. the mail server). */
   | 'INTERNAL_SERVER_ERROR';
 
+export type DomainErrorReason = 'RESYNC_REQUIRED';
+
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
   /** TOO_MANY_REQUESTS only: when the client may try again. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * A machine-readable reason within the code, for answers a client must act on in a
+   * specific way: `RESYNC_REQUIRED` (PRECONDITION_FAILED): the event log no longer holds the
+   * events after the resume id; reload state and subscribe from `events.head`.
+   */
+  readonly reason: DomainErrorReason | undefined;
 
   constructor(init: {
     code: DomainErrorCode;
     message: string;
     retryAfterMs?: number;
+    reason?: DomainErrorReason;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
     this.name = 'DomainError';
     this.code = init.code;
     this.retryAfterMs = init.retryAfterMs;
+    this.reason = init.reason;
   }
 }
 

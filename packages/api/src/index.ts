@@ -11,7 +11,12 @@ export {
   type NotificationSettings,
   type Signal,
 } from './deps.ts';
-export { DomainError, type DomainErrorCode, errorReference } from './errors.ts';
+export {
+  DomainError,
+  type DomainErrorCode,
+  type DomainErrorReason,
+  errorReference,
+} from './errors.ts';
 export { requireAvatarImage } from './files/attachments.ts';
 export {
   deleteFile,
@@ -27,6 +32,12 @@ export { sweepUnattachedFiles } from './files/sweep.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub } from './live/hub.ts';
+export {
+  type EventLogPruner,
+  prunedThrough,
+  pruneEventLog,
+  startEventLogPruner,
+} from './live/retention.ts';
 export { eventJson } from './live/wire.ts';
 export { startSearchIndexer } from './messages/search.ts';
 export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';

@@ -32,6 +32,8 @@ const t = initTRPC
           stack: undefined,
           issues: invalid ? cause.issues : undefined,
           retryAfterMs: cause instanceof DomainError ? cause.retryAfterMs : undefined,
+          // E.g. RESYNC_REQUIRED: what exactly the client has to do about this code.
+          reason: cause instanceof DomainError ? cause.reason : undefined,
           requestId,
         },
       };

@@ -7,7 +7,7 @@ import type {
 } from './tables/broadcasts.ts';
 import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
 import type { EmailCodesTable } from './tables/email-codes.ts';
-import type { EventsTable } from './tables/events.ts';
+import type { EventLogStateTable, EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
@@ -23,6 +23,7 @@ export interface Database {
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;
+  event_log_state: EventLogStateTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
   broadcast_lists: BroadcastListsTable;

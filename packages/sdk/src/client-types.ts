@@ -1,5 +1,6 @@
 import type {
   BroadcastsApi,
+  Conversation,
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
@@ -31,6 +32,8 @@ export interface ParleyClientOptions {
   fetch?: typeof fetch;
   /** Reconnect and retry delays (exponential, with jitter). Default 500 ms up to 30 s. */
   backoff?: { minDelayMs?: number; maxDelayMs?: number };
+  /** After RESYNC_REQUIRED: how many of the most recent conversations get their history reloaded. Default 20. */
+  resyncHistoryConversations?: number;
   /** Failed attempts before an outgoing message is `failed`. Default 5. */
   maxSendAttempts?: number;
   /**
@@ -60,6 +63,18 @@ export type MemberEvent = Extract<
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
 export type PresenceEvent = Extract<EphemeralEvent, { type: 'presence' }>;
 
+/**
+ * The server's state after a `RESYNC_REQUIRED` (this device was away longer than the event log
+ * is kept): replace what the app shows with it. Events after it follow as usual (some may
+ * repeat what the snapshot already has: apply them by id, as always).
+ */
+export interface ResyncSnapshot {
+  /** Every conversation of the user, most recent activity first (as `conversations.list`). */
+  conversations: Conversation[];
+  /** The newest page of history (oldest first) of the most recent conversations, by id. */
+  messages: Record<string, Message[]>;
+}
+
 export interface SessionEvent {
   change: SessionChange;
   session: Session | null;
@@ -82,6 +97,11 @@ export interface ParleyEvents {
   connection: ConnectionState;
   /** Signed in, token refreshed, profile updated, signed out, or the session expired. */
   session: SessionEvent;
+  /**
+   * The device was away longer than the server keeps events: the SDK reloaded the conversation
+   * list and recent history; replace the app's state with it. The stream then carries on.
+   */
+  resync: ResyncSnapshot;
   /** Every event as the server sent it, including kinds this SDK version does not know. */
   event: DurableEvent | EphemeralEvent;
 }

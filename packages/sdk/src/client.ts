@@ -1,9 +1,11 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
 import type {
   BroadcastsApi,
+  Conversation,
   ConversationsApi,
   FilesApi,
   GroupsApi,
+  Message,
   MessagesApi,
   PresenceApi,
   Procedures,
@@ -75,6 +77,31 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   const { onDurable, onEphemeral } = createDispatch({ emitter, me, outbox, acks, statuses });
 
+  /** RESYNC_REQUIRED: the conversation list and recent history, handed to the app. */
+  async function resync(): Promise<void> {
+    const conversations: Conversation[] = [];
+    let pageCursor: string | null = null;
+    do {
+      const page: { items: Conversation[]; nextCursor: string | null } = await request(
+        'conversations.list',
+        { cursor: pageCursor, limit: 100 },
+      );
+      conversations.push(...page.items);
+      pageCursor = page.nextCursor;
+    } while (pageCursor);
+    const recent = conversations.slice(0, options.resyncHistoryConversations ?? 20);
+    const histories = await Promise.all(
+      recent.map((c) => request('messages.list', { conversationId: c.id })),
+    );
+    const messages: Record<string, Message[]> = {};
+    recent.forEach((c, i) => {
+      messages[c.id] = histories[i]!.messages;
+    });
+    // Receipts tracked for messages sent before the gap are re-read on demand.
+    statuses.clear();
+    emitter.emit('resync', { conversations, messages });
+  }
+
   function connect(): void {
     live ??= new LiveConnection({
       wsUrl,
@@ -83,6 +110,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       backoff,
       lastEventId: cursor,
       head: () => request('events.head', undefined).then((head) => head.lastEventId),
+      resync,
       onDurable,
       onEphemeral,
       onCursor: (id) => store.write(`cursor:${owner}`, id),

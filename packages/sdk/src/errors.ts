@@ -40,6 +40,7 @@ export interface ParleyErrorOptions {
   retryAfterMs?: number;
   httpStatus?: number;
   issues?: unknown[];
+  reason?: string;
 }
 
 /** Every error the SDK throws or reports. Switch on `code`. */
@@ -51,6 +52,11 @@ export class ParleyError extends Error {
   readonly httpStatus: number | undefined;
   /** With `BAD_REQUEST` from input validation: which fields and why. */
   readonly issues: unknown[] | undefined;
+  /**
+   * What exactly to do about `code`, when the server says: `RESYNC_REQUIRED` (with
+   * `PRECONDITION_FAILED`) on the live stream, which the client handles itself (see `resync`).
+   */
+  readonly reason: string | undefined;
 
   constructor(code: ParleyErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -58,6 +64,7 @@ export class ParleyError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.httpStatus = options.httpStatus;
     this.issues = options.issues;
+    this.reason = options.reason;
   }
 
   /** Whether the same call may succeed later (network trouble, rate limit, server error). */
@@ -71,6 +78,7 @@ interface ErrorData {
   httpStatus?: number;
   retryAfterMs?: number;
   issues?: unknown[];
+  reason?: string;
 }
 
 /** Wraps anything thrown by a call (tRPC client errors, fetch failures) as a ParleyError. */
@@ -88,5 +96,6 @@ export function toParleyError(error: unknown): ParleyError {
     httpStatus: data.httpStatus,
     retryAfterMs: data.retryAfterMs ?? undefined,
     issues: data.issues ?? undefined,
+    reason: data.reason ?? undefined,
   });
 }

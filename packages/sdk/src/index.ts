@@ -10,6 +10,7 @@ export type {
   ParleyEvents,
   PresenceEvent,
   ReceiptEvent,
+  ResyncSnapshot,
   SessionEvent,
   TypingEvent,
 } from './client-types.ts';

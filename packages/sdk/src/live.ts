@@ -32,6 +32,11 @@ export interface LiveOptions {
   lastEventId: string | null;
   /** The log's newest event id (`events.head`), where a first connection starts. */
   head(): Promise<string | null>;
+  /**
+   * The server no longer keeps the events after our cursor (`RESYNC_REQUIRED`): reload state
+   * (taken after `head`, so the stream resumes from before the snapshot and nothing is lost).
+   */
+  resync(): Promise<void>;
   onDurable(event: DurableEvent): void;
   onEphemeral(event: EphemeralEvent): void;
   onState(state: ConnectionState): void;
@@ -66,6 +71,8 @@ export class LiveConnection {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly seen = new RecentIds(5000);
+  /** The server answered RESYNC_REQUIRED: reload state before the next subscription. */
+  private needsResync = false;
   private current: ConnectionState = { status: 'idle', error: null };
   lastEventId: string | null;
 
@@ -98,12 +105,20 @@ export class LiveConnection {
   /**
    * A first connection starts from the log's head, taken before the socket opens, so events
    * between sign-in and the stream's start are replayed too. An empty log has no head: ''
-   * asks the server to replay from the beginning.
+   * asks the server to replay from the beginning. After RESYNC_REQUIRED the same: the head
+   * first, then the reload, then the stream from the head (events in between arrive again,
+   * and applying them to the reloaded state changes nothing).
    */
   private async startingPoint(): Promise<boolean> {
-    if (this.lastEventId !== null) return true;
+    if (this.lastEventId !== null && !this.needsResync) return true;
     try {
       const head = await this.options.head();
+      if (this.needsResync) {
+        await this.options.resync();
+        this.needsResync = false;
+        this.lastEventId = head ?? '';
+        this.options.onCursor(this.lastEventId);
+      }
       this.lastEventId ??= head ?? '';
       return true;
     } catch (error) {
@@ -135,7 +150,7 @@ export class LiveConnection {
   }
 
   private open(): void {
-    if (this.lastEventId === null) {
+    if (this.lastEventId === null || this.needsResync) {
       void this.startingPoint().then((ready) => {
         if (ready && this.running && !this.link) this.open();
       });
@@ -215,6 +230,15 @@ export class LiveConnection {
     void this.close(link);
     if (!this.running) return;
     this.setState(this.connectedOnce ? 'reconnecting' : 'connecting', error);
+    if (error.reason === 'RESYNC_REQUIRED') {
+      // The log was pruned past our cursor: reload, then resume from the head at once.
+      this.needsResync = true;
+      const immediate = this.attempt === 0;
+      this.attempt += 1;
+      if (immediate) this.reopen();
+      else this.retryLater();
+      return;
+    }
     if (error.code !== 'UNAUTHORIZED') {
       this.retryLater();
       return;

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
 import type { EventHub, StreamItem } from './hub.ts';
 import { readUserEvents } from './log.ts';
+import { prunedThrough, resyncRequired } from './retention.ts';
 import { toStreamEvent } from './wire.ts';
 
 /** Replays read this many events per page, then let other work run before the next page. */
@@ -53,10 +54,15 @@ export async function* streamEvents(
       // live events after it must flow, not be skipped as "already seen".
       const newest = (await latestEventId(deps.db)) ?? '';
       if (cursor > newest) cursor = newest;
+      // Retention deleted events after this cursor: replaying would leave a silent gap.
+      if (cursor < (await prunedThrough(deps.db))) throw resyncRequired();
       const release = await hub.replaySlot();
       try {
         for (;;) {
           const rows = await readUserEvents(deps.db, userId, cursor, REPLAY_PAGE);
+          // Pruning may have run while this page was read: it is whole only if nothing after
+          // the cursor had gone by then.
+          if (cursor < (await prunedThrough(deps.db))) throw resyncRequired();
           for (const row of rows) {
             yield { kind: 'durable', event: toStreamEvent(row) };
             cursor = row.id;

@@ -17,3 +17,12 @@ export interface EventsTable {
 }
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
+
+/**
+ * Small named values about the log. `pruned_through`: the newest event id retention deleted;
+ * every event up to it is gone, so a resume from an older cursor answers RESYNC_REQUIRED.
+ */
+export interface EventLogStateTable {
+  name: string;
+  value: string;
+}

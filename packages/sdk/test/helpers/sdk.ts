@@ -31,6 +31,7 @@ const names: (keyof ParleyEvents)[] = [
   'status',
   'connection',
   'session',
+  'resync',
   'event',
 ];
 

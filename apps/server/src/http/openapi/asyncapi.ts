@@ -143,7 +143,7 @@ export function buildAsyncApiDocument(config: Config) {
             },
           }),
           error: frame(
-            'A failed subscription or call. data.code UNAUTHORIZED with "Access token expired": refresh, reconnect with the new token, resume with lastEventId.',
+            'A failed subscription or call. data.code UNAUTHORIZED with "Access token expired": refresh, reconnect with the new token, resume with lastEventId. data.code PRECONDITION_FAILED with data.reason RESYNC_REQUIRED (on events.subscribe): the server no longer keeps the events after lastEventId (EVENT_RETENTION_DAYS); take GET /api/v1/events/head, reload the conversation list and recent history, then subscribe with that head as lastEventId.',
             {
               type: 'object',
               properties: {
@@ -155,7 +155,16 @@ export function buildAsyncApiDocument(config: Config) {
                     code: { type: 'integer' },
                     data: {
                       type: 'object',
-                      properties: { code: { type: 'string' }, httpStatus: { type: 'integer' } },
+                      properties: {
+                        code: { type: 'string' },
+                        httpStatus: { type: 'integer' },
+                        reason: {
+                          type: 'string',
+                          enum: ['RESYNC_REQUIRED'],
+                          description:
+                            'What exactly to do about code: RESYNC_REQUIRED = reload state, then subscribe from events.head',
+                        },
+                      },
                     },
                   },
                 },
