@@ -1,3 +1,4 @@
+import { accountRouter } from './account/router.ts';
 import { authRouter } from './auth/router.ts';
 import { blocksRouter } from './blocks/router.ts';
 import { broadcastsRouter } from './broadcasts/router.ts';
@@ -16,7 +17,7 @@ import { usersRouter } from './users/router.ts';
 export const appRouter = createTRPCRouter({
   auth: authRouter,
   // One `users` namespace (REST paths under /users), built by several feature folders.
-  users: { ...usersRouter, ...blocksRouter, ...privacyRouter },
+  users: { ...usersRouter, ...blocksRouter, ...privacyRouter, ...accountRouter },
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,

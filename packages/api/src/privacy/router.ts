@@ -16,7 +16,7 @@ export const privacyRouter = {
           'only, and you see theirs as delivered only. Current values are in GET /users/me.',
       }),
     )
-    .input(privacySchema.partial().strict())
+    .input(z.strictObject(privacySchema.partial().shape))
     .output(meSchema)
     .mutation(({ ctx, input }) => updatePrivacy(ctx.deps, ctx.userId, input)),
 } satisfies TRPCRouterRecord;

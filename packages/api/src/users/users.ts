@@ -73,6 +73,7 @@ export async function searchUsers(
     .selectFrom('users')
     .selectAll()
     .where('id', '<>', callerId)
+    .where('deleted_at', 'is', null)
     // Explicit ESCAPE: SQLite's LIKE has no default escape character.
     .where(
       sql<boolean>`(lower(display_name) like ${`${prefix}%`} escape '\\'
