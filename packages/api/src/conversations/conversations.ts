@@ -23,6 +23,15 @@ export async function openDirect(
       message: 'Cannot open a direct chat with yourself',
     });
   }
+  // An erased account's access token lives on until it expires: it opens nothing.
+  const caller = await deps.db
+    .selectFrom('users')
+    .select('deleted_at')
+    .where('id', '=', callerId)
+    .executeTakeFirst();
+  if (!caller || caller.deleted_at) {
+    throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  }
   // Someone who blocked the caller cannot be reached, new chat or old: the same answer as a
   // send into that chat, revealing no more (the blocker may still open theirs).
   const blocked = await deps.db
