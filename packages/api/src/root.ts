@@ -1,4 +1,6 @@
+import { accountRouter } from './account/router.ts';
 import { authRouter } from './auth/router.ts';
+import { blocksRouter } from './blocks/router.ts';
 import { broadcastsRouter } from './broadcasts/router.ts';
 import { conversationsRouter } from './conversations/router.ts';
 import { filesRouter } from './files/router.ts';
@@ -8,12 +10,14 @@ import { messagesRouter } from './messages/router.ts';
 import { notificationsRouter } from './notifications/router.ts';
 import { presenceRouter } from './presence/router.ts';
 import { typingRouter } from './presence/typing-router.ts';
+import { privacyRouter } from './privacy/router.ts';
 import { createTRPCRouter } from './trpc.ts';
 import { usersRouter } from './users/router.ts';
 
 export const appRouter = createTRPCRouter({
   auth: authRouter,
-  users: usersRouter,
+  // One `users` namespace (REST paths under /users), built by several feature folders.
+  users: { ...usersRouter, ...blocksRouter, ...privacyRouter, ...accountRouter },
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,

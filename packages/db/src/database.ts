@@ -12,7 +12,7 @@ import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
-import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
+import type { BlocksTable, PasswordCredentialsTable, UsersTable } from './tables/users.ts';
 
 export interface Database {
   users: UsersTable;
@@ -33,6 +33,7 @@ export interface Database {
   email_codes: EmailCodesTable;
   push_subscriptions: PushSubscriptionsTable;
   notifications: NotificationsTable;
+  blocks: BlocksTable;
 }
 
 export type Db = Kysely<Database>;

@@ -118,37 +118,51 @@ export async function verifyOtp(
   // failure instead of throwing (which would roll the count back).
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const now = nowIso(deps);
-    const row = await trx
-      .selectFrom('email_codes')
-      .selectAll()
-      .where('email', '=', email)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row || row.used_at || row.expires_at <= now) return null;
-    const counted = await trx
-      .updateTable('email_codes')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', row.id)
-      .where('attempts', '<', deps.limits.otpMaxAttempts)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(counted.numUpdatedRows) !== 1) return null;
-    if (!codeMatches(deps, row.id, input.code, row.code_hash)) return null;
-    // Compare-and-set: of two concurrent right guesses only one signs in.
-    const used = await trx
-      .updateTable('email_codes')
-      .set({ used_at: now })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) return null;
+    if (!(await consumeEmailCode(deps, trx, email, input.code, now))) return null;
     const userId = await findOrCreateUser(trx, email, input.displayName, now);
     const tokens = await issueTokens(deps, trx, userId, newId());
     return { user: await loadMe(trx, userId), ...tokens };
   });
   if (!outcome) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_CODE });
   return outcome;
+}
+
+/**
+ * Spends the newest code sent to `email` if `code` matches it (10 minutes, 5 guesses, once).
+ * Every guess counts, right or wrong: callers commit the transaction even when it is false.
+ */
+export async function consumeEmailCode(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  email: string,
+  code: string,
+  now: string,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('email_codes')
+    .selectAll()
+    .where('email', '=', email)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row || row.used_at || row.expires_at <= now) return false;
+  const counted = await trx
+    .updateTable('email_codes')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', row.id)
+    .where('attempts', '<', deps.limits.otpMaxAttempts)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(counted.numUpdatedRows) !== 1) return false;
+  if (!codeMatches(deps, row.id, code, row.code_hash)) return false;
+  // Compare-and-set: of two concurrent right guesses only one succeeds.
+  const used = await trx
+    .updateTable('email_codes')
+    .set({ used_at: now })
+    .where('id', '=', row.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(used.numUpdatedRows) === 1;
 }
 
 /** "ada.lovelace@example.com" -> "ada.lovelace", when no display name was given. */

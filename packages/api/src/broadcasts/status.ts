@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { recipientStatus } from '../shared/mappers.ts';
 import type { BroadcastSendDto } from '../shared/schemas.ts';
 
@@ -34,7 +35,12 @@ export async function broadcastSendStatus(
     .where('d.send_id', '=', send.id)
     .orderBy('d.recipient_id')
     .execute();
-  const recipients = rows.map((r) => ({
+  const hidden = await readHiddenFor(
+    deps.db,
+    senderId,
+    rows.map((r) => r.recipient_id),
+  );
+  const recipients = maskReads(rows, (r) => r.recipient_id, hidden).map((r) => ({
     userId: r.recipient_id,
     conversationId: r.conversation_id,
     messageId: r.message_id,

@@ -1,9 +1,11 @@
 import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
 import { sql } from 'kysely';
+import { cannotMessage } from '../blocks/blocks.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { lastMessages } from '../messages/queries.ts';
+import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireMember } from '../shared/access.ts';
 import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import { toMessageDto, toUserDto } from '../shared/mappers.ts';
@@ -21,6 +23,24 @@ export async function openDirect(
       message: 'Cannot open a direct chat with yourself',
     });
   }
+  // An erased account's access token lives on until it expires: it opens nothing.
+  const caller = await deps.db
+    .selectFrom('users')
+    .select('deleted_at')
+    .where('id', '=', callerId)
+    .executeTakeFirst();
+  if (!caller || caller.deleted_at) {
+    throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  }
+  // Someone who blocked the caller cannot be reached, new chat or old: the same answer as a
+  // send into that chat, revealing no more (the blocker may still open theirs).
+  const blocked = await deps.db
+    .selectFrom('blocks')
+    .select('blocker_id')
+    .where('blocker_id', '=', input.userId)
+    .where('blocked_id', '=', callerId)
+    .executeTakeFirst();
+  if (blocked) throw cannotMessage();
   const existing = await deps.db
     .selectFrom('conversations')
     .select('id')
@@ -174,7 +194,12 @@ export async function listParticipants(
     .orderBy('members.joined_at')
     .orderBy('users.id')
     .execute();
-  return rows.map((r) => ({
+  const hidden = await readHiddenFor(
+    deps.db,
+    userId,
+    rows.map((r) => r.id),
+  );
+  return maskReads(rows, (r) => r.id, hidden).map((r) => ({
     user: toUserDto(r),
     role: r.role,
     joinedAt: r.joined_at,

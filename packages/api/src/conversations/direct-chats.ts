@@ -42,7 +42,12 @@ export async function ensureDirectChats(
   }
   const missing = peerIds.filter((peer) => !byKey.has(keyOf.get(peer)!));
   if (missing.length > 0) {
-    const users = await trx.selectFrom('users').select('id').where('id', 'in', missing).execute();
+    const users = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('id', 'in', missing)
+      .where('deleted_at', 'is', null)
+      .execute();
     if (users.length !== new Set(missing).size) throw notFound('User');
     const now = nowIso(deps);
     const rows: ConversationRow[] = missing.map((peer) => ({

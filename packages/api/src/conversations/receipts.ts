@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../deps.ts';
 import { writeWithEvents } from '../live/write.ts';
+import { sendsReadReceipts } from '../privacy/privacy.ts';
 import { requireMember } from '../shared/access.ts';
 import type { ReceiptDto } from '../shared/schemas.ts';
 import { conversationsOf } from './conversations.ts';
@@ -37,9 +38,16 @@ export async function moveWatermarks(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', userId)
       .execute();
-    emit({
-      event: { type: 'receipt', ...receipt },
-    });
+    if (await sendsReadReceipts(trx, userId)) {
+      emit({ event: { type: 'receipt', ...receipt } });
+    } else {
+      // Read receipts off: the others learn only that it was delivered; the reader's own
+      // devices get the real watermarks right after (a stream applies them in order).
+      if (delivered !== member.last_delivered_seq) {
+        emit({ event: { type: 'receipt', ...receipt, lastReadSeq: 0 } });
+      }
+      emit({ event: { type: 'receipt', ...receipt }, onlyUserId: userId });
+    }
     return receipt;
   });
   const view = await conversationsOf(deps.db, userId)

@@ -177,26 +177,37 @@ export async function leaveGroup(
   callerId: string,
   input: { groupId: string },
 ): Promise<void> {
-  await writeWithEvents(deps, async (trx, emit) => {
-    const membership = await requireGroupMember(trx, input.groupId, callerId);
-    await dropMember(deps, trx, emit, membership, callerId, callerId, 'left');
-    if (membership.member.role !== 'admin') return;
-    if ((await memberCount(trx, input.groupId, 'admin')) > 0) return;
-    const successor = await trx
-      .selectFrom('members')
-      .select('user_id')
-      .where('conversation_id', '=', input.groupId)
-      .orderBy('joined_after_event_id')
-      .orderBy('joined_at')
-      .orderBy('user_id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!successor) return;
-    await changeRole(deps, trx, emit, input.groupId, {
-      userId: successor.user_id,
-      role: 'admin',
-      actorId: null,
-      senderId: callerId,
-    });
+  await writeWithEvents(deps, (trx, emit) =>
+    leaveGroupIn(deps, trx, emit, callerId, input.groupId),
+  );
+}
+
+/** `leaveGroup` inside a caller's transaction (account deletion leaves every group). */
+export async function leaveGroupIn(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  emit: Emit,
+  callerId: string,
+  groupId: string,
+): Promise<void> {
+  const membership = await requireGroupMember(trx, groupId, callerId);
+  await dropMember(deps, trx, emit, membership, callerId, callerId, 'left');
+  if (membership.member.role !== 'admin') return;
+  if ((await memberCount(trx, groupId, 'admin')) > 0) return;
+  const successor = await trx
+    .selectFrom('members')
+    .select('user_id')
+    .where('conversation_id', '=', groupId)
+    .orderBy('joined_after_event_id')
+    .orderBy('joined_at')
+    .orderBy('user_id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!successor) return;
+  await changeRole(deps, trx, emit, groupId, {
+    userId: successor.user_id,
+    role: 'admin',
+    actorId: null,
+    senderId: callerId,
   });
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { conversationSchema, messageSchema, receiptSchema, roleSchema } from '../shared/schemas.ts';
+import {
+  conversationSchema,
+  messageSchema,
+  privacySchema,
+  receiptSchema,
+  roleSchema,
+} from '../shared/schemas.ts';
 
 // Every event of the stream, defined once as data: the TypeScript types at the bottom are
 // inferred from these schemas, and /asyncapi.json describes them for non-TypeScript clients.
@@ -80,6 +86,24 @@ user who is gone (their last event of this conversation). */
       actorId: z.string().nullable(),
     })
     .meta({ id: 'MemberRoleChangedEvent' }),
+  'block.changed': z
+    .object({
+      /**
+       * You blocked or unblocked `userId` (from any of your devices). Only the blocker's own
+       * devices receive it; the blocked user is never told.
+       */
+      type: z.literal('block.changed'),
+      userId: z.string(),
+      blocked: z.boolean(),
+    })
+    .meta({ id: 'BlockChangedEvent' }),
+  'privacy.updated': z
+    .object({
+      /** Your privacy settings changed (from any of your devices); only you receive it. */
+      type: z.literal('privacy.updated'),
+      privacy: privacySchema,
+    })
+    .meta({ id: 'PrivacyUpdatedEvent' }),
 };
 
 /** Ephemeral events: not logged, not replayed, not tracked. */

@@ -9,7 +9,14 @@ export type StreamItem =
   | { kind: 'durable'; event: StreamEvent }
   | { kind: 'ephemeral'; event: EphemeralEvent };
 
-export type Sink = (item: StreamItem) => void;
+/**
+ * A private note for a stream, never yielded: `blockerId` blocked or unblocked the stream's
+ * user (their stream withholds the blocker's presence, typing and receipts). The blocked user
+ * never receives the `block.changed` event itself.
+ */
+export type ControlItem = { kind: 'blocked-by'; blockerId: string; blocked: boolean };
+
+export type Sink = (item: StreamItem | ControlItem) => void;
 
 export interface CommittedEvent {
   event: StreamEvent;
@@ -88,6 +95,14 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
   }
 
   function fanOut(event: StreamEvent, recipients: string[]): void {
+    if (event.type === 'block.changed' && recipients[0]) {
+      const note: ControlItem = {
+        kind: 'blocked-by',
+        blockerId: recipients[0],
+        blocked: event.blocked,
+      };
+      for (const sink of sinks.get(event.userId) ?? []) sink(note);
+    }
     const item: StreamItem = { kind: 'durable', event };
     for (const userId of recipients) {
       for (const sink of sinks.get(userId) ?? []) {

@@ -2,7 +2,8 @@ import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { latestEventId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
-import type { EventHub, StreamItem } from './hub.ts';
+import { loadStreamFilter } from '../privacy/stream-filter.ts';
+import type { ControlItem, EventHub, StreamItem } from './hub.ts';
 import { readUserEvents } from './log.ts';
 import { prunedThrough, resyncRequired } from './retention.ts';
 import { toStreamEvent } from './wire.ts';
@@ -33,7 +34,7 @@ export async function* streamEvents(
   userId: string,
   options: { lastEventId?: string | null; signal?: AbortSignal; tokenExpiresAt: number },
 ): AsyncGenerator<StreamItem> {
-  const buffer: StreamItem[] = [];
+  const buffer: (StreamItem | ControlItem)[] = [];
   let overflowed = false;
   let wake: (() => void) | null = null;
   const detach = hub.attach(userId, (item) => {
@@ -47,6 +48,8 @@ export async function* streamEvents(
   const expired = () => deps.clock.now() >= options.tokenExpiresAt;
   const expiry = setTimeout(onAbort, Math.max(0, options.tokenExpiresAt - deps.clock.now()));
   try {
+    // Loaded after attaching: a block that lands meanwhile is in the buffer, applied in order.
+    const filter = await loadStreamFilter(deps.db, userId);
     let cursor = options.lastEventId ?? '';
     // An empty log has no id to resume from; '' means "from the beginning".
     if (options.lastEventId != null) {
@@ -64,7 +67,8 @@ export async function* streamEvents(
           // the cursor had gone by then.
           if (cursor < (await prunedThrough(deps.db))) throw resyncRequired();
           for (const row of rows) {
-            yield { kind: 'durable', event: toStreamEvent(row) };
+            const item = filter.apply({ kind: 'durable', event: toStreamEvent(row) });
+            if (item) yield item;
             cursor = row.id;
           }
           if (rows.length < REPLAY_PAGE || options.signal?.aborted) break;
@@ -85,11 +89,16 @@ export async function* streamEvents(
         wake = null;
         continue;
       }
+      if (item.kind === 'blocked-by') {
+        filter.blockedBy(item.blockerId, item.blocked);
+        continue;
+      }
       if (item.kind === 'durable') {
         if (item.event.id <= cursor) continue;
         cursor = item.event.id;
       }
-      yield item;
+      const shown = filter.apply(item);
+      if (shown) yield shown;
     }
   } finally {
     clearTimeout(expiry);

@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { toFileDto } from '../files/files.ts';
 import { onlineRecipients } from '../notifications/queue.ts';
+import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireMember, requireVisibleMessage } from '../shared/access.ts';
 import { pageLimit } from '../shared/cursor.ts';
 import { statusFor, toMessageDto } from '../shared/mappers.ts';
@@ -31,14 +32,20 @@ async function present(
 ): Promise<MessageDto[]> {
   const withR = await withReactions(db, rows);
   const needsStatus = rows.some((r) => r.sender_id === viewerId);
-  const others = needsStatus
+  const members = needsStatus
     ? await db
         .selectFrom('members')
-        .select(['last_delivered_seq', 'last_read_seq'])
+        .select(['user_id', 'last_delivered_seq', 'last_read_seq'])
         .where('conversation_id', '=', conversationId)
         .where('user_id', '<>', viewerId)
         .execute()
     : [];
+  const hidden = await readHiddenFor(
+    db,
+    viewerId,
+    members.map((m) => m.user_id),
+  );
+  const others = maskReads(members, (m) => m.user_id, hidden);
   return withR.map(({ message, reactions, attachments }) =>
     toMessageDto(
       message,

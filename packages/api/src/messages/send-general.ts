@@ -21,6 +21,7 @@ import {
   checkReplyTarget,
   conflictOrExisting,
   isDuplicateClientId,
+  checkNotBlocked,
   requireSender,
 } from './send-rules.ts';
 
@@ -148,6 +149,25 @@ async function writeOne(
     .where('conversation_id', '=', input.conversationId)
     .execute();
   const me = requireSender(members, senderId);
+  if (members.length === 2) {
+    // Direct chats (and groups of two) only: one indexed lookup; group sends skip it.
+    const peer = members.find((m) => m.user_id !== senderId)?.user_id ?? '';
+    const block = await trx
+      .selectFrom('conversations as c')
+      .innerJoin('blocks as b', (j) =>
+        j.on((eb) =>
+          eb.or([
+            eb.and([eb('b.blocker_id', '=', senderId), eb('b.blocked_id', '=', peer)]),
+            eb.and([eb('b.blocker_id', '=', peer), eb('b.blocked_id', '=', senderId)]),
+          ]),
+        ),
+      )
+      .select('b.blocker_id')
+      .where('c.id', '=', input.conversationId)
+      .where('c.type', '=', 'direct')
+      .executeTakeFirst();
+    checkNotBlocked(members, senderId, () => block?.blocker_id);
+  }
   if (input.replyToId) {
     const target = await trx
       .selectFrom('messages')

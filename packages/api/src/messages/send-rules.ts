@@ -1,4 +1,5 @@
 import type { MessageRow } from '@parley/db';
+import { cannotMessage } from '../blocks/blocks.ts';
 import { DomainError, notFound } from '../errors.ts';
 import type { MemberMark, SendOutcome } from './send-batch.ts';
 
@@ -51,4 +52,30 @@ export function isDuplicateClientId(error: unknown): boolean {
     typeof e.message === 'string' &&
     e.message.includes('client_message_id')
   );
+}
+
+/**
+ * Direct chats only: a send between two users where either blocked the other is refused. The
+ * blocked sender hears only "you cannot message this user"; the blocker is told to unblock.
+ * `blockerOf` runs only for two-member conversations (every direct chat, and groups of two),
+ * so group sends pay nothing for it; it answers the blocker's id when the conversation is a
+ * direct chat and a block exists between its members.
+ */
+export function checkNotBlocked(
+  members: MemberMark[],
+  senderId: string,
+  blockerOf: (peerId: string) => string | undefined,
+): void {
+  if (members.length !== 2) return;
+  const peer = members.find((m) => m.user_id !== senderId);
+  if (!peer) return;
+  const blocker = blockerOf(peer.user_id);
+  if (blocker === undefined) return;
+  if (blocker === senderId) {
+    throw new DomainError({
+      code: 'FORBIDDEN',
+      message: 'You blocked this user; unblock them to send messages',
+    });
+  }
+  throw cannotMessage();
 }

@@ -7,6 +7,7 @@ import {
   checkReplyTarget,
   conflictOrExisting,
   isDuplicateClientId,
+  checkNotBlocked,
   requireSender,
 } from './send-rules.ts';
 
@@ -28,6 +29,16 @@ function prepare(db: SqliteConnection) {
       `select user_id, joined_seq, joined_after_event_id, last_delivered_seq, last_read_seq
        from members where conversation_id = ?`,
     ),
+    // Two-member conversations only (see checkNotBlocked): the blocker, if the chat is direct
+    // and either member blocked the other. Primary-key lookups on blocks.
+    directBlocker: db
+      .prepare<[string, string, string, string, string]>(
+        `select b.blocker_id from conversations c
+         join blocks b on (b.blocker_id = ? and b.blocked_id = ?)
+           or (b.blocker_id = ? and b.blocked_id = ?)
+         where c.id = ? and c.type = 'direct' limit 1`,
+      )
+      .pluck(),
     replyTarget: db.prepare<[string], { conversation_id: string; seq: number }>(
       'select conversation_id, seq from messages where id = ?',
     ),
@@ -94,6 +105,14 @@ export function writeSendsSqlite(
       try {
         const members = st.members.all(input.conversationId);
         const me = requireSender(members, senderId);
+        checkNotBlocked(
+          members,
+          senderId,
+          (peer) =>
+            st.directBlocker.get(senderId, peer, peer, senderId, input.conversationId) as
+              | string
+              | undefined,
+        );
         if (input.replyToId) {
           checkReplyTarget(me, input.conversationId, st.replyTarget.get(input.replyToId));
         }

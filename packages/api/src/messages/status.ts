@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../deps.ts';
+import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import { recipientStatus, statusFor } from '../shared/mappers.ts';
 import type { MessageStatusReport } from '../shared/schemas.ts';
@@ -13,7 +14,7 @@ export async function messageStatus(
   messageId: string,
 ): Promise<MessageStatusReport> {
   const { message } = await requireVisibleMessage(deps.db, messageId, userId);
-  const members = await deps.db
+  const rows = await deps.db
     .selectFrom('members')
     .select(['user_id', 'last_delivered_seq', 'last_read_seq'])
     .where('conversation_id', '=', message.conversation_id)
@@ -21,6 +22,12 @@ export async function messageStatus(
     .where('joined_seq', '<', message.seq)
     .orderBy('user_id')
     .execute();
+  const hidden = await readHiddenFor(
+    deps.db,
+    userId,
+    rows.map((m) => m.user_id),
+  );
+  const members = maskReads(rows, (m) => m.user_id, hidden);
   return {
     messageId: message.id,
     seq: message.seq,

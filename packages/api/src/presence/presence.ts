@@ -1,4 +1,5 @@
 import { newId } from '@parley/db';
+import { hiddenFrom } from '../blocks/blocks.ts';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { contactsOf, presenceAudienceOf } from '../shared/recipients.ts';
@@ -36,6 +37,8 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
   heartbeat.unref();
 
   async function announce(userId: string, online: boolean, lastSeenAt: string | null) {
+    // A user who shows their last seen to nobody is never announced (privacy settings).
+    if (await hidesLastSeen(deps, userId)) return;
     const recipients = await presenceAudienceOf(deps.db, userId, limits.presenceGroupMaxMembers);
     if (recipients.length === 0) return;
     await deps.bus.publish({
@@ -97,22 +100,46 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
   };
 }
 
-/** Presence of the requested users who share a conversation with the caller; others omitted. */
+async function hidesLastSeen(deps: ApiDeps, userId: string): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('users')
+    .select('last_seen_visibility')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row?.last_seen_visibility === 'nobody';
+}
+
+/**
+ * Presence of the requested users who share a conversation with the caller; others omitted,
+ * and so are users blocked either way. Someone who shows their last seen to nobody appears
+ * offline with no last seen (to everyone but themselves).
+ */
 export async function getPresence(
   deps: ApiDeps,
   callerId: string,
   userIds: string[],
 ): Promise<PresenceDto[]> {
   const contacts = new Set(await contactsOf(deps.db, callerId));
-  const visible = [...new Set(userIds)].filter((id) => contacts.has(id) || id === callerId);
+  const wanted = [...new Set(userIds)].filter((id) => contacts.has(id) || id === callerId);
+  const hidden = await hiddenFrom(deps.db, callerId, wanted);
+  const visible = wanted.filter((id) => !hidden.has(id));
   if (visible.length === 0) return [];
   const [online, rows] = await Promise.all([
     deps.presence.onlineUsers(visible),
-    deps.db.selectFrom('users').select(['id', 'last_seen_at']).where('id', 'in', visible).execute(),
+    deps.db
+      .selectFrom('users')
+      .select(['id', 'last_seen_at', 'last_seen_visibility'])
+      .where('id', 'in', visible)
+      .execute(),
   ]);
-  return rows.map((r) => ({
-    userId: r.id,
-    online: online.has(r.id),
-    lastSeenAt: online.has(r.id) ? null : r.last_seen_at,
-  }));
+  return rows.map((r) => {
+    if (r.last_seen_visibility === 'nobody' && r.id !== callerId) {
+      return { userId: r.id, online: false, lastSeenAt: null };
+    }
+    return {
+      userId: r.id,
+      online: online.has(r.id),
+      lastSeenAt: online.has(r.id) ? null : r.last_seen_at,
+    };
+  });
 }

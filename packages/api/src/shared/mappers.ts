@@ -19,7 +19,12 @@ export function toUserDto(row: UserRow): UserDto {
 }
 
 export function toMeDto(row: UserRow): MeDto {
-  return { ...toUserDto(row), email: row.email, createdAt: row.created_at };
+  return {
+    ...toUserDto(row),
+    email: row.email,
+    createdAt: row.created_at,
+    privacy: { lastSeen: row.last_seen_visibility, readReceipts: Number(row.read_receipts) === 1 },
+  };
 }
 
 function summarizeReactions(rows: ReactionRow[]): MessageDto['reactions'] {

@@ -38,10 +38,21 @@ export const userSchema = z
   .meta({ id: 'User' });
 export type UserDto = z.infer<typeof userSchema>;
 
+export const privacySchema = z
+  .object({
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen: z.enum(['everyone', 'nobody']),
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts: z.boolean(),
+  })
+  .meta({ id: 'Privacy' });
+export type PrivacyDto = z.infer<typeof privacySchema>;
+
 export const meSchema = userSchema
   .extend({
     email: z.string(),
     createdAt: z.string(),
+    privacy: privacySchema,
   })
   .meta({ id: 'Me' });
 export type MeDto = z.infer<typeof meSchema>;

@@ -12,6 +12,7 @@ export async function getMe(deps: ApiDeps, userId: string): Promise<MeDto> {
     .selectFrom('users')
     .selectAll()
     .where('id', '=', userId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!row) throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
   return toMeDto(row);
@@ -72,6 +73,7 @@ export async function searchUsers(
     .selectFrom('users')
     .selectAll()
     .where('id', '<>', callerId)
+    .where('deleted_at', 'is', null)
     // Explicit ESCAPE: SQLite's LIKE has no default escape character.
     .where(
       sql<boolean>`(lower(display_name) like ${`${prefix}%`} escape '\\'

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** Timestamps are ISO-8601 UTC strings in both dialects, so they sort as text. */
 export interface UsersTable {
@@ -10,7 +10,23 @@ export interface UsersTable {
   created_at: string;
   updated_at: string;
   last_seen_at: string | null;
+  /** Who sees online state and last seen: 'everyone' (I share a chat with) or 'nobody'. */
+  last_seen_visibility: Generated<LastSeenVisibility>;
+  /** 1: read receipts sent (and others' seen); 0: others see delivered only, and so do I. */
+  read_receipts: Generated<number>;
+  /** Set when the account was erased; the row stays as "Deleted user" (docs/privacy.md). */
+  deleted_at: Generated<string | null>;
 }
+
+export type LastSeenVisibility = 'everyone' | 'nobody';
+
+/** One user's block of another; private to the blocker. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: string;
+}
+export type BlockRow = Selectable<BlocksTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
