@@ -1,8 +1,10 @@
 import type { ApiDeps } from '../deps.ts';
-import { writeWithEvents } from '../live/write.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
 import { requireMember } from '../shared/access.ts';
 import type { ReceiptDto } from '../shared/schemas.ts';
 import { conversationsOf } from './conversations.ts';
+import { updateMemberState } from './organize.ts';
+import { recordWatermarkMove } from './receipt-history.ts';
 
 /**
  * Moves the caller's delivered and/or read watermark forward (never back, never past the last
@@ -30,6 +32,11 @@ export async function moveWatermarks(
       lastDeliveredSeq: delivered,
       lastReadSeq: read,
     };
+    const now = nowIso(deps);
+    // Reading clears "marked unread", even when the watermark is already at the end.
+    if (kind === 'read' && member.marked_unread === 1) {
+      await updateMemberState(trx, emit, input.conversationId, userId, { marked_unread: 0 }, now);
+    }
     if (read === member.last_read_seq && delivered === member.last_delivered_seq) return receipt;
     await trx
       .updateTable('members')
@@ -37,6 +44,13 @@ export async function moveWatermarks(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', userId)
       .execute();
+    const moves = { conversationId: input.conversationId, userId, at: now };
+    if (delivered > member.last_delivered_seq) {
+      await recordWatermarkMove(trx, { ...moves, kind: 'delivered', seq: delivered });
+    }
+    if (read > member.last_read_seq) {
+      await recordWatermarkMove(trx, { ...moves, kind: 'read', seq: read });
+    }
     emit({
       event: { type: 'receipt', ...receipt },
     });

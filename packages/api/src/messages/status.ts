@@ -1,3 +1,4 @@
+import { watermarkTimes } from '../conversations/receipt-history.ts';
 import type { ApiDeps } from '../deps.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import { recipientStatus, statusFor } from '../shared/mappers.ts';
@@ -5,7 +6,8 @@ import type { MessageStatusReport } from '../shared/schemas.ts';
 
 /**
  * Delivered/read per recipient, derived from the watermarks. Recipients are the members other
- * than the sender who could see the message (joined before it). Any member may ask.
+ * than the sender who could see the message (joined before it). Any member may ask. Times
+ * come from the compacted watermark history (see receipt-history.ts).
  */
 export async function messageStatus(
   deps: ApiDeps,
@@ -21,13 +23,27 @@ export async function messageStatus(
     .where('joined_seq', '<', message.seq)
     .orderBy('user_id')
     .execute();
+  const times = await watermarkTimes(
+    deps.db,
+    message.conversation_id,
+    message.seq,
+    members.map((m) => m.user_id),
+  );
+  const recipients = members.map((m) => {
+    const status = recipientStatus(message.seq, m);
+    const at = times.get(m.user_id);
+    return {
+      userId: m.user_id,
+      status,
+      deliveredAt: status === 'sent' ? null : (at?.delivered ?? null),
+      readAt: status === 'read' ? (at?.read ?? null) : null,
+    };
+  });
   return {
     messageId: message.id,
     seq: message.seq,
     status: statusFor(message.seq, members),
-    recipients: members.map((m) => ({
-      userId: m.user_id,
-      status: recipientStatus(message.seq, m),
-    })),
+    recipients,
+    readCount: recipients.filter((r) => r.status === 'read').length,
   };
 }
