@@ -48,9 +48,9 @@ describeEachDialect('organizing conversations', (dialect) => {
       clientMessageId: 'b1',
       text: 'hi',
     });
-    expect((await ada.client.conversations.get.query({ conversationId: withBen.id })).archived).toBe(
-      false,
-    );
+    expect(
+      (await ada.client.conversations.get.query({ conversationId: withBen.id })).archived,
+    ).toBe(false);
     expect(await listIds(ada)).toEqual([withBen.id, withCy.id]);
     expect(await archivedIds(ada)).toEqual([]);
 
@@ -71,8 +71,9 @@ describeEachDialect('organizing conversations', (dialect) => {
     expect(await listIds(ada)).toEqual([withCy.id, withBen.id]);
 
     // Strangers learn nothing; bad input is refused.
-    expect(await errorCode(eve.client.conversations.archive.mutate({ conversationId: withBen.id })))
-      .toBe('NOT_FOUND');
+    expect(
+      await errorCode(eve.client.conversations.archive.mutate({ conversationId: withBen.id })),
+    ).toBe('NOT_FOUND');
     expect(
       await errorCode(
         ada.client.conversations.archive.mutate({ conversationId: withBen.id, extra: 1 } as never),
@@ -113,21 +114,37 @@ describeEachDialect('organizing conversations', (dialect) => {
     await ada.client.conversations.pin.mutate({ conversationId: chats[1]!.id });
     const ids = await listIds(ada);
     expect(ids.slice(0, 2).sort()).toEqual([chats[0]!.id, chats[1]!.id].sort());
-    expect(ids.slice(2)).toEqual(chats.slice(2).map((c) => c.id).reverse());
+    expect(ids.slice(2)).toEqual(
+      chats
+        .slice(2)
+        .map((c) => c.id)
+        .reverse(),
+    );
     // A second page does not repeat the pins.
     const first = await ada.client.conversations.list.query({ limit: 2 });
     expect(first.items).toHaveLength(4);
-    const second = await ada.client.conversations.list.query({ limit: 10, cursor: first.nextCursor });
-    expect(second.items.map((c) => c.id)).toEqual(chats.slice(2, 4).map((c) => c.id).reverse());
+    const second = await ada.client.conversations.list.query({
+      limit: 10,
+      cursor: first.nextCursor,
+    });
+    expect(second.items.map((c) => c.id)).toEqual(
+      chats
+        .slice(2, 4)
+        .map((c) => c.id)
+        .reverse(),
+    );
 
     for (const chat of chats.slice(2, 5)) {
       await ada.client.conversations.pin.mutate({ conversationId: chat.id });
     }
-    expect(await errorCode(ada.client.conversations.pin.mutate({ conversationId: chats[5]!.id })))
-      .toBe('PRECONDITION_FAILED');
+    expect(
+      await errorCode(ada.client.conversations.pin.mutate({ conversationId: chats[5]!.id })),
+    ).toBe('PRECONDITION_FAILED');
     // Pinning again is a no-op; archiving unpins, which frees a slot.
     await ada.client.conversations.pin.mutate({ conversationId: chats[0]!.id });
-    const archived = await ada.client.conversations.archive.mutate({ conversationId: chats[0]!.id });
+    const archived = await ada.client.conversations.archive.mutate({
+      conversationId: chats[0]!.id,
+    });
     expect(archived).toMatchObject({ archived: true, pinnedAt: null });
     const sixth = await ada.client.conversations.pin.mutate({ conversationId: chats[5]!.id });
     expect(sixth.pinnedAt).not.toBeNull();
@@ -175,22 +192,27 @@ describeEachDialect('organizing conversations', (dialect) => {
     const list = await ada.GET('/conversations/archived');
     expect(list.data?.items.map((c) => c.id)).toEqual([chat.id]);
     expect((await ada.GET('/conversations')).data?.items).toEqual([]);
-    expect((await ada.DELETE('/conversations/{conversationId}/archive', { params: { path } })).data)
-      .toMatchObject({ archived: false });
-    expect((await ada.POST('/conversations/{conversationId}/pin', { params: { path } })).data)
-      .toMatchObject({ pinnedAt: expect.any(String) });
-    expect((await ada.DELETE('/conversations/{conversationId}/pin', { params: { path } })).data)
-      .toMatchObject({ pinnedAt: null });
-    expect((await ada.POST('/conversations/{conversationId}/unread', { params: { path } })).data)
-      .toMatchObject({ markedUnread: true });
+    expect(
+      (await ada.DELETE('/conversations/{conversationId}/archive', { params: { path } })).data,
+    ).toMatchObject({ archived: false });
+    expect(
+      (await ada.POST('/conversations/{conversationId}/pin', { params: { path } })).data,
+    ).toMatchObject({ pinnedAt: expect.any(String) });
+    expect(
+      (await ada.DELETE('/conversations/{conversationId}/pin', { params: { path } })).data,
+    ).toMatchObject({ pinnedAt: null });
+    expect(
+      (await ada.POST('/conversations/{conversationId}/unread', { params: { path } })).data,
+    ).toMatchObject({ markedUnread: true });
 
     const saved = await ada.PUT('/conversations/{conversationId}/draft', {
       params: { path },
       body: { text: 'half a thought' },
     });
     expect(saved.data).toMatchObject({ conversationId: chat.id, text: 'half a thought' });
-    expect((await ada.GET('/conversations/{conversationId}/draft', { params: { path } })).data)
-      .toEqual(saved.data);
+    expect(
+      (await ada.GET('/conversations/{conversationId}/draft', { params: { path } })).data,
+    ).toEqual(saved.data);
     const stranger = await eve.PUT('/conversations/{conversationId}/draft', {
       params: { path },
       body: { text: 'x' },
@@ -282,8 +304,9 @@ describeEachDialect('deleting a group', (dialect) => {
       ]),
     );
     for (const user of [ada, ben, cy]) {
-      expect(await errorCode(user.client.conversations.get.query({ conversationId: groupId })))
-        .toBe('NOT_FOUND');
+      expect(
+        await errorCode(user.client.conversations.get.query({ conversationId: groupId })),
+      ).toBe('NOT_FOUND');
       expect(await errorCode(user.client.messages.get.query({ messageId: message.id }))).toBe(
         'NOT_FOUND',
       );
