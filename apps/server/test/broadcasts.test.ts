@@ -95,7 +95,9 @@ describeEachDialect('broadcast lists', (dialect) => {
     const deeCopy = await ada.client.messages.status.query({
       messageId: byUser.get(dee.id)!.messageId,
     });
-    expect(deeCopy.recipients).toEqual([{ userId: dee.id, status: 'sent' }]);
+    expect(deeCopy.recipients).toEqual([
+      { userId: dee.id, status: 'sent', deliveredAt: null, readAt: null },
+    ]);
   });
 
   it('is idempotent per clientMessageId and costs one rate-limit point per broadcast', async () => {

@@ -51,7 +51,11 @@ describeEachDialect('groups in real time', (dialect) => {
       expect(view.lastMessage?.id).toBe(m2.id);
     }
     // Ben's message stops his typing for the others.
-    await ben.client.messages.send.mutate({ conversationId, clientMessageId: '3', text: 'three' });
+    const m3 = await ben.client.messages.send.mutate({
+      conversationId,
+      clientMessageId: '3',
+      text: 'three',
+    });
     await vi.waitFor(() => expect(typingOf(cyPhone).at(-1)).toMatchObject({ isTyping: false }));
     expect((await ada.client.conversations.get.query({ conversationId })).unreadCount).toBe(1);
 
@@ -61,9 +65,10 @@ describeEachDialect('groups in real time', (dialect) => {
       messageId: m1.id,
       seq: m1.seq,
       status: 'delivered',
+      readCount: 1,
       recipients: [
-        { userId: ben.id, status: 'read' },
-        { userId: cy.id, status: 'delivered' },
+        { userId: ben.id, status: 'read', deliveredAt: m3.createdAt, readAt: m3.createdAt },
+        { userId: cy.id, status: 'delivered', deliveredAt: expect.any(String), readAt: null },
       ].sort((a, b) => (a.userId < b.userId ? -1 : 1)),
     });
     await cy.client.conversations.markRead.mutate({ conversationId });

@@ -128,7 +128,15 @@ describeEachDialect('typing, presence, devices', (dialect) => {
       messageId: sent.id,
       seq: 1,
       status: 'read',
-      recipients: [{ userId: ben.id, status: 'read' }],
+      readCount: 1,
+      recipients: [
+        {
+          userId: ben.id,
+          status: 'read',
+          deliveredAt: expect.any(String),
+          readAt: expect.any(String),
+        },
+      ],
     });
   });
 });

@@ -5,7 +5,11 @@ import type {
   BroadcastRecipientsTable,
   BroadcastSendsTable,
 } from './tables/broadcasts.ts';
-import type { ConversationsTable, MembersTable } from './tables/conversations.ts';
+import type {
+  ConversationsTable,
+  MembersTable,
+  ReceiptHistoryTable,
+} from './tables/conversations.ts';
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventLogStateTable, EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
@@ -20,6 +24,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   conversations: ConversationsTable;
   members: MembersTable;
+  receipt_history: ReceiptHistoryTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
   events: EventsTable;

@@ -68,7 +68,13 @@ export type MessageStatusReport = {
   recipients: {
     userId: string;
     status: "sent" | "delivered" | "read";
+    /** When the recipient's delivered watermark passed the message; null: not yet. */
+    deliveredAt: string | null;
+    /** When the recipient's read watermark passed the message; null: not yet. */
+    readAt: string | null;
   }[];
+  /** Recipients who have read it ("read by readCount of recipients.length"). */
+  readCount: number;
 };
 
 export type Conversation = {
@@ -91,6 +97,22 @@ export type Conversation = {
   lastMessage: Message | null;
   /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
   mutedUntil: string | null;
+  /** How many members the conversation has (2 for a direct chat). */
+  memberCount: number;
+  /** Archived by you; a new message brings it back to the list unless it is muted. */
+  archived: boolean;
+  /** Pinned by you to the top of your list since then (at most 5); null: not pinned. */
+  pinnedAt: string | null;
+  /** You marked it unread; reading it (markRead) clears the mark. */
+  markedUnread: boolean;
+  /** Your unsent draft, synced across your devices; null when there is none. */
+  draft: {
+    conversationId: string;
+    /** '' when the draft was cleared. */
+    text: string;
+    /** When it was last saved; null if it never was. */
+    updatedAt: string | null;
+  } | null;
 };
 
 export type ConversationSummary = {
@@ -201,6 +223,45 @@ user who is gone (their last event of this conversation). */
   role: "admin" | "member";
   /** null: the server appointed an admin because the last one left. */
   actorId: string | null;
+  id: string;
+  at: string;
+} | {
+  /** Your own organizing state of a conversation changed (on any of your devices): only
+you receive it. */
+  type: "conversation.state_changed";
+  conversationId: string;
+  archived: boolean;
+  pinnedAt: string | null;
+  markedUnread: boolean;
+  mutedUntil: string | null;
+  id: string;
+  at: string;
+} | {
+  /** An admin deleted the group: its history is gone; sent to each member, the last event
+of that conversation. */
+  type: "conversation.deleted";
+  conversationId: string;
+  actorId: string;
+  id: string;
+  at: string;
+} | {
+  /** Your draft of a conversation was saved (or cleared) on one of your devices. */
+  type: "draft.updated";
+  conversationId: string;
+  draft: {
+    conversationId: string;
+    /** '' when the draft was cleared. */
+    text: string;
+    /** When it was last saved; null if it never was. */
+    updatedAt: string | null;
+  };
+  id: string;
+  at: string;
+} | {
+  /** A profile changed: sent to the user's devices and to their contacts. */
+  type: "user.updated";
+  userId: string;
+  user: User;
   id: string;
   at: string;
 };
@@ -365,6 +426,26 @@ export interface Procedures {
     };
     output: Broadcast;
   };
+  'conversations.archive': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
+  };
+  'conversations.draft': {
+    kind: 'query';
+    input: {
+      conversationId: string;
+    };
+    output: {
+      conversationId: string;
+      /** '' when the draft was cleared. */
+      text: string;
+      /** When it was last saved; null if it never was. */
+      updatedAt: string | null;
+    };
+  };
   'conversations.get': {
     kind: 'query';
     input: {
@@ -373,6 +454,17 @@ export interface Procedures {
     output: Conversation;
   };
   'conversations.list': {
+    kind: 'query';
+    input: {
+      cursor?: string | null;
+      limit?: number;
+    } | undefined;
+    output: {
+      items: Conversation[];
+      nextCursor: string | null;
+    };
+  };
+  'conversations.listArchived': {
     kind: 'query';
     input: {
       cursor?: string | null;
@@ -413,6 +505,13 @@ export interface Procedures {
       unreadCount: number;
     };
   };
+  'conversations.markUnread': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
+  };
   /** No offline notifications from this conversation for the caller, until `until` or unmute. */
   'conversations.mute': {
     kind: 'mutation';
@@ -440,7 +539,42 @@ export interface Procedures {
     };
     output: Participant[];
   };
+  'conversations.pin': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
+  };
+  'conversations.saveDraft': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+      text: string;
+    };
+    output: {
+      conversationId: string;
+      /** '' when the draft was cleared. */
+      text: string;
+      /** When it was last saved; null if it never was. */
+      updatedAt: string | null;
+    };
+  };
+  'conversations.unarchive': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
+  };
   'conversations.unmute': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+    };
+    output: Conversation;
+  };
+  'conversations.unpin': {
     kind: 'mutation';
     input: {
       conversationId: string;
@@ -522,6 +656,15 @@ export interface Procedures {
       avatarFileId?: string | null;
     };
     output: Conversation;
+  };
+  'groups.delete': {
+    kind: 'mutation';
+    input: {
+      groupId: string;
+    };
+    output: {
+      ok: true;
+    };
   };
   'groups.leave': {
     kind: 'mutation';
@@ -806,10 +949,29 @@ export interface BroadcastsApi {
 
 /** The `conversations` procedures of the server. */
 export interface ConversationsApi {
+  archive(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
+  draft(input: {
+    conversationId: string;
+  }): Promise<{
+    conversationId: string;
+    /** '' when the draft was cleared. */
+    text: string;
+    /** When it was last saved; null if it never was. */
+    updatedAt: string | null;
+  }>;
   get(input: {
     conversationId: string;
   }): Promise<Conversation>;
   list(input?: {
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<{
+    items: Conversation[];
+    nextCursor: string | null;
+  }>;
+  listArchived(input?: {
     cursor?: string | null;
     limit?: number;
   }): Promise<{
@@ -838,6 +1000,9 @@ export interface ConversationsApi {
     lastReadSeq: number;
     unreadCount: number;
   }>;
+  markUnread(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
   /** No offline notifications from this conversation for the caller, until `until` or unmute. */
   mute(input: {
     conversationId: string;
@@ -853,7 +1018,26 @@ export interface ConversationsApi {
   participants(input: {
     conversationId: string;
   }): Promise<Participant[]>;
+  pin(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
+  saveDraft(input: {
+    conversationId: string;
+    text: string;
+  }): Promise<{
+    conversationId: string;
+    /** '' when the draft was cleared. */
+    text: string;
+    /** When it was last saved; null if it never was. */
+    updatedAt: string | null;
+  }>;
+  unarchive(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
   unmute(input: {
+    conversationId: string;
+  }): Promise<Conversation>;
+  unpin(input: {
     conversationId: string;
   }): Promise<Conversation>;
 }
@@ -920,6 +1104,11 @@ export interface GroupsApi {
     description?: string | null;
     avatarFileId?: string | null;
   }): Promise<Conversation>;
+  delete(input: {
+    groupId: string;
+  }): Promise<{
+    ok: true;
+  }>;
   leave(input: {
     groupId: string;
   }): Promise<{
@@ -1079,20 +1268,29 @@ export const procedureKinds = {
   'broadcasts.send': 'mutation',
   'broadcasts.status': 'query',
   'broadcasts.update': 'mutation',
+  'conversations.archive': 'mutation',
+  'conversations.draft': 'query',
   'conversations.get': 'query',
   'conversations.list': 'query',
+  'conversations.listArchived': 'query',
   'conversations.markDelivered': 'mutation',
   'conversations.markRead': 'mutation',
+  'conversations.markUnread': 'mutation',
   'conversations.mute': 'mutation',
   'conversations.openDirect': 'mutation',
   'conversations.participants': 'query',
+  'conversations.pin': 'mutation',
+  'conversations.saveDraft': 'mutation',
+  'conversations.unarchive': 'mutation',
   'conversations.unmute': 'mutation',
+  'conversations.unpin': 'mutation',
   'events.head': 'query',
   'files.delete': 'mutation',
   'files.get': 'query',
   'files.listForConversation': 'query',
   'groups.addMembers': 'mutation',
   'groups.create': 'mutation',
+  'groups.delete': 'mutation',
   'groups.leave': 'mutation',
   'groups.removeMember': 'mutation',
   'groups.setRole': 'mutation',

@@ -56,10 +56,33 @@ export async function openDirect(
 type MemberView = ConversationRow &
   Pick<
     MemberRow,
-    'role' | 'joined_seq' | 'last_read_seq' | 'last_delivered_seq' | 'muted_until'
+    | 'role'
+    | 'joined_seq'
+    | 'last_read_seq'
+    | 'last_delivered_seq'
+    | 'muted_until'
+    | 'archived_seq'
+    | 'pinned_at'
+    | 'marked_unread'
+    | 'draft_text'
+    | 'draft_updated_at'
   > & {
     unread_count: number | null;
+    member_count: number | null;
   };
+
+/**
+ * Archived: archived as of a seq, and no message after it, or muted (a muted chat stays
+ * archived whatever arrives). Derived when read, so sending never writes archive state.
+ */
+export function isArchived(
+  row: Pick<MemberView, 'archived_seq' | 'last_seq' | 'muted_until'>,
+  now: string,
+): boolean {
+  if (row.archived_seq === null) return false;
+  const muted = row.muted_until !== null && row.muted_until > now;
+  return muted || row.last_seq <= row.archived_seq;
+}
 
 /** The caller's per-member view of conversations; the one definition of the unread count. */
 export function conversationsOf(db: DbOrTx, userId: string) {
@@ -69,7 +92,25 @@ export function conversationsOf(db: DbOrTx, userId: string) {
       j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId),
     )
     .selectAll('c')
-    .select(['m.role', 'm.joined_seq', 'm.last_read_seq', 'm.last_delivered_seq', 'm.muted_until'])
+    .select([
+      'm.role',
+      'm.joined_seq',
+      'm.last_read_seq',
+      'm.last_delivered_seq',
+      'm.muted_until',
+      'm.archived_seq',
+      'm.pinned_at',
+      'm.marked_unread',
+      'm.draft_text',
+      'm.draft_updated_at',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('members as mc')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('mc.conversation_id', '=', 'c.id')
+        .as('member_count'),
+    )
     .select((eb) =>
       eb
         .selectFrom('messages as x')
@@ -126,6 +167,14 @@ async function toConversationDtos(
       unreadCount: Number(r.unread_count),
       // A mute that has run out reads as not muted.
       mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
+      memberCount: Number(r.member_count),
+      archived: isArchived(r, now),
+      pinnedAt: r.pinned_at,
+      markedUnread: r.marked_unread === 1,
+      draft:
+        r.draft_text === ''
+          ? null
+          : { conversationId: r.id, text: r.draft_text, updatedAt: r.draft_updated_at },
       lastMessage:
         last && last.message.seq > r.joined_seq
           ? toMessageDto(last.message, last.reactions, null, last.attachments)
@@ -147,14 +196,34 @@ export async function getConversation(
   return dto!;
 }
 
-/** The caller's conversations, most recent activity first. */
+/**
+ * The caller's conversations, most recent activity first. Without `archived`: the chats that
+ * are not archived, the pinned ones (at most 5) first on the first page; with it: only the
+ * archived ones. The archive test runs in SQL so that pages stay full and cursors stable.
+ */
 export async function listConversations(
   deps: ApiDeps,
   userId: string,
-  input: { cursor?: string | null; limit?: number },
+  input: { cursor?: string | null; limit?: number; archived?: boolean },
 ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
   const limit = pageLimit(deps.limits, input.limit);
-  let query = conversationsOf(deps.db, userId);
+  const now = nowIso(deps);
+  const archived = sql<boolean>`(m.archived_seq is not null and (c.last_seq <= m.archived_seq
+    or (m.muted_until is not null and m.muted_until > ${now})))`;
+  let query = conversationsOf(deps.db, userId).where(
+    input.archived ? archived : sql<boolean>`not ${archived}`,
+  );
+  let pinned: MemberView[] = [];
+  if (!input.archived) {
+    if (!input.cursor) {
+      pinned = await query
+        .where('m.pinned_at', 'is not', null)
+        .orderBy('m.pinned_at', 'desc')
+        .orderBy('c.id', 'desc')
+        .execute();
+    }
+    query = query.where('m.pinned_at', 'is', null);
+  }
   const after = decodeCursor(input.cursor, 2);
   if (after) {
     const [updatedAt, id] = after as [string, string];
@@ -171,7 +240,7 @@ export async function listConversations(
     .limit(limit + 1)
     .execute();
   const { page, nextCursor } = pageOf(rows, limit, (last) => [last.updated_at, last.id]);
-  return { items: await toConversationDtos(deps, userId, page), nextCursor };
+  return { items: await toConversationDtos(deps, userId, [...pinned, ...page]), nextCursor };
 }
 
 export async function listParticipants(

@@ -1,13 +1,16 @@
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
 import { requireMember } from '../shared/access.ts';
 import type { ConversationDto } from '../shared/schemas.ts';
 import { getConversation } from './conversations.ts';
+import { updateMemberState } from './organize.ts';
 
 /** Stored for "muted until I unmute": a far-future time keeps every comparison a plain `>`. */
 const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
 
-/** Only the caller's own membership changes; other members never learn about it. */
+/** Only the caller's own membership changes; other members never learn about it (the
+ * caller's other devices get `conversation.state_changed`). */
 export async function muteConversation(
   deps: ApiDeps,
   userId: string,
@@ -40,11 +43,15 @@ async function setMutedUntil(
   conversationId: string,
   until: string | null,
 ): Promise<void> {
-  await requireMember(deps.db, conversationId, userId);
-  await deps.db
-    .updateTable('members')
-    .set({ muted_until: until })
-    .where('conversation_id', '=', conversationId)
-    .where('user_id', '=', userId)
-    .execute();
+  await writeWithEvents(deps, async (trx, emit) => {
+    await requireMember(trx, conversationId, userId);
+    await updateMemberState(
+      trx,
+      emit,
+      conversationId,
+      userId,
+      { muted_until: until },
+      nowIso(deps),
+    );
+  });
 }

@@ -1,9 +1,11 @@
 import type { ApiDeps } from '../deps.ts';
-import { writeWithEvents } from '../live/write.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
 import { sendsReadReceipts } from '../privacy/privacy.ts';
 import { requireMember } from '../shared/access.ts';
 import type { ReceiptDto } from '../shared/schemas.ts';
 import { conversationsOf } from './conversations.ts';
+import { updateMemberState } from './organize.ts';
+import { recordWatermarkMove } from './receipt-history.ts';
 
 /**
  * Moves the caller's delivered and/or read watermark forward (never back, never past the last
@@ -31,6 +33,11 @@ export async function moveWatermarks(
       lastDeliveredSeq: delivered,
       lastReadSeq: read,
     };
+    const now = nowIso(deps);
+    // Reading clears "marked unread", even when the watermark is already at the end.
+    if (kind === 'read' && member.marked_unread === 1) {
+      await updateMemberState(trx, emit, input.conversationId, userId, { marked_unread: 0 }, now);
+    }
     if (read === member.last_read_seq && delivered === member.last_delivered_seq) return receipt;
     await trx
       .updateTable('members')
@@ -38,6 +45,13 @@ export async function moveWatermarks(
       .where('conversation_id', '=', input.conversationId)
       .where('user_id', '=', userId)
       .execute();
+    const moves = { conversationId: input.conversationId, userId, at: now };
+    if (delivered > member.last_delivered_seq) {
+      await recordWatermarkMove(trx, { ...moves, kind: 'delivered', seq: delivered });
+    }
+    if (read > member.last_read_seq) {
+      await recordWatermarkMove(trx, { ...moves, kind: 'read', seq: read });
+    }
     if (await sendsReadReceipts(trx, userId)) {
       emit({ event: { type: 'receipt', ...receipt } });
     } else {

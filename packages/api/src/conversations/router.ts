@@ -1,9 +1,11 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import type { ApiDeps } from '../deps.ts';
 import { rest } from '../shared/rest.ts';
 import {
   clientString,
   conversationSchema,
+  draftSchema,
   idSchema,
   MAX_SEQ,
   pageSchema,
@@ -17,7 +19,9 @@ import {
   listParticipants,
   openDirect,
 } from './conversations.ts';
+import { getDraft, saveDraft } from './drafts.ts';
 import { muteConversation, unmuteConversation } from './mute.ts';
+import { MAX_PINNED, type OrganizeAction, organizeConversation } from './organize.ts';
 import { moveWatermarks } from './receipts.ts';
 
 const conversationInput = z.object({ conversationId: idSchema });
@@ -26,6 +30,16 @@ const watermarkInput = z.object({
   /** Defaults to the conversation's last message. */
   upToSeq: z.number().int().min(0).max(MAX_SEQ).nullish(),
 });
+const pageInput = z
+  .object({
+    cursor: clientString().max(512).nullish(),
+    limit: z.coerce.number<number>().int().min(1).max(100).optional(),
+  })
+  .default({});
+const organize =
+  (action: OrganizeAction) =>
+  (opts: { ctx: { deps: ApiDeps; userId: string }; input: { conversationId: string } }) =>
+    organizeConversation(opts.ctx.deps, opts.ctx.userId, opts.input.conversationId, action);
 const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
 
 export const conversationsRouter = {
@@ -43,17 +57,24 @@ export const conversationsRouter = {
     .mutation(({ ctx, input }) => openDirect(ctx.deps, ctx.userId, input)),
 
   list: authedProcedure
-    .meta(rest('GET', '/conversations', 'Your conversations, most recent activity first'))
-    .input(
-      z
-        .object({
-          cursor: clientString().max(512).nullish(),
-          limit: z.coerce.number<number>().int().min(1).max(100).optional(),
-        })
-        .default({}),
+    .meta(
+      rest('GET', '/conversations', 'Your conversations, most recent activity first', {
+        description:
+          'Archived conversations are left out (see /conversations/archived); the first page starts with your pinned ones.',
+      }),
     )
+    .input(pageInput)
     .output(pageSchema(conversationSchema))
     .query(({ ctx, input }) => listConversations(ctx.deps, ctx.userId, input)),
+
+  // Before `get`: the REST bridge takes the first path that matches.
+  listArchived: authedProcedure
+    .meta(rest('GET', '/conversations/archived', 'Your archived conversations'))
+    .input(pageInput)
+    .output(pageSchema(conversationSchema))
+    .query(({ ctx, input }) =>
+      listConversations(ctx.deps, ctx.userId, { ...input, archived: true }),
+    ),
 
   get: authedProcedure
     .meta(rest('GET', '/conversations/{conversationId}', 'One conversation'))
@@ -100,4 +121,64 @@ export const conversationsRouter = {
     .input(conversationInput.strict())
     .output(conversationSchema)
     .mutation(({ ctx, input }) => unmuteConversation(ctx.deps, ctx.userId, input.conversationId)),
+
+  archive: authedProcedure
+    .meta(
+      rest('POST', '/conversations/{conversationId}/archive', 'Archive (for you)', {
+        description:
+          'It returns to the list when a new message arrives, unless muted. Archiving unpins.',
+      }),
+    )
+    .input(conversationInput.strict())
+    .output(conversationSchema)
+    .mutation(organize('archive')),
+
+  unarchive: authedProcedure
+    .meta(rest('DELETE', '/conversations/{conversationId}/archive', 'Unarchive'))
+    .input(conversationInput.strict())
+    .output(conversationSchema)
+    .mutation(organize('unarchive')),
+
+  pin: authedProcedure
+    .meta(
+      rest('POST', '/conversations/{conversationId}/pin', 'Pin to the top of your list', {
+        description: `Pinning unarchives.`,
+        errors: { 412: `You already have ${MAX_PINNED} pinned conversations` },
+      }),
+    )
+    .input(conversationInput.strict())
+    .output(conversationSchema)
+    .mutation(organize('pin')),
+
+  unpin: authedProcedure
+    .meta(rest('DELETE', '/conversations/{conversationId}/pin', 'Unpin'))
+    .input(conversationInput.strict())
+    .output(conversationSchema)
+    .mutation(organize('unpin')),
+
+  markUnread: authedProcedure
+    .meta(
+      rest('POST', '/conversations/{conversationId}/unread', 'Mark as unread (for you)', {
+        description: 'Cleared when you next mark it read.',
+      }),
+    )
+    .input(conversationInput.strict())
+    .output(conversationSchema)
+    .mutation(organize('markUnread')),
+
+  draft: authedProcedure
+    .meta(rest('GET', '/conversations/{conversationId}/draft', 'Your draft'))
+    .input(conversationInput)
+    .output(draftSchema)
+    .query(({ ctx, input }) => getDraft(ctx.deps, ctx.userId, input.conversationId)),
+
+  saveDraft: authedProcedure
+    .meta(
+      rest('PUT', '/conversations/{conversationId}/draft', 'Save your draft ("" clears it)', {
+        description: 'Your other devices receive `draft.updated`.',
+      }),
+    )
+    .input(z.strictObject({ conversationId: idSchema, text: clientString().max(20_000) }))
+    .output(draftSchema)
+    .mutation(({ ctx, input }) => saveDraft(ctx.deps, ctx.userId, input)),
 } satisfies TRPCRouterRecord;

@@ -9,6 +9,7 @@ import {
   roleSchema,
 } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
+import { deleteGroup } from './delete.ts';
 import { createGroup, updateGroup } from './groups.ts';
 import { addMembers, leaveGroup, removeMember, setRole } from './members.ts';
 
@@ -95,6 +96,20 @@ export const groupsRouter = {
     .output(ok)
     .mutation(async ({ ctx, input }) => {
       await leaveGroup(ctx.deps, ctx.userId, input);
+      return { ok: true as const };
+    }),
+
+  delete: authedProcedure
+    .meta(
+      rest('DELETE', '/groups/{groupId}', 'Delete the group and its history for everyone', {
+        description: 'Every member receives `conversation.deleted`.',
+        errors: ADMIN_ONLY,
+      }),
+    )
+    .input(z.strictObject({ groupId: idSchema }))
+    .output(ok)
+    .mutation(async ({ ctx, input }) => {
+      await deleteGroup(ctx.deps, ctx.userId, input);
       return { ok: true as const };
     }),
 } satisfies TRPCRouterRecord;

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   conversationSchema,
+  draftSchema,
   messageSchema,
   privacySchema,
   receiptSchema,
   roleSchema,
+  userSchema,
 } from '../shared/schemas.ts';
 
 // Every event of the stream, defined once as data: the TypeScript types at the bottom are
@@ -104,6 +106,43 @@ user who is gone (their last event of this conversation). */
       privacy: privacySchema,
     })
     .meta({ id: 'PrivacyUpdatedEvent' }),
+  'conversation.state_changed': z
+    .object({
+      /** Your own organizing state of a conversation changed (on any of your devices): only
+you receive it. */
+      type: z.literal('conversation.state_changed'),
+      conversationId,
+      archived: z.boolean(),
+      pinnedAt: z.string().nullable(),
+      markedUnread: z.boolean(),
+      mutedUntil: z.string().nullable(),
+    })
+    .meta({ id: 'ConversationStateChangedEvent' }),
+  'conversation.deleted': z
+    .object({
+      /** An admin deleted the group: its history is gone; sent to each member, the last event
+of that conversation. */
+      type: z.literal('conversation.deleted'),
+      conversationId,
+      actorId: z.string(),
+    })
+    .meta({ id: 'ConversationDeletedEvent' }),
+  'draft.updated': z
+    .object({
+      /** Your draft of a conversation was saved (or cleared) on one of your devices. */
+      type: z.literal('draft.updated'),
+      conversationId,
+      draft: draftSchema,
+    })
+    .meta({ id: 'DraftUpdatedEvent' }),
+  'user.updated': z
+    .object({
+      /** A profile changed: sent to the user's devices and to their contacts. */
+      type: z.literal('user.updated'),
+      userId: z.string(),
+      user: userSchema,
+    })
+    .meta({ id: 'UserUpdatedEvent' }),
 };
 
 /** Ephemeral events: not logged, not replayed, not tracked. */

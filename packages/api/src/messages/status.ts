@@ -1,3 +1,4 @@
+import { watermarkTimes } from '../conversations/receipt-history.ts';
 import type { ApiDeps } from '../deps.ts';
 import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
@@ -6,7 +7,9 @@ import type { MessageStatusReport } from '../shared/schemas.ts';
 
 /**
  * Delivered/read per recipient, derived from the watermarks. Recipients are the members other
- * than the sender who could see the message (joined before it). Any member may ask.
+ * than the sender who could see the message (joined before it). Any member may ask. Times
+ * come from the compacted watermark history (see receipt-history.ts). Reads the asker may not
+ * see (read receipts off, blocks) show as delivered, without a read time.
  */
 export async function messageStatus(
   deps: ApiDeps,
@@ -28,13 +31,27 @@ export async function messageStatus(
     rows.map((m) => m.user_id),
   );
   const members = maskReads(rows, (m) => m.user_id, hidden);
+  const times = await watermarkTimes(
+    deps.db,
+    message.conversation_id,
+    message.seq,
+    members.map((m) => m.user_id),
+  );
+  const recipients = members.map((m) => {
+    const status = recipientStatus(message.seq, m);
+    const at = times.get(m.user_id);
+    return {
+      userId: m.user_id,
+      status,
+      deliveredAt: status === 'sent' ? null : (at?.delivered ?? null),
+      readAt: status === 'read' ? (at?.read ?? null) : null,
+    };
+  });
   return {
     messageId: message.id,
     seq: message.seq,
     status: statusFor(message.seq, members),
-    recipients: members.map((m) => ({
-      userId: m.user_id,
-      status: recipientStatus(message.seq, m),
-    })),
+    recipients,
+    readCount: recipients.filter((r) => r.status === 'read').length,
   };
 }

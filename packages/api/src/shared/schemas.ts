@@ -158,6 +158,17 @@ export const messageSchema = z
   .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;
 
+export const draftSchema = z
+  .object({
+    conversationId: z.string(),
+    /** '' when the draft was cleared. */
+    text: z.string(),
+    /** When it was last saved; null if it never was. */
+    updatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Draft' });
+export type DraftDto = z.infer<typeof draftSchema>;
+
 export const conversationSchema = z
   .object({
     id: z.string(),
@@ -179,6 +190,16 @@ export const conversationSchema = z
     lastMessage: messageSchema.nullable(),
     /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
     mutedUntil: z.string().nullable(),
+    /** How many members the conversation has (2 for a direct chat). */
+    memberCount: z.number().int(),
+    /** Archived by you; a new message brings it back to the list unless it is muted. */
+    archived: z.boolean(),
+    /** Pinned by you to the top of your list since then (at most 5); null: not pinned. */
+    pinnedAt: z.string().nullable(),
+    /** You marked it unread; reading it (markRead) clears the mark. */
+    markedUnread: z.boolean(),
+    /** Your unsent draft, synced across your devices; null when there is none. */
+    draft: draftSchema.nullable(),
   })
   .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;
@@ -233,7 +254,20 @@ export const messageStatusReportSchema = z
     messageId: z.string(),
     seq: z.number().int(),
     status: messageStatusSchema,
-    recipients: z.array(z.object({ userId: z.string(), status: messageStatusSchema })),
+    recipients: z.array(
+      z
+        .object({
+          userId: z.string(),
+          status: messageStatusSchema,
+          /** When the recipient's delivered watermark passed the message; null: not yet. */
+          deliveredAt: z.string().nullable(),
+          /** When the recipient's read watermark passed the message; null: not yet. */
+          readAt: z.string().nullable(),
+        })
+        .meta({ id: 'MessageRecipientStatus' }),
+    ),
+    /** Recipients who have read it ("read by readCount of recipients.length"). */
+    readCount: z.number().int(),
   })
   .meta({ id: 'MessageStatusReport' });
 export type MessageStatusReport = z.infer<typeof messageStatusReportSchema>;

@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { requireAvatarImage } from '../files/attachments.ts';
-import { nowIso } from '../live/write.ts';
+import { nowIso, writeWithEvents } from '../live/write.ts';
 import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import { toMeDto, toUserDto } from '../shared/mappers.ts';
+import { presenceAudienceOf } from '../shared/recipients.ts';
 import type { MeDto, UserDto } from '../shared/schemas.ts';
 
 export async function getMe(deps: ApiDeps, userId: string): Promise<MeDto> {
@@ -32,10 +33,22 @@ export async function updateMe(
   } = { updated_at: now };
   if (patch.displayName !== undefined) set.display_name = patch.displayName.trim();
   if (patch.about !== undefined) set.about = patch.about;
-  await deps.db.transaction().execute(async (trx) => {
+  await writeWithEvents(deps, async (trx, emit) => {
     if (patch.avatarFileId) await requireAvatarImage(trx, userId, patch.avatarFileId, now);
     if (patch.avatarFileId !== undefined) set.avatar_file_id = patch.avatarFileId;
     await trx.updateTable('users').set(set).where('id', '=', userId).execute();
+    const row = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    // The user's devices and the people who see them: as presence, direct chats and groups up
+    // to the presence size limit (in bigger groups clients fetch profiles they show).
+    const audience = await presenceAudienceOf(trx, userId, deps.limits.presenceGroupMaxMembers);
+    const user = toUserDto(row);
+    for (const to of [userId, ...audience]) {
+      emit({ onlyUserId: to, event: { type: 'user.updated', userId, user } });
+    }
   });
   return getMe(deps, userId);
 }

@@ -39,6 +39,25 @@ export interface MembersTable {
   last_read_seq: number;
   /** Notifications are off until then (far future: until unmuted); null when not muted. */
   muted_until: string | null;
+  /** Archived as of this seq; the chat is back in the list once a later message arrives (unless muted). */
+  archived_seq: number | null;
+  /** Pinned to the top of the member's list since then; null when not pinned. */
+  pinned_at: string | null;
+  /** 1: the member marked the conversation unread (cleared by reading). */
+  marked_unread: Generated<number>;
+  /** The member's unsent draft ('' = none), synced across their devices. */
+  draft_text: Generated<string>;
+  draft_updated_at: string | null;
 }
 export type MemberRow = Selectable<MembersTable>;
 export type NewMemberRow = Insertable<MembersTable>;
+
+/** When a member's delivered or read watermark moved to `seq` (compacted: see receipts). */
+export interface ReceiptHistoryTable {
+  conversation_id: string;
+  user_id: string;
+  kind: 'delivered' | 'read';
+  seq: number;
+  at: string;
+}
+export type ReceiptHistoryRow = Selectable<ReceiptHistoryTable>;
