@@ -9,7 +9,13 @@ import type { ConversationsTable, MembersTable } from './tables/conversations.ts
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
-import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type {
+  MessageMentionsTable,
+  MessagesTable,
+  PinsTable,
+  ReactionsTable,
+  ThreadReadsTable,
+} from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
@@ -22,6 +28,9 @@ export interface Database {
   members: MembersTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  message_mentions: MessageMentionsTable;
+  pins: PinsTable;
+  thread_reads: ThreadReadsTable;
   events: EventsTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;

@@ -26,7 +26,10 @@ const watermarkInput = z.object({
   /** Defaults to the conversation's last message. */
   upToSeq: z.number().int().min(0).max(MAX_SEQ).nullish(),
 });
-const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
+const watermarkOutput = receiptSchema.extend({
+  unreadCount: z.number().int(),
+  unreadMentionCount: z.number().int(),
+});
 
 export const conversationsRouter = {
   openDirect: authedProcedure

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { conversationSchema, messageSchema, receiptSchema, roleSchema } from '../shared/schemas.ts';
+import {
+  conversationSchema,
+  messageSchema,
+  receiptSchema,
+  roleSchema,
+  threadSummarySchema,
+} from '../shared/schemas.ts';
 
 // Every event of the stream, defined once as data: the TypeScript types at the bottom are
 // inferred from these schemas, and /asyncapi.json describes them for non-TypeScript clients.
@@ -80,6 +86,35 @@ user who is gone (their last event of this conversation). */
       actorId: z.string().nullable(),
     })
     .meta({ id: 'MemberRoleChangedEvent' }),
+  pin: z
+    .object({
+      type: z.enum(['message.pinned', 'message.unpinned']),
+      conversationId,
+      messageId: z.string(),
+      /** Who pinned or unpinned it. */
+      userId: z.string(),
+      at: z.string(),
+    })
+    .meta({ id: 'PinEvent' }),
+  'thread.updated': z
+    .object({
+      /** A reply was added to a thread: the root's new summary. */
+      type: z.literal('thread.updated'),
+      conversationId,
+      rootId: z.string(),
+      thread: threadSummarySchema,
+    })
+    .meta({ id: 'ThreadUpdatedEvent' }),
+  'thread.read': z
+    .object({
+      /** The user read a thread up to `lastReadSeq` (sent to that user's devices only). */
+      type: z.literal('thread.read'),
+      conversationId,
+      rootId: z.string(),
+      userId: z.string(),
+      lastReadSeq: z.number().int(),
+    })
+    .meta({ id: 'ThreadReadEvent' }),
 };
 
 /** Ephemeral events: not logged, not replayed, not tracked. */

@@ -12,12 +12,15 @@ import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
+import type { DurableEvent } from '../live/events.ts';
 import { nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import { appendMessage } from './append.ts';
+import { checkMentionedMembers, indexMentions } from './mentions.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import { checkReplyTarget, conflictOrExisting, requireSender } from './send-rules.ts';
+import { bumpThread, forwardSource, requireThreadRoot } from './thread-write.ts';
 
 /**
  * A batch of sends through Kysely (PostgreSQL, or SQLite sends with attachments or offline
@@ -28,23 +31,44 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
   return deps.db.transaction().execute(async (trx) => {
     await lockEventLog(trx);
     const previousEventId = (await latestEventId(trx)) ?? '';
-    const eventIds = nextIds(previousEventId, sends.length, deps.clock.now());
+    let lastId = previousEventId;
+    const now = deps.clock.now();
+    const takeId = () => {
+      lastId = nextIds(lastId, 1, now)[0]!;
+      return lastId;
+    };
     const outcomes: SendOutcome[] = [];
-    const events: { id: string; conversationId: string; payload: string }[] = [];
+    const events: { id: string; conversationId: string; type: string; payload: string }[] = [];
     let queued = 0;
     for (const send of sends) {
       await sql`savepoint send`.execute(trx);
       try {
         const written = await writeOne(trx, send, at);
         if (written.kind === 'stored') {
-          const eventId = eventIds[events.length]!;
+          const eventId = takeId();
           const event = {
             type: 'message.created' as const,
             conversationId: send.input.conversationId,
             message: toMessageDto(written.row, [], null, written.files.map(toFileDto)),
           };
           const payload = JSON.stringify(event);
-          events.push({ id: eventId, conversationId: send.input.conversationId, payload });
+          events.push({
+            id: eventId,
+            conversationId: send.input.conversationId,
+            type: event.type,
+            payload,
+          });
+          const extra = written.extra.map((more) => {
+            const id = takeId();
+            const morePayload = JSON.stringify(more);
+            events.push({
+              id,
+              conversationId: send.input.conversationId,
+              type: more.type,
+              payload: morePayload,
+            });
+            return { eventId: id, event: more, payload: morePayload };
+          });
           queued += await queueMessageNotifications(deps, trx, [written.row], send.online);
           outcomes.push({
             kind: 'stored',
@@ -57,6 +81,7 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
             eventId,
             event,
             payload,
+            extra,
           });
         } else {
           outcomes.push(written);
@@ -73,7 +98,7 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
         id: e.id,
         conversation_id: e.conversationId,
         user_id: null,
-        type: 'message.created',
+        type: e.type,
         payload: e.payload,
         created_at: at,
       })),
@@ -83,7 +108,13 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
 }
 
 type Written =
-  | { kind: 'stored'; row: MessageRow; files: FileRow[]; members: MemberMark[] }
+  | {
+      kind: 'stored';
+      row: MessageRow;
+      files: FileRow[];
+      members: MemberMark[];
+      extra: DurableEvent[];
+    }
   | Exclude<SendOutcome, { kind: 'stored' }>;
 
 async function writeOne(
@@ -119,17 +150,36 @@ async function writeOne(
       .executeTakeFirst();
     checkReplyTarget(me, input.conversationId, target);
   }
-  const files = await requireOwnFiles(trx, senderId, input.attachments ?? []);
+  const mentions = input.mentions ?? null;
+  if (mentions) {
+    const memberIds = new Set(members.map((m) => m.user_id));
+    await checkMentionedMembers(trx, input.conversationId, senderId, memberIds, mentions);
+  }
+  const root = input.threadRootId
+    ? await requireThreadRoot(trx, me, input.conversationId, input.threadRootId)
+    : null;
+  const forward = input.forwardFromId
+    ? await forwardSource(trx, senderId, input.forwardFromId)
+    : null;
+  const files = forward
+    ? forward.files
+    : await requireOwnFiles(trx, senderId, input.attachments ?? []);
   const row = await appendMessage(trx, {
     conversationId: input.conversationId,
     senderId,
     clientMessageId: input.clientMessageId,
     kind: 'text',
-    text: input.text,
+    text: forward ? forward.text : input.text,
     replyToId: input.replyToId,
+    mentions: mentions ? JSON.stringify(mentions) : null,
+    forwarded: forward !== null,
+    threadRootId: root?.id ?? null,
+    inChannel: root ? input.alsoSendToConversation === true : true,
     at,
   });
   await attachToMessage(trx, row.id, files, at);
+  if (mentions) await indexMentions(trx, row, false);
+  const extra = root ? [await bumpThread(trx, root, row)] : [];
   // The sender has obviously seen their own message.
   await trx
     .updateTable('members')
@@ -137,5 +187,5 @@ async function writeOne(
     .where('conversation_id', '=', input.conversationId)
     .where('user_id', '=', senderId)
     .execute();
-  return { kind: 'stored', row, files, members };
+  return { kind: 'stored', row, files, members, extra };
 }

@@ -2,6 +2,7 @@ import { type MessageRow, newId, nextIds, type SqliteConnection } from '@parley/
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
+import { PLAIN_MESSAGE } from './append.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import { checkReplyTarget, conflictOrExisting, requireSender } from './send-rules.ts';
 
@@ -114,6 +115,7 @@ export function writeSendsSqlite(
           edited_at: null,
           deleted_at: null,
           system: null,
+          ...PLAIN_MESSAGE,
         };
         try {
           st.insertMessage.run(row);
