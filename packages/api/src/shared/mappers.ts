@@ -49,7 +49,11 @@ export function toMessageDto(
     text: row.text,
     replyToId: row.reply_to_id,
     reactions: summarizeReactions(reactions),
-    attachments,
+    // A forward does not reveal who sent the original, so not who uploaded its files either.
+    attachments:
+      row.forwarded === 1
+        ? attachments.map((f) => ({ ...f, ownerId: row.sender_id }))
+        : attachments,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
