@@ -141,7 +141,8 @@ describeEachDialect('data export', (dialect) => {
 
     const res = await restGet(server, ada, '/users/me/export');
     expect(res.status).toBe(200);
-    const data = await res.json();
+    // biome-ignore lint/suspicious/noExplicitAny: the archive's shape is asserted field by field below
+    const data = (await res.json()) as any;
     expect(data.profile).toMatchObject({ id: ada.id, email: ada.auth.user.email });
     expect(data.conversations.map((c: { id: string }) => c.id).sort()).toEqual(
       [direct.id, group.id].sort(),

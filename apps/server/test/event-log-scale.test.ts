@@ -84,6 +84,8 @@ describeEachDialect('resume with a large foreign log', (dialect) => {
     expect(back.durable).toContainEqual(
       expect.objectContaining({ type: 'member.left', conversationId: left.id, userId: ben.id }),
     );
-    expect(back.durable.some((e) => e.conversationId?.startsWith('FOREIGN'))).toBe(false);
+    expect(
+      back.durable.some((e) => 'conversationId' in e && e.conversationId.startsWith('FOREIGN')),
+    ).toBe(false);
   }, 120_000);
 });

@@ -117,7 +117,7 @@ describeEachDialect('read times', (dialect) => {
     const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     const conversationId = chat.id;
-    const sent = [];
+    const sent: Awaited<ReturnType<typeof ada.client.messages.send.mutate>>[] = [];
     for (let i = 0; i < 110; i++) {
       sent.push(
         await ada.client.messages.send.mutate({

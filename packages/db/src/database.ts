@@ -13,7 +13,13 @@ import type {
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventLogStateTable, EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
-import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type {
+  MessageMentionsTable,
+  MessagesTable,
+  PinsTable,
+  ReactionsTable,
+  ThreadReadsTable,
+} from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { BlocksTable, PasswordCredentialsTable, UsersTable } from './tables/users.ts';
@@ -27,6 +33,9 @@ export interface Database {
   receipt_history: ReceiptHistoryTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  message_mentions: MessageMentionsTable;
+  pins: PinsTable;
+  thread_reads: ThreadReadsTable;
   events: EventsTable;
   event_log_state: EventLogStateTable;
   files: FilesTable;

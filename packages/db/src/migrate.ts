@@ -8,9 +8,10 @@ import * as broadcastLists from './migrations/20261123T1430-broadcast-lists.ts';
 import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notifications.ts';
 import * as refreshGrace from './migrations/20261123T1450-refresh-grace.ts';
 import * as deferredSearchIndex from './migrations/20261201T0800-deferred-search-index.ts';
-import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
 import * as blocksPrivacyAccount from './migrations/20261202T0300-blocks-privacy-account.ts';
+import * as conversationFeatures from './migrations/20261202T0400-conversation-features.ts';
 import * as conversationOrganizing from './migrations/20261202T0500-conversation-organizing.ts';
+import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0800-event-retention': eventRetention,
   '20261202T0300-blocks-privacy-account': blocksPrivacyAccount,
   '20261202T0500-conversation-organizing': conversationOrganizing,
+  '20261202T0400-conversation-features': conversationFeatures,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -15,6 +15,12 @@ export type Me = {
   avatarFileId: string | null;
   email: string;
   createdAt: string;
+  privacy: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts: boolean;
+  };
 };
 
 export type Message = {
@@ -36,6 +42,27 @@ export type Message = {
   status: "sent" | "delivered" | "read" | null;
   /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
   system: SystemPayload | null;
+  /** Users mentioned in `text` (ranges in UTF-16 code units, as JavaScript counts). */
+  mentions: {
+    userId: string;
+    start: number;
+    length: number;
+  }[];
+  /** Copied from another message with messages.forward (its sender is not revealed). */
+  forwarded: boolean;
+  /** A thread reply: the root message of its thread; else null. */
+  threadRootId: string | null;
+  /** False for a thread reply that was not also sent to the conversation. */
+  inChannel: boolean;
+  /** A thread root: its replies so far; else null. */
+  thread: {
+    replyCount: number;
+    lastReplyAt: string | null;
+    /** Seq of the latest reply (for the unread thread replies). */
+    lastReplySeq: number | null;
+    /** Who replied, in order of their first reply. */
+    participantIds: string[];
+  } | null;
 };
 
 export type Reaction = {
@@ -94,6 +121,8 @@ export type Conversation = {
   lastReadSeq: number;
   lastDeliveredSeq: number;
   unreadCount: number;
+  /** Unread messages that mention the caller (or */
+  unreadMentionCount: number;
   lastMessage: Message | null;
   /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
   mutedUntil: string | null;
@@ -226,6 +255,25 @@ user who is gone (their last event of this conversation). */
   id: string;
   at: string;
 } | {
+  /** You blocked or unblocked `userId` (from any of your devices). Only the blocker's own
+devices receive it; the blocked user is never told. */
+  type: "block.changed";
+  userId: string;
+  blocked: boolean;
+  id: string;
+  at: string;
+} | {
+  /** Your privacy settings changed (from any of your devices); only you receive it. */
+  type: "privacy.updated";
+  privacy: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts: boolean;
+  };
+  id: string;
+  at: string;
+} | {
   /** Your own organizing state of a conversation changed (on any of your devices): only
 you receive it. */
   type: "conversation.state_changed";
@@ -264,10 +312,42 @@ of that conversation. */
   user: User;
   id: string;
   at: string;
+} | {
+  type: "message.pinned" | "message.unpinned";
+  conversationId: string;
+  messageId: string;
+  /** Who pinned or unpinned it. */
+  userId: string;
+  at: string;
+  id: string;
+} | {
+  /** A reply was added to a thread: the root's new summary. */
+  type: "thread.updated";
+  conversationId: string;
+  rootId: string;
+  thread: {
+    replyCount: number;
+    lastReplyAt: string | null;
+    /** Seq of the latest reply (for the unread thread replies). */
+    lastReplySeq: number | null;
+    /** Who replied, in order of their first reply. */
+    participantIds: string[];
+  };
+  id: string;
+  at: string;
+} | {
+  /** The user read a thread up to `lastReadSeq` (sent to that user's devices only). */
+  type: "thread.read";
+  conversationId: string;
+  rootId: string;
+  userId: string;
+  lastReadSeq: number;
+  id: string;
+  at: string;
 };
 
 export type SystemPayload = {
-  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
+  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed" | "message_pinned";
   /** Who did it; null when the server did (an admin appointed because the last one left). */
   actorId: string | null;
   /** Whom it concerns: added, removed, left, or whose role changed. */
@@ -276,6 +356,8 @@ export type SystemPayload = {
   name: string | null;
   /** role_changed: the new role. */
   role: "admin" | "member" | null;
+  /** message_pinned: the message that was pinned. */
+  messageId: string | null;
 };
 
 export type Broadcast = {
@@ -488,6 +570,7 @@ export interface Procedures {
       lastDeliveredSeq: number;
       lastReadSeq: number;
       unreadCount: number;
+      unreadMentionCount: number;
     };
   };
   'conversations.markRead': {
@@ -503,6 +586,7 @@ export interface Procedures {
       lastDeliveredSeq: number;
       lastReadSeq: number;
       unreadCount: number;
+      unreadMentionCount: number;
     };
   };
   'conversations.markUnread': {
@@ -720,8 +804,27 @@ export interface Procedures {
     input: {
       messageId: string;
       text: string;
+      /** The edited text's mentions (none when left out). */
+      mentions?: {
+        /** A member's id, or "everyone" (group admins only). */
+        userId: string;
+        start: number;
+        length: number;
+      }[];
     };
     output: Message;
+  };
+  'messages.forward': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+      conversationIds: string[];
+      /** One id for the whole forward: a retry stores nothing twice. */
+      clientMessageId: string;
+    };
+    output: {
+      messages: Message[];
+    };
   };
   'messages.get': {
     kind: 'query';
@@ -736,11 +839,41 @@ export interface Procedures {
       conversationId: string;
       before?: number | null;
       after?: number | null;
+      /** A page around this seq: it and older messages, then newer ones. */
+      around?: number | null;
+      /** A page around this message (to open a search hit or reply target in context). */
+      aroundMessageId?: string | null;
       limit?: number;
     };
     output: {
       messages: Message[];
       hasMore: boolean;
+      /** Pages around a message only: whether newer messages follow. */
+      hasMoreAfter?: boolean;
+    };
+  };
+  'messages.pin': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+    };
+    output: {
+      message: Message;
+      pinnedBy: string;
+      pinnedAt: string;
+    };
+  };
+  'messages.pins': {
+    kind: 'query';
+    input: {
+      conversationId: string;
+    };
+    output: {
+      items: {
+        message: Message;
+        pinnedBy: string;
+        pinnedAt: string;
+      }[];
     };
   };
   'messages.react': {
@@ -750,6 +883,18 @@ export interface Procedures {
       emoji: string;
     };
     output: Message;
+  };
+  'messages.readThread': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+      upToSeq?: number | null;
+    };
+    output: {
+      rootId: string;
+      lastReadSeq: number;
+      unreadCount: number;
+    };
   };
   /** Words (prefix match, all required) in your conversations; best match first. */
   'messages.search': {
@@ -773,6 +918,16 @@ export interface Procedures {
       text?: string;
       replyToId?: string | null;
       attachments?: string[];
+      mentions?: {
+        /** A member's id, or "everyone" (group admins only). */
+        userId: string;
+        start: number;
+        length: number;
+      }[];
+      /** Reply in the thread of this message (a root, not itself a thread reply). */
+      threadRootId?: string | null;
+      /** A thread reply that also shows in the conversation's history. */
+      alsoSendToConversation?: boolean;
     };
     output: Message;
   };
@@ -783,6 +938,33 @@ export interface Procedures {
       messageId: string;
     };
     output: MessageStatusReport;
+  };
+  'messages.thread': {
+    kind: 'query';
+    input: {
+      /** The root, or any reply of the thread. */
+      messageId: string;
+      /** Replies after this seq (the last reply of the previous page). */
+      after?: number | null;
+      limit?: number;
+    };
+    output: {
+      root: Message;
+      replies: Message[];
+      hasMore: boolean;
+      lastReadSeq: number;
+      unreadCount: number;
+    };
+  };
+  'messages.unpin': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+    };
+    output: {
+      messageId: string;
+      pinned: boolean;
+    };
   };
   'messages.unreact': {
     kind: 'mutation';
@@ -843,6 +1025,101 @@ export interface Procedures {
       ok: true;
     };
   };
+  'users.block': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'users.blocks': {
+    kind: 'query';
+    input: void;
+    output: {
+      user: User;
+      blockedAt: string;
+    }[];
+  };
+  'users.deleteAccount': {
+    kind: 'mutation';
+    input: {
+      reauthToken: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'users.export': {
+    kind: 'query';
+    input: void;
+    output: {
+      format: "parley-export-v1";
+      exportedAt: string;
+      profile: Me;
+      conversations: {
+        id: string;
+        type: "direct" | "group";
+        title: string | null;
+        contextType: string | null;
+        contextId: string | null;
+        role: string;
+        joinedAt: string;
+        lastReadSeq: number;
+        mutedUntil: string | null;
+      }[];
+      messages: {
+        id: string;
+        conversationId: string;
+        seq: number;
+        text: string;
+        replyToId: string | null;
+        createdAt: string;
+        editedAt: string | null;
+        deletedAt: string | null;
+        attachmentFileIds: string[];
+      }[];
+      reactions: {
+        messageId: string;
+        emoji: string;
+        createdAt: string;
+      }[];
+      files: {
+        id: string;
+        ownerId: string;
+        name: string;
+        /** Detected from the bytes at upload. */
+        contentType: string;
+        size: number;
+        /** Images only (after EXIF orientation); else null. */
+        width: number | null;
+        height: number | null;
+        /** Images only: a BlurHash to paint while the thumbnail loads. */
+        placeholder: string | null;
+        /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+        thumbnailSizes: number[];
+        createdAt: string;
+        sha256: string;
+        url: string;
+      }[];
+      broadcastLists: {
+        id: string;
+        name: string;
+        createdAt: string;
+      }[];
+      blocks: {
+        userId: string;
+        blockedAt: string;
+      }[];
+      sessions: {
+        id: string;
+        createdAt: string;
+        lastRefreshedAt: string;
+        expiresAt: string;
+      }[];
+    };
+  };
   'users.get': {
     kind: 'query';
     input: {
@@ -854,6 +1131,26 @@ export interface Procedures {
     kind: 'query';
     input: void;
     output: Me;
+  };
+  'users.reauthenticate': {
+    kind: 'mutation';
+    input: {
+      password?: string;
+      code?: string;
+    };
+    output: {
+      reauthToken: string;
+      expiresAt: number;
+    };
+  };
+  'users.revokeSession': {
+    kind: 'mutation';
+    input: {
+      sessionId: string;
+    };
+    output: {
+      ok: true;
+    };
   };
   'users.search': {
     kind: 'query';
@@ -867,6 +1164,25 @@ export interface Procedures {
       nextCursor: string | null;
     };
   };
+  'users.sessions': {
+    kind: 'query';
+    input: void;
+    output: {
+      id: string;
+      createdAt: string;
+      lastRefreshedAt: string;
+      expiresAt: string;
+    }[];
+  };
+  'users.unblock': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
   'users.updateMe': {
     kind: 'mutation';
     input: {
@@ -874,6 +1190,16 @@ export interface Procedures {
       about?: string;
       /** One of the caller's own uploaded images, or null to remove the avatar. */
       avatarFileId?: string | null;
+    };
+    output: Me;
+  };
+  'users.updatePrivacy': {
+    kind: 'mutation';
+    input: {
+      /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+      lastSeen?: "everyone" | "nobody";
+      /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+      readReceipts?: boolean;
     };
     output: Me;
   };
@@ -988,6 +1314,7 @@ export interface ConversationsApi {
     lastDeliveredSeq: number;
     lastReadSeq: number;
     unreadCount: number;
+    unreadMentionCount: number;
   }>;
   markRead(input: {
     conversationId: string;
@@ -999,6 +1326,7 @@ export interface ConversationsApi {
     lastDeliveredSeq: number;
     lastReadSeq: number;
     unreadCount: number;
+    unreadMentionCount: number;
   }>;
   markUnread(input: {
     conversationId: string;
@@ -1145,7 +1473,22 @@ export interface MessagesApi {
   edit(input: {
     messageId: string;
     text: string;
+    /** The edited text's mentions (none when left out). */
+    mentions?: {
+      /** A member's id, or "everyone" (group admins only). */
+      userId: string;
+      start: number;
+      length: number;
+    }[];
   }): Promise<Message>;
+  forward(input: {
+    messageId: string;
+    conversationIds: string[];
+    /** One id for the whole forward: a retry stores nothing twice. */
+    clientMessageId: string;
+  }): Promise<{
+    messages: Message[];
+  }>;
   get(input: {
     messageId: string;
   }): Promise<Message>;
@@ -1153,15 +1496,45 @@ export interface MessagesApi {
     conversationId: string;
     before?: number | null;
     after?: number | null;
+    /** A page around this seq: it and older messages, then newer ones. */
+    around?: number | null;
+    /** A page around this message (to open a search hit or reply target in context). */
+    aroundMessageId?: string | null;
     limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
+    /** Pages around a message only: whether newer messages follow. */
+    hasMoreAfter?: boolean;
+  }>;
+  pin(input: {
+    messageId: string;
+  }): Promise<{
+    message: Message;
+    pinnedBy: string;
+    pinnedAt: string;
+  }>;
+  pins(input: {
+    conversationId: string;
+  }): Promise<{
+    items: {
+      message: Message;
+      pinnedBy: string;
+      pinnedAt: string;
+    }[];
   }>;
   react(input: {
     messageId: string;
     emoji: string;
   }): Promise<Message>;
+  readThread(input: {
+    messageId: string;
+    upToSeq?: number | null;
+  }): Promise<{
+    rootId: string;
+    lastReadSeq: number;
+    unreadCount: number;
+  }>;
   /** Words (prefix match, all required) in your conversations; best match first. */
   search(input: {
     q: string;
@@ -1178,11 +1551,40 @@ export interface MessagesApi {
     text?: string;
     replyToId?: string | null;
     attachments?: string[];
+    mentions?: {
+      /** A member's id, or "everyone" (group admins only). */
+      userId: string;
+      start: number;
+      length: number;
+    }[];
+    /** Reply in the thread of this message (a root, not itself a thread reply). */
+    threadRootId?: string | null;
+    /** A thread reply that also shows in the conversation's history. */
+    alsoSendToConversation?: boolean;
   }): Promise<Message>;
   /** Delivered/read per recipient and overall. */
   status(input: {
     messageId: string;
   }): Promise<MessageStatusReport>;
+  thread(input: {
+    /** The root, or any reply of the thread. */
+    messageId: string;
+    /** Replies after this seq (the last reply of the previous page). */
+    after?: number | null;
+    limit?: number;
+  }): Promise<{
+    root: Message;
+    replies: Message[];
+    hasMore: boolean;
+    lastReadSeq: number;
+    unreadCount: number;
+  }>;
+  unpin(input: {
+    messageId: string;
+  }): Promise<{
+    messageId: string;
+    pinned: boolean;
+  }>;
   unreact(input: {
     messageId: string;
     emoji: string;
@@ -1234,10 +1636,101 @@ export interface TypingApi {
 
 /** The `users` procedures of the server. */
 export interface UsersApi {
+  block(input: {
+    userId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  blocks(): Promise<{
+    user: User;
+    blockedAt: string;
+  }[]>;
+  deleteAccount(input: {
+    reauthToken: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  export(): Promise<{
+    format: "parley-export-v1";
+    exportedAt: string;
+    profile: Me;
+    conversations: {
+      id: string;
+      type: "direct" | "group";
+      title: string | null;
+      contextType: string | null;
+      contextId: string | null;
+      role: string;
+      joinedAt: string;
+      lastReadSeq: number;
+      mutedUntil: string | null;
+    }[];
+    messages: {
+      id: string;
+      conversationId: string;
+      seq: number;
+      text: string;
+      replyToId: string | null;
+      createdAt: string;
+      editedAt: string | null;
+      deletedAt: string | null;
+      attachmentFileIds: string[];
+    }[];
+    reactions: {
+      messageId: string;
+      emoji: string;
+      createdAt: string;
+    }[];
+    files: {
+      id: string;
+      ownerId: string;
+      name: string;
+      /** Detected from the bytes at upload. */
+      contentType: string;
+      size: number;
+      /** Images only (after EXIF orientation); else null. */
+      width: number | null;
+      height: number | null;
+      /** Images only: a BlurHash to paint while the thumbnail loads. */
+      placeholder: string | null;
+      /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+      thumbnailSizes: number[];
+      createdAt: string;
+      sha256: string;
+      url: string;
+    }[];
+    broadcastLists: {
+      id: string;
+      name: string;
+      createdAt: string;
+    }[];
+    blocks: {
+      userId: string;
+      blockedAt: string;
+    }[];
+    sessions: {
+      id: string;
+      createdAt: string;
+      lastRefreshedAt: string;
+      expiresAt: string;
+    }[];
+  }>;
   get(input: {
     userId: string;
   }): Promise<User>;
   me(): Promise<Me>;
+  reauthenticate(input: {
+    password?: string;
+    code?: string;
+  }): Promise<{
+    reauthToken: string;
+    expiresAt: number;
+  }>;
+  revokeSession(input: {
+    sessionId: string;
+  }): Promise<{
+    ok: true;
+  }>;
   search(input: {
     q: string;
     cursor?: string | null;
@@ -1246,11 +1739,28 @@ export interface UsersApi {
     items: User[];
     nextCursor: string | null;
   }>;
+  sessions(): Promise<{
+    id: string;
+    createdAt: string;
+    lastRefreshedAt: string;
+    expiresAt: string;
+  }[]>;
+  unblock(input: {
+    userId: string;
+  }): Promise<{
+    ok: true;
+  }>;
   updateMe(input: {
     displayName?: string;
     about?: string;
     /** One of the caller's own uploaded images, or null to remove the avatar. */
     avatarFileId?: string | null;
+  }): Promise<Me>;
+  updatePrivacy(input: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen?: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts?: boolean;
   }): Promise<Me>;
 }
 
@@ -1297,20 +1807,35 @@ export const procedureKinds = {
   'groups.update': 'mutation',
   'messages.delete': 'mutation',
   'messages.edit': 'mutation',
+  'messages.forward': 'mutation',
   'messages.get': 'query',
   'messages.list': 'query',
+  'messages.pin': 'mutation',
+  'messages.pins': 'query',
   'messages.react': 'mutation',
+  'messages.readThread': 'mutation',
   'messages.search': 'query',
   'messages.send': 'mutation',
   'messages.status': 'query',
+  'messages.thread': 'query',
+  'messages.unpin': 'mutation',
   'messages.unreact': 'mutation',
   'notifications.registerPush': 'mutation',
   'notifications.unregisterPush': 'mutation',
   'notifications.vapidPublicKey': 'query',
   'presence.get': 'query',
   'typing.set': 'mutation',
+  'users.block': 'mutation',
+  'users.blocks': 'query',
+  'users.deleteAccount': 'mutation',
+  'users.export': 'query',
   'users.get': 'query',
   'users.me': 'query',
+  'users.reauthenticate': 'mutation',
+  'users.revokeSession': 'mutation',
   'users.search': 'query',
+  'users.sessions': 'query',
+  'users.unblock': 'mutation',
   'users.updateMe': 'mutation',
+  'users.updatePrivacy': 'mutation',
 } as const;

@@ -8,7 +8,7 @@ const DAY = 24 * 3600_000;
 
 /** What an app keeps: conversations and their messages, from events and resync snapshots. */
 class AppState {
-  conversations = new Map<string, Conversation>();
+  conversations = new Map<string, Pick<Conversation, 'id'>>();
   messages = new Map<string, Map<string, Message>>();
 
   attach(parley: ParleyClient): void {

@@ -69,6 +69,7 @@ type MemberView = ConversationRow &
   > & {
     unread_count: number | null;
     member_count: number | null;
+    unread_mention_count: number | null;
   };
 
 /**
@@ -120,7 +121,18 @@ export function conversationsOf(db: DbOrTx, userId: string) {
         .where('x.sender_id', '<>', userId)
         .where('x.kind', '=', 'text')
         .where('x.deleted_at', 'is', null)
+        .where('x.in_channel', '=', 1)
         .as('unread_count'),
+    )
+    .select((eb) =>
+      eb
+        .selectFrom('message_mentions as mm')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('mm.conversation_id', '=', 'c.id')
+        .where('mm.user_id', 'in', [userId, '*'])
+        .whereRef('mm.seq', '>', 'm.last_read_seq')
+        .where('mm.sender_id', '<>', userId)
+        .as('unread_mention_count'),
     );
 }
 
@@ -165,6 +177,7 @@ async function toConversationDtos(
       lastReadSeq: r.last_read_seq,
       lastDeliveredSeq: r.last_delivered_seq,
       unreadCount: Number(r.unread_count),
+      unreadMentionCount: Number(r.unread_mention_count),
       // A mute that has run out reads as not muted.
       mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
       memberCount: Number(r.member_count),

@@ -16,7 +16,7 @@ export async function moveWatermarks(
   userId: string,
   input: { conversationId: string; upToSeq?: number | null },
   kind: 'delivered' | 'read',
-): Promise<ReceiptDto & { unreadCount: number }> {
+): Promise<ReceiptDto & { unreadCount: number; unreadMentionCount: number }> {
   const receipt = await writeWithEvents(deps, async (trx, emit) => {
     const member = await requireMember(trx, input.conversationId, userId);
     const conversation = await trx
@@ -67,5 +67,9 @@ export async function moveWatermarks(
   const view = await conversationsOf(deps.db, userId)
     .where('c.id', '=', input.conversationId)
     .executeTakeFirstOrThrow();
-  return { ...receipt, unreadCount: Number(view.unread_count) };
+  return {
+    ...receipt,
+    unreadCount: Number(view.unread_count),
+    unreadMentionCount: Number(view.unread_mention_count),
+  };
 }

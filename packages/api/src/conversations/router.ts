@@ -40,7 +40,10 @@ const organize =
   (action: OrganizeAction) =>
   (opts: { ctx: { deps: ApiDeps; userId: string }; input: { conversationId: string } }) =>
     organizeConversation(opts.ctx.deps, opts.ctx.userId, opts.input.conversationId, action);
-const watermarkOutput = receiptSchema.extend({ unreadCount: z.number().int() });
+const watermarkOutput = receiptSchema.extend({
+  unreadCount: z.number().int(),
+  unreadMentionCount: z.number().int(),
+});
 
 export const conversationsRouter = {
   openDirect: authedProcedure

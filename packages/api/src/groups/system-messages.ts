@@ -41,6 +41,8 @@ export function renderSystemText(p: SystemPayload, name: (id: string | null) => 
       return `${actor} changed the group description`;
     case 'avatar_changed':
       return `${actor} changed the group photo`;
+    case 'message_pinned':
+      return `${actor} pinned a message`;
   }
 }
 
@@ -86,5 +88,5 @@ export function systemPayload(
   actorId: string | null,
   fields: Partial<Omit<SystemPayload, 'action' | 'actorId'>> = {},
 ): SystemPayload {
-  return { action, actorId, userIds: [], name: null, role: null, ...fields };
+  return { action, actorId, userIds: [], name: null, role: null, messageId: null, ...fields };
 }

@@ -6,6 +6,7 @@ import {
   privacySchema,
   receiptSchema,
   roleSchema,
+  threadSummarySchema,
   userSchema,
 } from '../shared/schemas.ts';
 
@@ -143,6 +144,35 @@ of that conversation. */
       user: userSchema,
     })
     .meta({ id: 'UserUpdatedEvent' }),
+  pin: z
+    .object({
+      type: z.enum(['message.pinned', 'message.unpinned']),
+      conversationId,
+      messageId: z.string(),
+      /** Who pinned or unpinned it. */
+      userId: z.string(),
+      at: z.string(),
+    })
+    .meta({ id: 'PinEvent' }),
+  'thread.updated': z
+    .object({
+      /** A reply was added to a thread: the root's new summary. */
+      type: z.literal('thread.updated'),
+      conversationId,
+      rootId: z.string(),
+      thread: threadSummarySchema,
+    })
+    .meta({ id: 'ThreadUpdatedEvent' }),
+  'thread.read': z
+    .object({
+      /** The user read a thread up to `lastReadSeq` (sent to that user's devices only). */
+      type: z.literal('thread.read'),
+      conversationId,
+      rootId: z.string(),
+      userId: z.string(),
+      lastReadSeq: z.number().int(),
+    })
+    .meta({ id: 'ThreadReadEvent' }),
 };
 
 /** Ephemeral events: not logged, not replayed, not tracked. */

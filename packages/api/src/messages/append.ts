@@ -10,8 +10,26 @@ export interface AppendMessage {
   text: string;
   replyToId?: string | null;
   system?: SystemPayload | null;
+  /** JSON of the mention ranges (checked by the caller). */
+  mentions?: string | null;
+  forwarded?: boolean;
+  threadRootId?: string | null;
+  /** A thread reply also shown in the conversation (default true). */
+  inChannel?: boolean;
   at: string;
 }
+
+/** The columns of a message that is neither a thread root yet nor anything special. */
+export const PLAIN_MESSAGE = {
+  mentions: null,
+  forwarded: 0,
+  thread_root_id: null,
+  in_channel: 1,
+  thread_reply_count: 0,
+  thread_last_reply_at: null,
+  thread_last_reply_seq: null,
+  thread_participants: null,
+} as const;
 
 /**
  * Stores messages, each taking the next seq of its conversation (at most one message per
@@ -70,5 +88,10 @@ export function messageRow(m: AppendMessage, seq: number): MessageRow {
     edited_at: null,
     deleted_at: null,
     system: m.system ? JSON.stringify(m.system) : null,
+    ...PLAIN_MESSAGE,
+    mentions: m.mentions ?? null,
+    forwarded: m.forwarded ? 1 : 0,
+    thread_root_id: m.threadRootId ?? null,
+    in_channel: m.inChannel === false ? 0 : 1,
   };
 }

@@ -4,7 +4,8 @@ import { DomainError } from '../errors.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import { toMessageDto } from '../shared/mappers.ts';
-import type { MessageDto } from '../shared/schemas.ts';
+import type { MentionDto, MessageDto } from '../shared/schemas.ts';
+import { checkMentionedMembers, checkMentionRanges, indexMentions } from './mentions.ts';
 import { getMessage } from './messages.ts';
 import { withReactions } from './queries.ts';
 
@@ -29,7 +30,7 @@ async function dtoOf(trx: DbOrTx, row: MessageRow): Promise<MessageDto> {
 export async function editMessage(
   deps: ApiDeps,
   userId: string,
-  input: { messageId: string; text: string },
+  input: { messageId: string; text: string; mentions?: MentionDto[] | null },
 ): Promise<MessageDto> {
   if (input.text.trim().length === 0 || input.text.length > deps.limits.messageMaxLength) {
     throw new DomainError({
@@ -37,6 +38,10 @@ export async function editMessage(
       message: `Message text must be 1 to ${deps.limits.messageMaxLength} characters`,
     });
   }
+  // The edit states the message's mentions anew (none when left out: old ranges would point
+  // into the old text).
+  const mentions = checkMentionRanges(input.text, input.mentions ?? undefined);
+  const mentionsJson = mentions ? JSON.stringify(mentions) : null;
   await writeWithEvents(deps, async (trx, emit) => {
     const message = await requireOwnLiveMessage(trx, userId, input.messageId);
     if (message.deleted_at) {
@@ -45,13 +50,33 @@ export async function editMessage(
     if (deps.clock.now() - Date.parse(message.created_at) > deps.limits.editWindowMs) {
       throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'The edit window has passed' });
     }
-    if (message.text === input.text) return;
-    const updated = { ...message, text: input.text, edited_at: nowIso(deps) };
+    if (message.text === input.text && message.mentions === mentionsJson) return;
+    if (mentions) {
+      const members = await trx
+        .selectFrom('members')
+        .select('user_id')
+        .where('conversation_id', '=', message.conversation_id)
+        .execute();
+      await checkMentionedMembers(
+        trx,
+        message.conversation_id,
+        userId,
+        new Set(members.map((m) => m.user_id)),
+        mentions,
+      );
+    }
+    const updated = {
+      ...message,
+      text: input.text,
+      mentions: mentionsJson,
+      edited_at: nowIso(deps),
+    };
     await trx
       .updateTable('messages')
-      .set({ text: updated.text, edited_at: updated.edited_at })
+      .set({ text: updated.text, mentions: mentionsJson, edited_at: updated.edited_at })
       .where('id', '=', message.id)
       .execute();
+    if (mentionsJson !== message.mentions) await indexMentions(trx, updated, true);
     emit({
       event: {
         type: 'message.edited',
@@ -75,12 +100,28 @@ export async function deleteMessage(
   await writeWithEvents(deps, async (trx, emit) => {
     const message = await requireOwnLiveMessage(trx, userId, messageId);
     if (message.deleted_at) return;
-    const tombstone = { ...message, text: '', deleted_at: nowIso(deps) };
+    const tombstone = { ...message, text: '', mentions: null, deleted_at: nowIso(deps) };
     await trx
       .updateTable('messages')
-      .set({ text: '', deleted_at: tombstone.deleted_at })
+      .set({ text: '', mentions: null, deleted_at: tombstone.deleted_at })
       .where('id', '=', message.id)
       .execute();
+    await trx.deleteFrom('message_mentions').where('message_id', '=', message.id).execute();
+    const unpinned = await trx
+      .deleteFrom('pins')
+      .where('message_id', '=', message.id)
+      .executeTakeFirst();
+    if (Number(unpinned.numDeletedRows) > 0) {
+      emit({
+        event: {
+          type: 'message.unpinned',
+          conversationId: message.conversation_id,
+          messageId: message.id,
+          userId,
+          at: tombstone.deleted_at,
+        },
+      });
+    }
     await trx.deleteFrom('reactions').where('message_id', '=', message.id).execute();
     await trx.deleteFrom('message_attachments').where('message_id', '=', message.id).execute();
     emit({

@@ -1,6 +1,6 @@
 import type { DbOrTx, MessageRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
-import { DomainError, tooManyRequests } from '../errors.ts';
+import { DomainError, notFound, tooManyRequests } from '../errors.ts';
 import { toFileDto } from '../files/files.ts';
 import { onlineRecipients } from '../notifications/queue.ts';
 import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
@@ -8,6 +8,7 @@ import { requireMember, requireVisibleMessage } from '../shared/access.ts';
 import { pageLimit } from '../shared/cursor.ts';
 import { statusFor, toMessageDto } from '../shared/mappers.ts';
 import type { MessageDto } from '../shared/schemas.ts';
+import { checkMentionRanges } from './mentions.ts';
 import { withReactions } from './queries.ts';
 import type { SendBatcher, SendInput } from './send-batch.ts';
 
@@ -24,7 +25,7 @@ export function checkText(deps: ApiDeps, text: string, hasAttachments = false): 
 }
 
 /** Messages as one member sees them: sender-side status on their own messages. */
-async function present(
+export async function present(
   db: DbOrTx,
   viewerId: string,
   conversationId: string,
@@ -68,6 +69,17 @@ export async function sendMessage(
   input: SendInput,
 ): Promise<MessageDto> {
   checkText(deps, input.text, (input.attachments?.length ?? 0) > 0);
+  const mentions = checkMentionRanges(input.text, input.mentions ?? undefined);
+  return submitSend(deps, sends, senderId, { ...input, mentions });
+}
+
+/** A checked send through the batcher: rate limit (retries free), then the group commit. */
+export async function submitSend(
+  deps: ApiDeps,
+  sends: SendBatcher,
+  senderId: string,
+  input: SendInput,
+): Promise<MessageDto> {
   if (!(await sends.isStored(senderId, input.clientMessageId))) {
     const decision = await deps.rateLimiter.consume(
       { name: 'send', ...deps.limits.sendRate },
@@ -101,25 +113,78 @@ export interface ListInput {
   conversationId: string;
   before?: number | null;
   after?: number | null;
+  /** A page centred on this seq (it and older messages first, then newer ones). */
+  around?: number | null;
+  /** As `around`, at this message's seq. */
+  aroundMessageId?: string | null;
   limit?: number;
+}
+
+export interface HistoryPage {
+  messages: MessageDto[];
+  hasMore: boolean;
+  /** Pages around a message only: whether newer messages follow the page. */
+  hasMoreAfter?: boolean;
 }
 
 /**
  * A page of history by seq, oldest first. `before` pages back, `after` pages forward (catch
- * up), neither gives the newest page. `hasMore` says whether the same direction has more.
+ * up), `around` / `aroundMessageId` opens a message in context, none gives the newest page.
+ * `hasMore` says whether the same direction (older, for `around`) has more. Thread replies
+ * not also sent to the conversation are left out (they page with `messages.thread`).
  */
 export async function listMessages(
   deps: ApiDeps,
   userId: string,
   input: ListInput,
-): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+): Promise<HistoryPage> {
   const member = await requireMember(deps.db, input.conversationId, userId);
   const limit = pageLimit(deps.limits, input.limit);
-  let query = deps.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('conversation_id', '=', input.conversationId)
-    .where('seq', '>', member.joined_seq);
+  const base = () =>
+    deps.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', input.conversationId)
+      .where('seq', '>', member.joined_seq)
+      .where('in_channel', '=', 1);
+  let around = input.around ?? null;
+  if (input.aroundMessageId) {
+    const target = await deps.db
+      .selectFrom('messages')
+      .select(['seq', 'conversation_id'])
+      .where('id', '=', input.aroundMessageId)
+      .executeTakeFirst();
+    if (
+      !target ||
+      target.conversation_id !== input.conversationId ||
+      target.seq <= member.joined_seq
+    ) {
+      throw notFound('Message');
+    }
+    around = target.seq;
+  }
+  if (around !== null) {
+    // Half the page up to and including the target, the rest after it.
+    const olderCount = Math.max(1, Math.ceil(limit / 2));
+    const older = await base()
+      .where('seq', '<=', around)
+      .orderBy('seq', 'desc')
+      .limit(olderCount + 1)
+      .execute();
+    const newerCount = limit - Math.min(older.length, olderCount);
+    const newer = await base()
+      .where('seq', '>', around)
+      .orderBy('seq', 'asc')
+      .limit(newerCount + 1)
+      .execute();
+    const page = [...older.slice(0, olderCount).reverse(), ...newer.slice(0, newerCount)];
+    return {
+      messages: await present(deps.db, userId, input.conversationId, page),
+      hasMore: older.length > olderCount,
+      hasMoreAfter: newer.length > newerCount,
+    };
+  }
+  let query = base();
   const forward = input.after != null;
   if (forward) query = query.where('seq', '>', input.after!);
   if (input.before != null) query = query.where('seq', '<', input.before);

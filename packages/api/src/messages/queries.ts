@@ -49,5 +49,23 @@ export async function lastMessages(
     .where('messages.conversation_id', 'in', conversationIds)
     .whereRef('messages.seq', '=', 'conversations.last_seq')
     .execute();
+  // A thread reply kept out of the conversation is not its last message: take the latest one
+  // that is in it (rare, so only then the extra query).
+  const hidden = rows.filter((r) => r.in_channel === 0).map((r) => r.conversation_id);
+  if (hidden.length > 0) {
+    const shown = await db
+      .selectFrom('messages as x')
+      .selectAll('x')
+      .where('x.conversation_id', 'in', hidden)
+      .where('x.seq', '=', (eb) =>
+        eb
+          .selectFrom('messages as y')
+          .select((e) => e.fn.max('y.seq').as('s'))
+          .whereRef('y.conversation_id', '=', 'x.conversation_id')
+          .where('y.in_channel', '=', 1),
+      )
+      .execute();
+    return withReactions(db, [...rows.filter((r) => r.in_channel !== 0), ...shown]);
+  }
   return withReactions(db, rows);
 }

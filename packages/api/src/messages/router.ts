@@ -12,9 +12,13 @@ import {
 } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
 import { deleteMessage, editMessage, setReaction } from './changes.ts';
+import { forwardMessage, MAX_FORWARD_TARGETS } from './forward.ts';
+import { MAX_MENTIONS } from './mentions.ts';
 import { getMessage, listMessages, sendMessage } from './messages.ts';
+import { listPins, pinMessage, unpinMessage } from './pins.ts';
 import { searchMyMessages } from './search.ts';
 import { messageStatus } from './status.ts';
+import { getThread, readThread } from './threads.ts';
 
 // The configured limit (default 5000) is checked in the service; this is the hard ceiling.
 const text = clientString().min(1).max(65_536);
@@ -24,6 +28,22 @@ const emoji = clientString().min(1).max(32);
 const seq = z.coerce.number<number>().int().min(0).max(MAX_SEQ);
 /** Most attachments one message may carry. */
 const MAX_ATTACHMENTS = 10;
+/** A mention as a client sends it: checked against the text and the members in the service. */
+const mentionInput = z.strictObject({
+  /** A member's id, or "everyone" (group admins only). */
+  userId: idSchema,
+  start: z.number().int().min(0).max(65_536),
+  length: z.number().int().min(1).max(65_536),
+});
+const mentions = z.array(mentionInput).max(MAX_MENTIONS);
+const pinSchema = z
+  .object({ message: messageSchema, pinnedBy: z.string(), pinnedAt: z.string() })
+  .meta({ id: 'Pin' });
+const threadRead = z.object({
+  rootId: z.string(),
+  lastReadSeq: z.number().int(),
+  unreadCount: z.number().int(),
+});
 
 export const messagesRouter = {
   send: authedProcedure
@@ -43,6 +63,11 @@ export const messagesRouter = {
         text: clientString().max(65_536).default(''),
         replyToId: idSchema.nullish(),
         attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
+        mentions: mentions.optional(),
+        /** Reply in the thread of this message (a root, not itself a thread reply). */
+        threadRootId: idSchema.nullish(),
+        /** A thread reply that also shows in the conversation's history. */
+        alsoSendToConversation: z.boolean().optional(),
       }),
     )
     .output(messageSchema)
@@ -57,7 +82,7 @@ export const messagesRouter = {
       rest(
         'GET',
         '/conversations/{conversationId}/messages',
-        'History by seq (before / after / newest)',
+        'History by seq (before / after / around a message / newest)',
       ),
     )
     .input(
@@ -65,10 +90,21 @@ export const messagesRouter = {
         conversationId: idSchema,
         before: seq.nullish(),
         after: seq.nullish(),
+        /** A page around this seq: it and older messages, then newer ones. */
+        around: seq.nullish(),
+        /** A page around this message (to open a search hit or reply target in context). */
+        aroundMessageId: idSchema.nullish(),
         limit: z.coerce.number<number>().int().min(1).max(100).optional(),
       }),
     )
-    .output(z.object({ messages: z.array(messageSchema), hasMore: z.boolean() }))
+    .output(
+      z.object({
+        messages: z.array(messageSchema),
+        hasMore: z.boolean(),
+        /** Pages around a message only: whether newer messages follow. */
+        hasMoreAfter: z.boolean().optional(),
+      }),
+    )
     .query(({ ctx, input }) => listMessages(ctx.deps, ctx.userId, input)),
 
   /** Words (prefix match, all required) in your conversations; best match first. */
@@ -92,6 +128,86 @@ export const messagesRouter = {
     .output(messageStatusReportSchema)
     .query(({ ctx, input }) => messageStatus(ctx.deps, ctx.userId, input.messageId)),
 
+  thread: authedProcedure
+    .meta(rest('GET', '/messages/{messageId}/thread', "A thread's root and replies, oldest first"))
+    .input(
+      z.object({
+        /** The root, or any reply of the thread. */
+        messageId: idSchema,
+        /** Replies after this seq (the last reply of the previous page). */
+        after: seq.nullish(),
+        limit: z.coerce.number<number>().int().min(1).max(100).optional(),
+      }),
+    )
+    .output(
+      z
+        .object({
+          root: messageSchema,
+          replies: z.array(messageSchema),
+          hasMore: z.boolean(),
+          lastReadSeq: z.number().int(),
+          unreadCount: z.number().int(),
+        })
+        .meta({ id: 'ThreadPage' }),
+    )
+    .query(({ ctx, input }) => getThread(ctx.deps, ctx.userId, input)),
+
+  readThread: authedProcedure
+    .meta(rest('POST', '/messages/{messageId}/thread/read', 'Mark a thread read'))
+    .input(z.strictObject({ messageId: idSchema, upToSeq: seq.nullish() }))
+    .output(threadRead)
+    .mutation(({ ctx, input }) => readThread(ctx.deps, ctx.userId, input)),
+
+  pins: authedProcedure
+    .meta(rest('GET', '/conversations/{conversationId}/pins', 'Pinned messages, newest pin first'))
+    .input(z.object({ conversationId: idSchema }))
+    .output(z.object({ items: z.array(pinSchema) }))
+    .query(async ({ ctx, input }) => ({
+      items: await listPins(ctx.deps, ctx.userId, input.conversationId),
+    })),
+
+  pin: authedProcedure
+    .meta(
+      rest('POST', '/messages/{messageId}/pin', 'Pin a message', {
+        errors: {
+          403: 'Groups: only admins pin',
+          412: 'Message deleted, or the conversation has 50 pins',
+        },
+      }),
+    )
+    .input(messageInput.strict())
+    .output(pinSchema)
+    .mutation(({ ctx, input }) => pinMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  unpin: authedProcedure
+    .meta(
+      rest('DELETE', '/messages/{messageId}/pin', 'Unpin a message', {
+        errors: { 403: 'Groups: only admins unpin' },
+      }),
+    )
+    .input(messageInput.strict())
+    .output(z.object({ messageId: z.string(), pinned: z.boolean() }))
+    .mutation(({ ctx, input }) => unpinMessage(ctx.deps, ctx.userId, input.messageId)),
+
+  forward: authedProcedure
+    .meta(
+      rest('POST', '/messages/{messageId}/forward', 'Forward a message to your conversations', {
+        errors: { 412: 'Message deleted or a system message' },
+      }),
+    )
+    .input(
+      z.strictObject({
+        messageId: idSchema,
+        conversationIds: z.array(idSchema).min(1).max(MAX_FORWARD_TARGETS),
+        /** One id for the whole forward: a retry stores nothing twice. */
+        clientMessageId: clientString().min(1).max(64),
+      }),
+    )
+    .output(z.object({ messages: z.array(messageSchema) }))
+    .mutation(async ({ ctx, input }) => ({
+      messages: await forwardMessage(ctx.deps, ctx.live.sends, ctx.userId, input),
+    })),
+
   // After `search` and `status`: the REST bridge takes the first path that matches, and
   // /messages/{messageId} would otherwise swallow /messages/search.
   get: authedProcedure
@@ -106,7 +222,14 @@ export const messagesRouter = {
         errors: { 403: 'Not your message', 412: 'Edit window passed, or message deleted' },
       }),
     )
-    .input(z.strictObject({ messageId: idSchema, text }))
+    .input(
+      z.strictObject({
+        messageId: idSchema,
+        text,
+        /** The edited text's mentions (none when left out). */
+        mentions: mentions.optional(),
+      }),
+    )
     .output(messageSchema)
     .mutation(({ ctx, input }) => editMessage(ctx.deps, ctx.userId, input)),
 

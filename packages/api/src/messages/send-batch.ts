@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { DurableEvent } from '../live/events.ts';
 import type { CommittedEvent, EventHub } from '../live/hub.ts';
 import { streamEventOf } from '../live/wire.ts';
+import type { MentionDto } from '../shared/schemas.ts';
 import { writeSendsGeneral } from './send-general.ts';
 import { storedOnSqlite, writeSendsSqlite } from './send-sqlite.ts';
 
@@ -13,6 +14,14 @@ export interface SendInput {
   replyToId?: string | null;
   /** File ids (the sender's own uploads); with attachments the text may be empty. */
   attachments?: string[];
+  /** Mention ranges, already checked against the text (sorted by start). */
+  mentions?: MentionDto[] | null;
+  /** A thread reply: the root message of the thread. */
+  threadRootId?: string | null;
+  /** A thread reply that also shows in the conversation. */
+  alsoSendToConversation?: boolean;
+  /** A forward: the message whose text and attachments are copied (`text` is ignored). */
+  forwardFromId?: string | null;
 }
 
 export interface PendingSend {
@@ -45,6 +54,8 @@ export type SendOutcome =
       eventId: string;
       event: DurableEvent;
       payload: string;
+      /** Further events of the same send (a thread's `thread.updated`), after `event`. */
+      extra?: { eventId: string; event: DurableEvent; payload: string }[];
     }
   /** A retry: this (sender, clientMessageId) was stored before, in this conversation. */
   | { kind: 'existing'; row: MessageRow }
@@ -180,6 +191,12 @@ export function createSendBatcher(
         event: streamEventOf(outcome.eventId, outcome.payload, result.at, outcome.event),
         recipients: outcome.recipients,
       });
+      for (const more of outcome.extra ?? []) {
+        committed.push({
+          event: streamEventOf(more.eventId, more.payload, result.at, more.event),
+          recipients: outcome.recipients,
+        });
+      }
     }
     if (result.queued > 0) deps.notifications.queued.notify();
     const last = committed.at(-1);
@@ -219,7 +236,17 @@ export function createSendBatcher(
   };
 }
 
-/** Text (and reply) sends without notifications to queue: the prepared-statement path. */
+/**
+ * Text (and reply) sends without notifications to queue: the prepared-statement path. Mentions,
+ * threads and forwards take the general path, so a plain send pays nothing for them.
+ */
 function isSimple(send: PendingSend): boolean {
-  return (send.input.attachments?.length ?? 0) === 0 && send.online === null;
+  const { input } = send;
+  return (
+    (input.attachments?.length ?? 0) === 0 &&
+    send.online === null &&
+    !input.mentions &&
+    !input.threadRootId &&
+    !input.forwardFromId
+  );
 }

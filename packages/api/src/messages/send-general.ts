@@ -1,6 +1,7 @@
 import {
   allocateEventIds,
   type DbOrTx,
+  type EventRow,
   type FileRow,
   insertEvents,
   isDeadlock,
@@ -12,18 +13,21 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
+import type { DurableEvent } from '../live/events.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import { bumpSeqs, messageRow } from './append.ts';
+import { checkMentionedMembers, indexMentions } from './mentions.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import {
+  checkNotBlocked,
   checkReplyTarget,
   conflictOrExisting,
   isDuplicateClientId,
-  checkNotBlocked,
   requireSender,
 } from './send-rules.ts';
+import { bumpThread, forwardSource, requireThreadRoot } from './thread-write.ts';
 
 /**
  * A batch of sends through Kysely (PostgreSQL, or SQLite sends with attachments or offline
@@ -77,9 +81,23 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
           : { kind: 'failed', error };
       }
     }
-    const { previous, ids } = await allocateEventIds(trx, stored.length, deps.clock.now());
-    const events = stored.map(({ index, written }, k) => {
-      const eventId = ids[k]!;
+    const total = stored.reduce((n, { written }) => n + 1 + written.extra.length, 0);
+    const { previous, ids } = await allocateEventIds(trx, total, deps.clock.now());
+    let next = 0;
+    const events: EventRow[] = [];
+    const logged = (conversationId: string, type: string, payload: string): string => {
+      const id = ids[next++]!;
+      events.push({
+        id,
+        conversation_id: conversationId,
+        user_id: null,
+        type,
+        payload,
+        created_at: at,
+      });
+      return id;
+    };
+    for (const { index, written } of stored) {
       const conversationId = written.row.conversation_id;
       const event = {
         type: 'message.created' as const,
@@ -87,6 +105,15 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         message: toMessageDto(written.row, [], null, written.files.map(toFileDto)),
       };
       const payload = JSON.stringify(event);
+      const eventId = logged(conversationId, event.type, payload);
+      const extra = written.extra.map((more) => {
+        const morePayload = JSON.stringify(more);
+        return {
+          eventId: logged(conversationId, more.type, morePayload),
+          event: more,
+          payload: morePayload,
+        };
+      });
       outcomes[index] = {
         kind: 'stored',
         row: written.row,
@@ -98,16 +125,9 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         eventId,
         event,
         payload,
+        extra,
       };
-      return {
-        id: eventId,
-        conversation_id: conversationId,
-        user_id: null,
-        type: 'message.created',
-        payload,
-        created_at: at,
-      };
-    });
+    }
     await insertEvents(trx, events);
     return { outcomes, previousEventId: previous, at, queued };
   });
@@ -122,7 +142,14 @@ function storedSend(trx: DbOrTx, { senderId, input }: PendingSend) {
     .executeTakeFirst();
 }
 
-type Stored = { kind: 'stored'; row: MessageRow; files: FileRow[]; members: MemberMark[] };
+type Stored = {
+  kind: 'stored';
+  row: MessageRow;
+  files: FileRow[];
+  members: MemberMark[];
+  /** Events the send causes besides `message.created` (a thread root's update). */
+  extra: DurableEvent[];
+};
 type Written = Stored | Exclude<SendOutcome, { kind: 'stored' }>;
 
 async function writeOne(
@@ -176,21 +203,40 @@ async function writeOne(
       .executeTakeFirst();
     checkReplyTarget(me, input.conversationId, target);
   }
-  const files = await requireOwnFiles(trx, senderId, input.attachments ?? []);
+  const mentions = input.mentions ?? null;
+  if (mentions) {
+    const memberIds = new Set(members.map((m) => m.user_id));
+    await checkMentionedMembers(trx, input.conversationId, senderId, memberIds, mentions);
+  }
+  const root = input.threadRootId
+    ? await requireThreadRoot(trx, me, input.conversationId, input.threadRootId)
+    : null;
+  const forward = input.forwardFromId
+    ? await forwardSource(trx, senderId, input.forwardFromId)
+    : null;
+  const files = forward
+    ? forward.files
+    : await requireOwnFiles(trx, senderId, input.attachments ?? []);
   const row = messageRow(
     {
       conversationId: input.conversationId,
       senderId,
       clientMessageId: input.clientMessageId,
       kind: 'text',
-      text: input.text,
+      text: forward ? forward.text : input.text,
       replyToId: input.replyToId,
+      mentions: mentions ? JSON.stringify(mentions) : null,
+      forwarded: forward !== null,
+      threadRootId: root?.id ?? null,
+      inChannel: root ? input.alsoSendToConversation === true : true,
       at,
     },
     seq,
   );
   await trx.insertInto('messages').values(row).execute();
   await attachToMessage(trx, row.id, files, at);
+  if (mentions) await indexMentions(trx, row, false);
+  const extra = root ? [await bumpThread(trx, root, row)] : [];
   // The sender has obviously seen their own message.
   await trx
     .updateTable('members')
@@ -198,5 +244,5 @@ async function writeOne(
     .where('conversation_id', '=', input.conversationId)
     .where('user_id', '=', senderId)
     .execute();
-  return { kind: 'stored', row, files, members };
+  return { kind: 'stored', row, files, members, extra };
 }

@@ -2,12 +2,13 @@ import { type MessageRow, newId, nextIds, type SqliteConnection } from '@parley/
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
+import { PLAIN_MESSAGE } from './append.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import {
+  checkNotBlocked,
   checkReplyTarget,
   conflictOrExisting,
   isDuplicateClientId,
-  checkNotBlocked,
   requireSender,
 } from './send-rules.ts';
 
@@ -130,6 +131,7 @@ export function writeSendsSqlite(
           edited_at: null,
           deleted_at: null,
           system: null,
+          ...PLAIN_MESSAGE,
         };
         try {
           st.insertMessage.run(row);

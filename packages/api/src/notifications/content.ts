@@ -1,6 +1,7 @@
 import type { NotificationRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
+import { mentionedIds } from '../messages/mentions.ts';
 import type { NotificationPayload } from '../ports/notifier.ts';
 
 const PREVIEW_MAX_CHARS = 140;
@@ -42,6 +43,7 @@ export async function prepareNotifications(
       'm.text',
       'm.created_at',
       'm.deleted_at',
+      'm.mentions',
       'c.type',
       'c.title',
       's.display_name',
@@ -62,7 +64,9 @@ export async function prepareNotifications(
     if (!f) return { row, skip: 'message gone' };
     if (f.deleted_at) return { row, skip: 'message deleted' };
     if (!f.member_id) return { row, skip: 'no longer a member' };
-    if (f.muted_until && f.muted_until > now) return { row, skip: 'muted' };
+    if (f.muted_until && f.muted_until > now && !mentions(f, row.user_id)) {
+      return { row, skip: 'muted' };
+    }
     if ((f.last_read_seq ?? 0) >= f.seq) return { row, skip: 'already read' };
     return {
       row,
@@ -82,4 +86,10 @@ export async function prepareNotifications(
       },
     };
   });
+}
+
+/** A mention of the user (or @everyone) gets through a mute. */
+function mentions(message: { mentions: string | null }, userId: string): boolean {
+  const ids = mentionedIds(message);
+  return ids.has(userId) || ids.has('*');
 }

@@ -2,6 +2,7 @@ import type { DbOrTx, MessageRow, NewNotificationRow } from '@parley/db';
 import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
+import { mentionedIds } from '../messages/mentions.ts';
 import { otherMembers } from '../shared/recipients.ts';
 
 // SQLite caps the variables of one statement; 500 rows x 12 columns stays well below it.
@@ -64,26 +65,37 @@ export async function queueMessageNotifications(
 ): Promise<number> {
   if (!online || messages.length === 0) return 0;
   const now = nowIso(deps);
-  const members = await trx
+  // A mention reaches the mentioned user even through a mute: read muted members too then.
+  const anyMention = messages.some((m) => m.mentions !== null);
+  let query = trx
     .selectFrom('members')
-    .select(['conversation_id', 'user_id'])
+    .select(['conversation_id', 'user_id', 'muted_until'])
     .where(
       'conversation_id',
       'in',
       messages.map((m) => m.conversation_id),
-    )
-    .where((eb) => eb.or([eb('muted_until', 'is', null), eb('muted_until', '<=', now)]))
-    .execute();
-  const recipients = messages.flatMap((message) =>
-    members
+    );
+  if (!anyMention) {
+    query = query.where((eb) =>
+      eb.or([eb('muted_until', 'is', null), eb('muted_until', '<=', now)]),
+    );
+  }
+  const members = await query.execute();
+  const recipients = messages.flatMap((message) => {
+    const mentioned = mentionedIds(message);
+    return members
       .filter(
         (m) =>
           m.conversation_id === message.conversation_id &&
           m.user_id !== message.sender_id &&
-          !online.has(m.user_id),
+          !online.has(m.user_id) &&
+          (m.muted_until === null ||
+            m.muted_until <= now ||
+            mentioned.has(m.user_id) ||
+            mentioned.has('*')),
       )
-      .map((m) => ({ message, userId: m.user_id })),
-  );
+      .map((m) => ({ message, userId: m.user_id }));
+  });
   if (recipients.length === 0) return 0;
   const sinks = configuredSinks(deps);
   const withPush = sinks.includes('push')

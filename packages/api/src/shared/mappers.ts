@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../live/events.ts';
 import type {
   FileDto,
   MeDto,
+  MentionDto,
   MessageDto,
   MessageStatus,
   SystemPayload,
@@ -53,12 +54,31 @@ export function toMessageDto(
     text: row.text,
     replyToId: row.reply_to_id,
     reactions: summarizeReactions(reactions),
-    attachments,
+    // A forward does not reveal who sent the original, so not who uploaded its files either.
+    attachments:
+      row.forwarded === 1
+        ? attachments.map((f) => ({ ...f, ownerId: row.sender_id }))
+        : attachments,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
     status,
-    system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
+    system: row.system ? systemOf(row.system) : null,
+    mentions: row.mentions ? (JSON.parse(row.mentions) as MentionDto[]) : [],
+    forwarded: row.forwarded === 1,
+    threadRootId: row.thread_root_id,
+    inChannel: row.in_channel !== 0,
+    thread:
+      row.thread_reply_count > 0
+        ? {
+            replyCount: row.thread_reply_count,
+            lastReplyAt: row.thread_last_reply_at,
+            lastReplySeq: row.thread_last_reply_seq,
+            participantIds: row.thread_participants
+              ? (JSON.parse(row.thread_participants) as string[])
+              : [],
+          }
+        : null,
   };
 }
 
@@ -93,4 +113,10 @@ export function conversationSummary(row: ConversationRow): ConversationSummary {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Payloads stored before a field existed read with it empty. */
+function systemOf(json: string): SystemPayload {
+  const stored = JSON.parse(json) as Partial<SystemPayload> & Pick<SystemPayload, 'action'>;
+  return { actorId: null, userIds: [], name: null, role: null, messageId: null, ...stored };
 }

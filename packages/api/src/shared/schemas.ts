@@ -77,6 +77,7 @@ const systemActionSchema = z
     'group_renamed',
     'description_changed',
     'avatar_changed',
+    'message_pinned',
   ])
   .meta({ id: 'SystemAction' });
 export type SystemAction = z.infer<typeof systemActionSchema>;
@@ -96,6 +97,8 @@ const systemPayloadSchema = z
     name: z.string().nullable(),
     /** role_changed: the new role. */
     role: roleSchema.nullable(),
+    /** message_pinned: the message that was pinned. */
+    messageId: z.string().nullable(),
   })
   .meta({ id: 'SystemPayload' });
 export type SystemPayload = z.infer<typeof systemPayloadSchema>;
@@ -134,6 +137,32 @@ export type ConversationFileDto = z.infer<typeof conversationFileSchema>;
 const messageStatusSchema = z.enum(['sent', 'delivered', 'read']).meta({ id: 'MessageStatus' });
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
+/** `userId` mentioned at `text.slice(start, start + length)`; userId "everyone" is @everyone. */
+export const mentionSchema = z
+  .object({
+    userId: z.string(),
+    start: z.number().int(),
+    length: z.number().int(),
+  })
+  .meta({ id: 'Mention' });
+export type MentionDto = z.infer<typeof mentionSchema>;
+
+/** The user id a mention of everyone in a group carries. */
+export const EVERYONE = 'everyone';
+
+/** What a thread root carries about its replies. */
+export const threadSummarySchema = z
+  .object({
+    replyCount: z.number().int(),
+    lastReplyAt: z.string().nullable(),
+    /** Seq of the latest reply (for the unread thread replies). */
+    lastReplySeq: z.number().int().nullable(),
+    /** Who replied, in order of their first reply. */
+    participantIds: z.array(z.string()),
+  })
+  .meta({ id: 'ThreadSummary' });
+export type ThreadSummaryDto = z.infer<typeof threadSummarySchema>;
+
 export const messageSchema = z
   .object({
     id: z.string(),
@@ -154,6 +183,16 @@ export const messageSchema = z
     status: messageStatusSchema.nullable(),
     /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
     system: systemPayloadSchema.nullable(),
+    /** Users mentioned in `text` (ranges in UTF-16 code units, as JavaScript counts). */
+    mentions: z.array(mentionSchema),
+    /** Copied from another message with messages.forward (its sender is not revealed). */
+    forwarded: z.boolean(),
+    /** A thread reply: the root message of its thread; else null. */
+    threadRootId: z.string().nullable(),
+    /** False for a thread reply that was not also sent to the conversation. */
+    inChannel: z.boolean(),
+    /** A thread root: its replies so far; else null. */
+    thread: threadSummarySchema.nullable(),
   })
   .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;
@@ -187,6 +226,8 @@ export const conversationSchema = z
     lastReadSeq: z.number().int(),
     lastDeliveredSeq: z.number().int(),
     unreadCount: z.number().int(),
+    /** Unread messages that mention the caller (or @everyone); cleared by reading. */
+    unreadMentionCount: z.number().int(),
     lastMessage: messageSchema.nullable(),
     /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
     mutedUntil: z.string().nullable(),

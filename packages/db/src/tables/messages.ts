@@ -17,6 +17,19 @@ export interface MessagesTable {
   deleted_at: string | null;
   /** Kind 'system' only: JSON of the structured payload (what happened, who, to whom). */
   system: string | null;
+  /** JSON array of `{ userId, start, length }` ranges; null when the message mentions nobody. */
+  mentions: string | null;
+  /** 1: copied from another message by `messages.forward` (the original sender not kept). */
+  forwarded: number;
+  /** A thread reply: the thread's root message. */
+  thread_root_id: string | null;
+  /** 0: a thread reply not also sent to the conversation (absent from its history). */
+  in_channel: number;
+  /** Thread roots: replies so far, the last one's time and seq, and who replied (JSON ids). */
+  thread_reply_count: number;
+  thread_last_reply_at: string | null;
+  thread_last_reply_seq: number | null;
+  thread_participants: string | null;
 }
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;
@@ -28,3 +41,26 @@ export interface ReactionsTable {
   created_at: string;
 }
 export type ReactionRow = Selectable<ReactionsTable>;
+
+export interface MessageMentionsTable {
+  message_id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  /** The mentioned user, or '*' for @everyone. */
+  user_id: string;
+}
+
+export interface PinsTable {
+  message_id: string;
+  conversation_id: string;
+  pinned_by: string;
+  pinned_at: string;
+}
+export type PinRow = Selectable<PinsTable>;
+
+export interface ThreadReadsTable {
+  user_id: string;
+  root_id: string;
+  last_read_seq: number;
+}
