@@ -6,7 +6,7 @@ import type { EventRow } from '../tables/events.ts';
 
 // Any constants work; they only have to be the same for every writer of the event log.
 const EVENT_LOG_LOCK_KEY = 0x70617231; // "par1"
-const WRITERS_LOCK_KEY = 0x70617233; // "par3" (par2 is the migration lock)
+const WRITERS_LOCK_KEY = 0x70617257; // "parW"
 
 /**
  * Serializes writers of the event log from id allocation until the transaction ends.
