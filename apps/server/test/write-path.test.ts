@@ -81,6 +81,39 @@ describeEachDialect('the group-commit write path', (dialect) => {
     expect(fulfilled.value).toEqual(read);
   });
 
+  it('hands a batch over several conversations to a member of all of them, every event in id order', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    // Ids sort by creation: the first group's id is the smaller one.
+    const older = await ada.client.groups.create.mutate({ name: 'Older', userIds: [ben.id] });
+    const newer = await ada.client.groups.create.mutate({ name: 'Newer', userIds: [ben.id] });
+    await using benDevice = await connectDevice(server, ben);
+    await using socket = socketOf(server, ada);
+    await socket.client.messages.send.mutate({
+      conversationId: older.id,
+      clientMessageId: 'warm-up',
+      text: 'warm-up',
+    });
+    // Arrival order is the reverse of conversation order (the writer locks rows by conversation).
+    const sends = ['n1', 'o1', 'n2', 'o2'].map((id) =>
+      socket.client.messages.send.mutate({
+        conversationId: id.startsWith('n') ? newer.id : older.id,
+        clientMessageId: id,
+        text: id,
+      }),
+    );
+    await Promise.all(sends);
+    await vi.waitFor(() => {
+      const texts = benDevice.durable.flatMap((e) =>
+        e.type === 'message.created' && e.message.text !== 'warm-up' ? [e.message.text] : [],
+      );
+      expect(texts.sort()).toEqual(['n1', 'n2', 'o1', 'o2']);
+    });
+    const ids = benDevice.durable.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort());
+  });
+
   it('stores a clientMessageId once when it repeats inside one batch and across batches', async () => {
     await using server = await startTestServer({ dialect, env: LOAD });
     const ada = await registerUser(server, 'Ada');

@@ -199,6 +199,8 @@ export function createSendBatcher(
       }
     }
     if (result.queued > 0) deps.notifications.queued.notify();
+    // The writer takes ids in conversation order, not arrival order: hand over in id order.
+    committed.sort((a, b) => (a.event.id < b.event.id ? -1 : 1));
     const last = committed.at(-1);
     if (!last) return;
     hub.deliverCommitted(result.previousEventId, committed);
