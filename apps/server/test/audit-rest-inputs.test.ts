@@ -6,7 +6,7 @@ import { describeEachDialect } from '@parley/db/testing';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import webpush from 'web-push';
-import { registerUsers, type TestUser } from './helpers/clients.ts';
+import { errorCode, registerUsers, type TestUser } from './helpers/clients.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 interface ErrorBody {
@@ -98,7 +98,6 @@ describeEachDialect('REST inputs as documented (issue 14, item 9)', (dialect) =>
       expect(answer.status, JSON.stringify(upToSeq)).toBe(400);
       expect(answer.body.code).toBe('BAD_REQUEST');
       expect(answer.body.issues?.map((i) => i.path)).toEqual([['upToSeq']]);
-      expect(answer.body.message).toContain('upToSeq');
     }
     expect((await call('POST', read, { upToSeq: 0 })).status).toBe(200);
     expect((await call('POST', read, { upToSeq: null })).status).toBe(200);
@@ -120,6 +119,15 @@ describeEachDialect('REST inputs as documented (issue 14, item 9)', (dialect) =>
     // Query parameters are texts by nature: `limit=2` is still the number 2.
     const page = await call('GET', `/conversations/${conversationId}/messages?limit=2`);
     expect(page.status).toBe(200);
+    // And the bridge's coercion stays in the bridge: after the REST calls above went through
+    // the same procedures, tRPC inputs are still typed strictly.
+    const sloppy = { conversationId, upToSeq: '1' } as unknown as { conversationId: string };
+    expect(await errorCode(ada.client.conversations.markRead.mutate(sloppy))).toBe('BAD_REQUEST');
+    const notBoolean = { conversationId, isTyping: 'x' } as unknown as {
+      conversationId: string;
+      isTyping: boolean;
+    };
+    expect(await errorCode(ada.client.typing.set.mutate(notBoolean))).toBe('BAD_REQUEST');
   });
 
   it('refuses a JSON body that is not an object, even when every body field is optional', async () => {
