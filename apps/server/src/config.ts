@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PUSH_HOSTS } from '@parley/api';
 import { z } from 'zod';
 
 // The only place that reads the environment. Every variable has a working default except
@@ -15,10 +16,6 @@ const list = z
       .map((x) => x.trim())
       .filter(Boolean),
   );
-
-/** Browsers' push services (Chrome, Firefox, Safari, Edge); endpoints elsewhere are refused. */
-const DEFAULT_PUSH_HOSTS =
-  'fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,web.push.apple.com,*.push.apple.com,*.notify.windows.com';
 
 const base64urlBytes = (bytes: number) =>
   z
@@ -108,7 +105,8 @@ const envSchema = z.object({
     .optional(),
   PUSH_ENDPOINT_HOSTS: z
     .string()
-    .default(DEFAULT_PUSH_HOSTS)
+    // Browsers' push services (Chrome, Firefox, Safari, Edge); endpoints elsewhere are refused.
+    .default(DEFAULT_PUSH_HOSTS.join(','))
     .transform((s) => list.parse(s)),
   NOTIFY_REDIS_CHANNEL: z.string().default('events:message.created'),
   NOTIFICATION_PREVIEW: z.stringbool().default(false),

@@ -45,6 +45,7 @@ export {
   type NotificationDispatcher,
   startNotificationDispatcher,
 } from './notifications/dispatcher.ts';
+export { DEFAULT_PUSH_HOSTS } from './notifications/push-subscriptions.ts';
 export type {
   BlobStore,
   ByteRange,

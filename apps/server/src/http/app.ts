@@ -25,6 +25,7 @@ import { type HealthDeps, healthRoutes } from './health.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
 import { openApiRoutes, SWAGGER_UI_STYLE_HASH } from './openapi/routes.ts';
+import { jsonObjectBodies } from './rest-body.ts';
 import { restPathGuard } from './rest-routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
@@ -179,8 +180,10 @@ export function createHttpApp({
     }),
   );
 
-  // 405 for a method a documented path lacks; path parameters decoded before validation.
-  app.use('/api/v1/*', restPathGuard(buildOpenApiDocument() as never));
+  // 405 for a method a documented path lacks; a JSON body must be an object.
+  const document = buildOpenApiDocument() as never;
+  app.use('/api/v1/*', restPathGuard(document));
+  app.use('/api/v1/*', jsonObjectBodies(document));
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>

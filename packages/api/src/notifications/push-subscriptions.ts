@@ -1,3 +1,4 @@
+import { ECDH } from 'node:crypto';
 import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
@@ -7,6 +8,19 @@ import { nowIso } from '../live/write.ts';
 const MAX_PUSH_SUBSCRIPTIONS_PER_USER = 20;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The push services of the browsers (Chrome and Edge on Android, Firefox, Safari, Windows):
+ * the default of PUSH_ENDPOINT_HOSTS, and what the REST document lists.
+ */
+export const DEFAULT_PUSH_HOSTS = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  '*.push.services.mozilla.com',
+  'web.push.apple.com',
+  '*.push.apple.com',
+  '*.notify.windows.com',
+];
 
 /** `*.example.com` matches subdomains of example.com; anything else must match exactly. */
 export function hostAllowed(host: string, patterns: string[]): boolean {
@@ -35,6 +49,22 @@ function checkEndpoint(deps: ApiDeps, endpoint: string): void {
   }
 }
 
+/**
+ * A key web-push cannot encrypt to would fail every delivery: refuse it up front. The schema
+ * checks its shape (base64url of 65 bytes starting 0x04); whether the point lies on the curve
+ * is this rule, stated in the document's description.
+ */
+function checkP256Point(p256dh: string): void {
+  try {
+    ECDH.convertKey(Buffer.from(p256dh, 'base64url'), 'prime256v1');
+  } catch {
+    throw new DomainError({
+      code: 'BAD_REQUEST',
+      message: 'keys.p256dh is not a point on the P-256 curve',
+    });
+  }
+}
+
 function requirePush(deps: ApiDeps) {
   if (!deps.notifications.push) {
     throw new DomainError({
@@ -60,6 +90,7 @@ export async function registerPush(
 ): Promise<{ ok: true }> {
   requirePush(deps);
   checkEndpoint(deps, input.endpoint);
+  checkP256Point(input.keys.p256dh);
   const now = nowIso(deps);
   const fields = {
     user_id: userId,

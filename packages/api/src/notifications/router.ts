@@ -1,38 +1,37 @@
-import { ECDH } from 'node:crypto';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { rest } from '../shared/rest.ts';
 import { clientString } from '../shared/schemas.ts';
 import { authedProcedure } from '../trpc.ts';
-import { registerPush, unregisterPush } from './push-subscriptions.ts';
+import { DEFAULT_PUSH_HOSTS, registerPush, unregisterPush } from './push-subscriptions.ts';
 
 const ok = z.object({ ok: z.literal(true) });
 const endpoint = clientString().min(1).max(2048);
 
+const ENDPOINT_RULE = `The server POSTs to it, so it must be a known push service: an https URL (no user or password) whose host is listed in PUSH_ENDPOINT_HOSTS, by default ${DEFAULT_PUSH_HOSTS.join(', ')} (\`*.\` matches subdomains); plain http only for a loopback host (localhost, 127.0.0.1, [::1]) listed there. Anything else: 400 \`endpoint is not a known push service\`.`;
+
+/** The subscription's push service URL, as `PushSubscription.toJSON()` gives it. */
+const pushEndpoint = endpoint
+  .regex(/^https?:\/\//, 'must be an https URL')
+  .describe(`The push service URL from PushSubscription.toJSON(). ${ENDPOINT_RULE}`);
+
 /**
- * base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives), as a pattern
- * the OpenAPI document carries: the unpadded length, optionally with its padding.
+ * base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives): the unpadded
+ * length, optionally with its padding, as bounds and a pattern the OpenAPI document carries.
+ * `first` narrows the leading characters (a fixed first byte).
  */
-const key = (bytes: number) => {
+const key = (bytes: number, first = '') => {
   const chars = Math.ceil((bytes * 4) / 3);
   const padding = '='.repeat((4 - (chars % 4)) % 4);
+  const rest = chars - (first ? 2 : 0);
   return clientString()
+    .min(chars)
+    .max(chars + padding.length)
     .regex(
-      new RegExp(`^[A-Za-z0-9_-]{${chars}}(${padding})?$`),
+      new RegExp(`^${first}[A-Za-z0-9_-]{${rest}}(${padding})?$`),
       `must be base64url of ${bytes} bytes`,
-    )
-    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `must encode ${bytes} bytes`);
+    );
 };
-
-/** A key web-push cannot encrypt to would fail every delivery: refuse it up front. */
-function isP256Point(key: string): boolean {
-  try {
-    ECDH.convertKey(Buffer.from(key, 'base64url'), 'prime256v1');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const notificationsRouter = {
   /** The VAPID public key for `pushManager.subscribe`; null when Web Push is not configured. */
@@ -44,16 +43,21 @@ export const notificationsRouter = {
   registerPush: authedProcedure
     .meta(
       rest('POST', '/notifications/push-subscriptions', 'Register a Web Push subscription', {
+        description: `\`endpoint\`: ${ENDPOINT_RULE} \`keys.p256dh\` must also be a point on the P-256 curve, else 400 \`keys.p256dh is not a point on the P-256 curve\`.`,
         errors: { 412: 'Web Push is not configured on this server' },
       }),
     )
     .input(
       z.strictObject({
-        endpoint,
-        // An uncompressed P-256 public key (65 bytes) and a 16-byte auth secret.
+        endpoint: pushEndpoint,
         keys: z.strictObject({
-          p256dh: key(65).refine(isP256Point, 'must be a P-256 public key'),
-          auth: key(16),
+          // 0x04 (uncompressed) first: "B", then one of A-P (the next byte's top two bits).
+          p256dh: key(65, 'B[A-P]').describe(
+            "The browser's public key: an uncompressed P-256 point (65 bytes: 0x04, X, Y) in base64url, 87 characters (88 with its `=` padding). It must lie on the curve, else 400 `keys.p256dh is not a point on the P-256 curve`.",
+          ),
+          auth: key(16).describe(
+            'The auth secret: 16 bytes in base64url, 22 characters (24 with its `==` padding).',
+          ),
         }),
         /** What `PushSubscription.toJSON()` also carries; not used. */
         expirationTime: z.number().nullish(),
