@@ -15,6 +15,12 @@ export type Me = {
   avatarFileId: string | null;
   email: string;
   createdAt: string;
+  privacy: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts: boolean;
+  };
 };
 
 export type Message = {
@@ -201,6 +207,25 @@ user who is gone (their last event of this conversation). */
   role: "admin" | "member";
   /** null: the server appointed an admin because the last one left. */
   actorId: string | null;
+  id: string;
+  at: string;
+} | {
+  /** You blocked or unblocked `userId` (from any of your devices). Only the blocker's own
+devices receive it; the blocked user is never told. */
+  type: "block.changed";
+  userId: string;
+  blocked: boolean;
+  id: string;
+  at: string;
+} | {
+  /** Your privacy settings changed (from any of your devices); only you receive it. */
+  type: "privacy.updated";
+  privacy: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts: boolean;
+  };
   id: string;
   at: string;
 };
@@ -700,6 +725,101 @@ export interface Procedures {
       ok: true;
     };
   };
+  'users.block': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'users.blocks': {
+    kind: 'query';
+    input: void;
+    output: {
+      user: User;
+      blockedAt: string;
+    }[];
+  };
+  'users.deleteAccount': {
+    kind: 'mutation';
+    input: {
+      reauthToken: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'users.export': {
+    kind: 'query';
+    input: void;
+    output: {
+      format: "parley-export-v1";
+      exportedAt: string;
+      profile: Me;
+      conversations: {
+        id: string;
+        type: "direct" | "group";
+        title: string | null;
+        contextType: string | null;
+        contextId: string | null;
+        role: string;
+        joinedAt: string;
+        lastReadSeq: number;
+        mutedUntil: string | null;
+      }[];
+      messages: {
+        id: string;
+        conversationId: string;
+        seq: number;
+        text: string;
+        replyToId: string | null;
+        createdAt: string;
+        editedAt: string | null;
+        deletedAt: string | null;
+        attachmentFileIds: string[];
+      }[];
+      reactions: {
+        messageId: string;
+        emoji: string;
+        createdAt: string;
+      }[];
+      files: {
+        id: string;
+        ownerId: string;
+        name: string;
+        /** Detected from the bytes at upload. */
+        contentType: string;
+        size: number;
+        /** Images only (after EXIF orientation); else null. */
+        width: number | null;
+        height: number | null;
+        /** Images only: a BlurHash to paint while the thumbnail loads. */
+        placeholder: string | null;
+        /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+        thumbnailSizes: number[];
+        createdAt: string;
+        sha256: string;
+        url: string;
+      }[];
+      broadcastLists: {
+        id: string;
+        name: string;
+        createdAt: string;
+      }[];
+      blocks: {
+        userId: string;
+        blockedAt: string;
+      }[];
+      sessions: {
+        id: string;
+        createdAt: string;
+        lastRefreshedAt: string;
+        expiresAt: string;
+      }[];
+    };
+  };
   'users.get': {
     kind: 'query';
     input: {
@@ -711,6 +831,27 @@ export interface Procedures {
     kind: 'query';
     input: void;
     output: Me;
+  };
+  'users.reauthenticate': {
+    kind: 'mutation';
+    input: {
+      /** Your password; when given, `code` is ignored. */
+      password?: string;
+      code?: string;
+    };
+    output: {
+      reauthToken: string;
+      expiresAt: number;
+    };
+  };
+  'users.revokeSession': {
+    kind: 'mutation';
+    input: {
+      sessionId: string;
+    };
+    output: {
+      ok: true;
+    };
   };
   'users.search': {
     kind: 'query';
@@ -724,6 +865,25 @@ export interface Procedures {
       nextCursor: string | null;
     };
   };
+  'users.sessions': {
+    kind: 'query';
+    input: void;
+    output: {
+      id: string;
+      createdAt: string;
+      lastRefreshedAt: string;
+      expiresAt: string;
+    }[];
+  };
+  'users.unblock': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
   'users.updateMe': {
     kind: 'mutation';
     input: {
@@ -731,6 +891,16 @@ export interface Procedures {
       about?: string;
       /** One of the caller's own uploaded images, or null to remove the avatar. */
       avatarFileId?: string | null;
+    };
+    output: Me;
+  };
+  'users.updatePrivacy': {
+    kind: 'mutation';
+    input: {
+      /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+      lastSeen?: "everyone" | "nobody";
+      /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+      readReceipts?: boolean;
     };
     output: Me;
   };
@@ -1045,10 +1215,102 @@ export interface TypingApi {
 
 /** The `users` procedures of the server. */
 export interface UsersApi {
+  block(input: {
+    userId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  blocks(): Promise<{
+    user: User;
+    blockedAt: string;
+  }[]>;
+  deleteAccount(input: {
+    reauthToken: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  export(): Promise<{
+    format: "parley-export-v1";
+    exportedAt: string;
+    profile: Me;
+    conversations: {
+      id: string;
+      type: "direct" | "group";
+      title: string | null;
+      contextType: string | null;
+      contextId: string | null;
+      role: string;
+      joinedAt: string;
+      lastReadSeq: number;
+      mutedUntil: string | null;
+    }[];
+    messages: {
+      id: string;
+      conversationId: string;
+      seq: number;
+      text: string;
+      replyToId: string | null;
+      createdAt: string;
+      editedAt: string | null;
+      deletedAt: string | null;
+      attachmentFileIds: string[];
+    }[];
+    reactions: {
+      messageId: string;
+      emoji: string;
+      createdAt: string;
+    }[];
+    files: {
+      id: string;
+      ownerId: string;
+      name: string;
+      /** Detected from the bytes at upload. */
+      contentType: string;
+      size: number;
+      /** Images only (after EXIF orientation); else null. */
+      width: number | null;
+      height: number | null;
+      /** Images only: a BlurHash to paint while the thumbnail loads. */
+      placeholder: string | null;
+      /** Images only: sizes served at GET /api/v1/files/{id}/thumbnail/{size}; else empty. */
+      thumbnailSizes: number[];
+      createdAt: string;
+      sha256: string;
+      url: string;
+    }[];
+    broadcastLists: {
+      id: string;
+      name: string;
+      createdAt: string;
+    }[];
+    blocks: {
+      userId: string;
+      blockedAt: string;
+    }[];
+    sessions: {
+      id: string;
+      createdAt: string;
+      lastRefreshedAt: string;
+      expiresAt: string;
+    }[];
+  }>;
   get(input: {
     userId: string;
   }): Promise<User>;
   me(): Promise<Me>;
+  reauthenticate(input: {
+    /** Your password; when given, `code` is ignored. */
+    password?: string;
+    code?: string;
+  }): Promise<{
+    reauthToken: string;
+    expiresAt: number;
+  }>;
+  revokeSession(input: {
+    sessionId: string;
+  }): Promise<{
+    ok: true;
+  }>;
   search(input: {
     q: string;
     cursor?: string | null;
@@ -1057,11 +1319,28 @@ export interface UsersApi {
     items: User[];
     nextCursor: string | null;
   }>;
+  sessions(): Promise<{
+    id: string;
+    createdAt: string;
+    lastRefreshedAt: string;
+    expiresAt: string;
+  }[]>;
+  unblock(input: {
+    userId: string;
+  }): Promise<{
+    ok: true;
+  }>;
   updateMe(input: {
     displayName?: string;
     about?: string;
     /** One of the caller's own uploaded images, or null to remove the avatar. */
     avatarFileId?: string | null;
+  }): Promise<Me>;
+  updatePrivacy(input: {
+    /** Who sees your online state and last seen: people you share a chat with, or nobody. */
+    lastSeen?: "everyone" | "nobody";
+    /** Off: others see your messages' receipts as delivered only, and you do not see theirs. */
+    readReceipts?: boolean;
   }): Promise<Me>;
 }
 
@@ -1111,8 +1390,17 @@ export const procedureKinds = {
   'notifications.vapidPublicKey': 'query',
   'presence.get': 'query',
   'typing.set': 'mutation',
+  'users.block': 'mutation',
+  'users.blocks': 'query',
+  'users.deleteAccount': 'mutation',
+  'users.export': 'query',
   'users.get': 'query',
   'users.me': 'query',
+  'users.reauthenticate': 'mutation',
+  'users.revokeSession': 'mutation',
   'users.search': 'query',
+  'users.sessions': 'query',
+  'users.unblock': 'mutation',
   'users.updateMe': 'mutation',
+  'users.updatePrivacy': 'mutation',
 } as const;
