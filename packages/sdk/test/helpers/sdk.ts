@@ -31,6 +31,8 @@ const names: (keyof ParleyEvents)[] = [
   'status',
   'connection',
   'session',
+  'block',
+  'privacy',
   'event',
 ];
 
