@@ -61,6 +61,10 @@ export type MemberEvent = Extract<
   { type: 'member.joined' | 'member.left' | 'member.role_changed' }
 >;
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
+/** You blocked or unblocked someone (from any of your devices). */
+export type BlockChangedEvent = Extract<DurableEvent, { type: 'block.changed' }>;
+/** Your privacy settings changed (from any of your devices). */
+export type PrivacyUpdatedEvent = Extract<DurableEvent, { type: 'privacy.updated' }>;
 export type PresenceEvent = Extract<EphemeralEvent, { type: 'presence' }>;
 
 /**
@@ -102,6 +106,10 @@ export interface ParleyEvents {
    * list and recent history; replace the app's state with it. The stream then carries on.
    */
   resync: ResyncSnapshot;
+  /** You blocked or unblocked someone: hide (or show again) their group messages. */
+  block: BlockChangedEvent;
+  /** Your privacy settings changed; `session.user.privacy` is updated too. */
+  privacy: PrivacyUpdatedEvent;
   /** Every event as the server sent it, including kinds this SDK version does not know. */
   event: DurableEvent | EphemeralEvent;
 }
@@ -141,6 +149,11 @@ export interface ParleyClient {
   readonly messages: MessagesClient;
   /** `markRead` moves your read watermark (and tells your other devices and the sender). */
   readonly conversations: ConversationsApi;
+  /**
+   * Profiles, blocks (`block`, `unblock`, `blocks`), privacy (`updatePrivacy`), sessions,
+   * `export`, and account deletion (`reauthenticate`, then `deleteAccount`, which also signs
+   * this device out).
+   */
   readonly users: UsersApi;
   /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
   readonly files: FilesApi;

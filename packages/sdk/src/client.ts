@@ -76,6 +76,11 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   });
 
   const { onDurable, onEphemeral } = createDispatch({ emitter, me, outbox, acks, statuses });
+  // Another device changed the privacy settings: the stored profile follows.
+  emitter.on('privacy', (event) => {
+    const user = session.session?.user;
+    if (user) session.updateUser({ ...user, privacy: event.privacy });
+  });
 
   /** RESYNC_REQUIRED: the conversation list and recent history, handed to the app. */
   async function resync(): Promise<void> {
@@ -243,6 +248,17 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         const updated = await users.updateMe(input);
         session.updateUser(updated);
         return updated;
+      },
+      async updatePrivacy(input) {
+        const updated = await users.updatePrivacy(input);
+        session.updateUser(updated);
+        return updated;
+      },
+      async deleteAccount(input) {
+        const result = await users.deleteAccount(input);
+        // The account is gone: nothing of it stays on this device.
+        session.signOut('logout');
+        return result;
       },
     },
     presence: api.presence as unknown as PresenceApi,

@@ -1135,6 +1135,7 @@ export interface Procedures {
   'users.reauthenticate': {
     kind: 'mutation';
     input: {
+      /** Your password; when given, `code` is ignored. */
       password?: string;
       code?: string;
     };
@@ -1720,6 +1721,7 @@ export interface UsersApi {
   }): Promise<User>;
   me(): Promise<Me>;
   reauthenticate(input: {
+    /** Your password; when given, `code` is ignored. */
     password?: string;
     code?: string;
   }): Promise<{

@@ -59,6 +59,12 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
       case 'reaction.removed':
         emitter.emit('messageUpdated', event);
         break;
+      case 'block.changed':
+        emitter.emit('block', event);
+        break;
+      case 'privacy.updated':
+        emitter.emit('privacy', event);
+        break;
       // Kinds newer than this SDK reach the app through the `event` listener only.
     }
   }

@@ -1,6 +1,7 @@
 export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
+  BlockChangedEvent,
   ConversationEvent,
   MemberEvent,
   MessagesClient,
@@ -9,6 +10,7 @@ export type {
   ParleyClientOptions,
   ParleyEvents,
   PresenceEvent,
+  PrivacyUpdatedEvent,
   ReceiptEvent,
   ResyncSnapshot,
   SessionEvent,

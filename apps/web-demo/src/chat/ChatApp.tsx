@@ -3,7 +3,9 @@ import { BroadcastsDialog } from '../dialogs/BroadcastsDialog.tsx';
 import { GroupInfoDialog } from '../dialogs/GroupInfoDialog.tsx';
 import { NewChatDialog } from '../dialogs/NewChatDialog.tsx';
 import { NewGroupDialog } from '../dialogs/NewGroupDialog.tsx';
+import { PrivacyDialog } from '../dialogs/PrivacyDialog.tsx';
 import { ProfileDialog } from '../dialogs/ProfileDialog.tsx';
+import { BlocksProvider } from '../state/blocks.tsx';
 import { useChat } from '../state/chat-context.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
@@ -16,25 +18,28 @@ export function ChatApp() {
   const [dialog, setDialog] = useState<DialogName | null>(null);
   const close = () => setDialog(null);
   return (
-    <div className="app" data-view={activeId ? 'chat' : 'list'}>
-      <ConnectionBanner />
-      <Sidebar onOpen={setDialog} />
-      <main className="chat-pane" aria-label="Chat">
-        {activeId ? (
-          <ChatView key={activeId} conversationId={activeId} onOpen={setDialog} />
-        ) : (
-          <div className="empty-state">
-            <p>Pick a conversation, or start a new one.</p>
-          </div>
+    <BlocksProvider>
+      <div className="app" data-view={activeId ? 'chat' : 'list'}>
+        <ConnectionBanner />
+        <Sidebar onOpen={setDialog} />
+        <main className="chat-pane" aria-label="Chat">
+          {activeId ? (
+            <ChatView key={activeId} conversationId={activeId} onOpen={setDialog} />
+          ) : (
+            <div className="empty-state">
+              <p>Pick a conversation, or start a new one.</p>
+            </div>
+          )}
+        </main>
+        {dialog === 'newChat' && <NewChatDialog onClose={close} />}
+        {dialog === 'newGroup' && <NewGroupDialog onClose={close} />}
+        {dialog === 'broadcasts' && <BroadcastsDialog onClose={close} />}
+        {dialog === 'profile' && <ProfileDialog onClose={close} />}
+        {dialog === 'privacy' && <PrivacyDialog onClose={close} />}
+        {dialog === 'groupInfo' && activeId && (
+          <GroupInfoDialog conversationId={activeId} onClose={close} />
         )}
-      </main>
-      {dialog === 'newChat' && <NewChatDialog onClose={close} />}
-      {dialog === 'newGroup' && <NewGroupDialog onClose={close} />}
-      {dialog === 'broadcasts' && <BroadcastsDialog onClose={close} />}
-      {dialog === 'profile' && <ProfileDialog onClose={close} />}
-      {dialog === 'groupInfo' && activeId && (
-        <GroupInfoDialog conversationId={activeId} onClose={close} />
-      )}
-    </div>
+      </div>
+    </BlocksProvider>
   );
 }

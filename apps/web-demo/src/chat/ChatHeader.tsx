@@ -1,6 +1,9 @@
 import type { Conversation } from '@parley/sdk';
+import { useBlocked } from '../state/blocks.tsx';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useParley } from '../state/parley-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
+import { useAction } from '../ui/use-action.ts';
 import type { DialogName } from './dialog-name.ts';
 import { conversationName, typingText, userName } from './names.ts';
 
@@ -18,6 +21,8 @@ export function ChatHeader({
   onOpen: (dialog: DialogName) => void;
 }) {
   const store = useChatStore();
+  const parley = useParley();
+  const blockedIds = useBlocked();
   const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
   const users = useChat((s) => s.users);
   const members = useChat((s) => s.participants[conversation.id]);
@@ -25,13 +30,21 @@ export function ChatHeader({
   const online = useChat((s) => (peer ? s.online[peer.id] : undefined));
   const name = conversationName(conversation);
   const group = conversation.type === 'group';
-  const status = typing.length
-    ? typingText(typing.map((id) => userName(users, id, store.me)))
-    : group
-      ? memberCount(members?.length)
-      : online
-        ? 'online'
-        : 'offline';
+  const blocked = peer ? blockedIds.has(peer.id) : false;
+  const toggleBlock = useAction(async () => {
+    if (!peer) return;
+    if (blocked) await parley.users.unblock({ userId: peer.id });
+    else await parley.users.block({ userId: peer.id });
+  });
+  const status = blocked
+    ? 'blocked'
+    : typing.length
+      ? typingText(typing.map((id) => userName(users, id, store.me)))
+      : group
+        ? memberCount(members?.length)
+        : online
+          ? 'online'
+          : 'offline';
   return (
     <header className="chat-header">
       <button
@@ -56,6 +69,11 @@ export function ChatHeader({
       {group && (
         <button type="button" onClick={() => onOpen('groupInfo')}>
           Group info
+        </button>
+      )}
+      {peer && (
+        <button type="button" disabled={toggleBlock.busy} onClick={() => void toggleBlock.run()}>
+          {blocked ? 'Unblock' : 'Block'}
         </button>
       )}
     </header>

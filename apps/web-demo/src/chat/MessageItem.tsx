@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@parley/sdk';
+import { useBlocked } from '../state/blocks.tsx';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { tickFor } from '../state/threads.ts';
 import { Attachment } from './Attachment.tsx';
@@ -24,10 +25,21 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
       ? s.threads[conversation.id]?.messages.find((m) => m.id === message.replyToId)
       : undefined,
   );
+  const blocked = useBlocked();
   if (message.kind === 'system') {
     return <li className="system-message">{message.text}</li>;
   }
   const mine = message.senderId === store.me;
+  // Group messages from someone I blocked still arrive; they are collapsed here.
+  if (!mine && blocked.has(message.senderId)) {
+    return (
+      <li className="message theirs">
+        <div className="bubble">
+          <p className="tombstone">Message from a blocked user</p>
+        </div>
+      </li>
+    );
+  }
   const sender = userName(users, message.senderId, store.me);
   const deleted = message.deletedAt !== null;
   return (

@@ -32,6 +32,9 @@ export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
         <button type="button" onClick={() => onOpen('broadcasts')}>
           Broadcasts
         </button>
+        <button type="button" onClick={() => onOpen('privacy')}>
+          Privacy
+        </button>
       </div>
       {loaded && conversations.length === 0 && (
         <p className="muted pad">No conversations yet. Start one with “New chat”.</p>

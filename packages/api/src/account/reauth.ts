@@ -57,7 +57,7 @@ export async function reauthenticate(
       .execute((trx) => consumeEmailCode(deps, trx, user.email, code, nowIso(deps)));
     if (!ok) throw new DomainError({ code: 'UNAUTHORIZED', message: 'Invalid or expired code' });
   } else {
-    throw new DomainError({ code: 'BAD_REQUEST', message: 'Give your password or an email code' });
+    throw new DomainError({ code: 'UNAUTHORIZED', message: 'Give your password or an email code' });
   }
   const issuedAt = Math.floor(deps.clock.now() / 1000);
   const reauthToken = await new SignJWT({})

@@ -99,22 +99,20 @@ export const accountRouter = {
     .meta(
       rest('POST', '/users/me/reauthenticate', 'Prove it is you, before deleting the account', {
         description:
-          'With your password, or a fresh code from POST /auth/otp sent to your email. ' +
+          'With your password, or a fresh code from POST /auth/otp sent to your email (one ' +
+          'of the two is required). ' +
           'Answers a proof valid for 5 minutes, for DELETE /users/me.',
         errors: { 401: 'Wrong password or code' },
       }),
     )
     .input(
-      z
-        .strictObject({
-          password: clientString().min(1).max(256).optional(),
-          code: clientString()
-            .regex(/^\d{6}$/, 'must be 6 digits')
-            .optional(),
-        })
-        .refine((v) => (v.password === undefined) !== (v.code === undefined), {
-          message: 'Give exactly one of password or code',
-        }),
+      z.strictObject({
+        /** Your password; when given, `code` is ignored. */
+        password: clientString().min(1).max(256).optional(),
+        code: clientString()
+          .regex(/^\d{6}$/, 'must be 6 digits')
+          .optional(),
+      }),
     )
     .output(z.object({ reauthToken: z.string(), expiresAt: z.number().int() }))
     .mutation(({ ctx, input }) => reauthenticate(ctx.deps, ctx.userId, input)),

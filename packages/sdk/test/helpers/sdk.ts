@@ -32,6 +32,8 @@ const names: (keyof ParleyEvents)[] = [
   'connection',
   'session',
   'resync',
+  'block',
+  'privacy',
   'event',
 ];
 
