@@ -9,6 +9,7 @@ import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notific
 import * as refreshGrace from './migrations/20261123T1450-refresh-grace.ts';
 import * as deferredSearchIndex from './migrations/20261201T0800-deferred-search-index.ts';
 import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
+import * as messageRetention from './migrations/20261202T0810-message-retention.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261123T1450-refresh-grace': refreshGrace,
   '20261201T0800-deferred-search-index': deferredSearchIndex,
   '20261202T0800-event-retention': eventRetention,
+  '20261202T0810-message-retention': messageRetention,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

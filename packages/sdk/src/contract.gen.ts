@@ -91,6 +91,8 @@ export type Conversation = {
   lastMessage: Message | null;
   /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
   mutedUntil: string | null;
+  /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+  messageRetention: "24h" | "7d" | "90d" | "off";
 };
 
 export type ConversationSummary = {
@@ -100,6 +102,8 @@ export type ConversationSummary = {
   avatarFileId: string | null;
   title: string | null;
   createdAt: string;
+  /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+  messageRetention: "24h" | "7d" | "90d" | "off";
   contextType: string | null;
   contextId: string | null;
   updatedAt: string;
@@ -206,7 +210,7 @@ user who is gone (their last event of this conversation). */
 };
 
 export type SystemPayload = {
-  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
+  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed" | "retention_changed";
   /** Who did it; null when the server did (an admin appointed because the last one left). */
   actorId: string | null;
   /** Whom it concerns: added, removed, left, or whose role changed. */
@@ -215,6 +219,8 @@ export type SystemPayload = {
   name: string | null;
   /** role_changed: the new role. */
   role: "admin" | "member" | null;
+  /** retention_changed: the new message retention. */
+  retention: "24h" | "7d" | "90d" | "off" | null;
 };
 
 export type Broadcast = {
@@ -439,6 +445,16 @@ export interface Procedures {
       conversationId: string;
     };
     output: Participant[];
+  };
+  /** Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`. */
+  'conversations.setRetention': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+      retention: "24h" | "7d" | "90d" | "off";
+    };
+    output: Conversation;
   };
   'conversations.unmute': {
     kind: 'mutation';
@@ -853,6 +869,12 @@ export interface ConversationsApi {
   participants(input: {
     conversationId: string;
   }): Promise<Participant[]>;
+  /** Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`. */
+  setRetention(input: {
+    conversationId: string;
+    retention: "24h" | "7d" | "90d" | "off";
+  }): Promise<Conversation>;
   unmute(input: {
     conversationId: string;
   }): Promise<Conversation>;
@@ -1086,6 +1108,7 @@ export const procedureKinds = {
   'conversations.mute': 'mutation',
   'conversations.openDirect': 'mutation',
   'conversations.participants': 'query',
+  'conversations.setRetention': 'mutation',
   'conversations.unmute': 'mutation',
   'events.head': 'query',
   'files.delete': 'mutation',

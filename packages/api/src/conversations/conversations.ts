@@ -6,7 +6,7 @@ import { nowIso, writeWithEvents } from '../live/write.ts';
 import { lastMessages } from '../messages/queries.ts';
 import { requireMember } from '../shared/access.ts';
 import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
-import { toMessageDto, toUserDto } from '../shared/mappers.ts';
+import { retentionOf, toMessageDto, toUserDto } from '../shared/mappers.ts';
 import type { ConversationDto, ParticipantDto } from '../shared/schemas.ts';
 import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
 
@@ -106,6 +106,7 @@ async function toConversationDtos(
       unreadCount: Number(r.unread_count),
       // A mute that has run out reads as not muted.
       mutedUntil: r.muted_until !== null && r.muted_until > now ? r.muted_until : null,
+      messageRetention: retentionOf(r.message_retention_seconds),
       lastMessage:
         last && last.message.seq > r.joined_seq
           ? toMessageDto(last.message, last.reactions, null, last.attachments)

@@ -6,6 +6,7 @@ import {
   conversationSchema,
   idSchema,
   MAX_SEQ,
+  messageRetentionSchema,
   pageSchema,
   participantSchema,
   receiptSchema,
@@ -19,6 +20,7 @@ import {
 } from './conversations.ts';
 import { muteConversation, unmuteConversation } from './mute.ts';
 import { moveWatermarks } from './receipts.ts';
+import { setMessageRetention } from './retention.ts';
 
 const conversationInput = z.object({ conversationId: idSchema });
 const watermarkInput = z.object({
@@ -100,4 +102,20 @@ export const conversationsRouter = {
     .input(conversationInput.strict())
     .output(conversationSchema)
     .mutation(({ ctx, input }) => unmuteConversation(ctx.deps, ctx.userId, input.conversationId)),
+
+  /**
+   * Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`.
+   */
+  setRetention: authedProcedure
+    .meta(
+      rest('PUT', '/conversations/{conversationId}/retention', 'Set disappearing messages', {
+        description:
+          'Messages older than the period (24h, 7d, 90d) are deleted for everyone, with their files; off keeps them.',
+        errors: { 403: 'Only group admins can do this' },
+      }),
+    )
+    .input(z.strictObject({ conversationId: idSchema, retention: messageRetentionSchema }))
+    .output(conversationSchema)
+    .mutation(({ ctx, input }) => setMessageRetention(ctx.deps, ctx.userId, input)),
 } satisfies TRPCRouterRecord;

@@ -6,6 +6,8 @@ import { appendMessage } from '../messages/append.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import type { SystemPayload } from '../shared/schemas.ts';
 
+const RETENTION_LABELS = { '24h': '24 hours', '7d': '7 days', '90d': '90 days' } as const;
+
 /** How many names a fallback text spells out before "and N others". */
 const NAMED = 3;
 
@@ -41,6 +43,10 @@ export function renderSystemText(p: SystemPayload, name: (id: string | null) => 
       return `${actor} changed the group description`;
     case 'avatar_changed':
       return `${actor} changed the group photo`;
+    case 'retention_changed':
+      return p.retention === 'off' || !p.retention
+        ? `${actor} turned off disappearing messages`
+        : `${actor} set messages to disappear after ${RETENTION_LABELS[p.retention]}`;
   }
 }
 
@@ -86,5 +92,5 @@ export function systemPayload(
   actorId: string | null,
   fields: Partial<Omit<SystemPayload, 'action' | 'actorId'>> = {},
 ): SystemPayload {
-  return { action, actorId, userIds: [], name: null, role: null, ...fields };
+  return { action, actorId, userIds: [], name: null, role: null, retention: null, ...fields };
 }

@@ -4,6 +4,7 @@ import type {
   FileDto,
   MeDto,
   MessageDto,
+  MessageRetention,
   MessageStatus,
   SystemPayload,
   UserDto,
@@ -53,7 +54,8 @@ export function toMessageDto(
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
     status,
-    system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
+    // Payloads stored before `retention` existed read as null there.
+    system: row.system ? ({ retention: null, ...JSON.parse(row.system) } as SystemPayload) : null,
   };
 }
 
@@ -87,5 +89,18 @@ export function conversationSummary(row: ConversationRow): ConversationSummary {
     contextId: row.context_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    messageRetention: retentionOf(row.message_retention_seconds),
   };
+}
+
+/** Seconds of each message retention period ('off': none). */
+export const RETENTION_SECONDS: Record<Exclude<MessageRetention, 'off'>, number> = {
+  '24h': 24 * 3600,
+  '7d': 7 * 24 * 3600,
+  '90d': 90 * 24 * 3600,
+};
+
+export function retentionOf(seconds: number | null): MessageRetention {
+  const found = Object.entries(RETENTION_SECONDS).find(([, s]) => s === seconds);
+  return (found?.[0] as MessageRetention | undefined) ?? 'off';
 }

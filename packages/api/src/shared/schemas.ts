@@ -56,6 +56,12 @@ const reactionSummarySchema = z
 
 export const roleSchema = z.enum(['admin', 'member']).meta({ id: 'Role' });
 
+/** Disappearing messages: messages older than this are deleted for everyone ('off': kept). */
+export const messageRetentionSchema = z
+  .enum(['24h', '7d', '90d', 'off'])
+  .meta({ id: 'MessageRetention' });
+export type MessageRetention = z.infer<typeof messageRetentionSchema>;
+
 const systemActionSchema = z
   .enum([
     'group_created',
@@ -66,6 +72,7 @@ const systemActionSchema = z
     'group_renamed',
     'description_changed',
     'avatar_changed',
+    'retention_changed',
   ])
   .meta({ id: 'SystemAction' });
 export type SystemAction = z.infer<typeof systemActionSchema>;
@@ -85,6 +92,8 @@ const systemPayloadSchema = z
     name: z.string().nullable(),
     /** role_changed: the new role. */
     role: roleSchema.nullable(),
+    /** retention_changed: the new message retention. */
+    retention: messageRetentionSchema.nullable(),
   })
   .meta({ id: 'SystemPayload' });
 export type SystemPayload = z.infer<typeof systemPayloadSchema>;
@@ -168,6 +177,8 @@ export const conversationSchema = z
     lastMessage: messageSchema.nullable(),
     /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
     mutedUntil: z.string().nullable(),
+    /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+    messageRetention: messageRetentionSchema,
   })
   .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;
