@@ -65,6 +65,8 @@ const envSchema = z.object({
   // the retained window answers RESYNC_REQUIRED.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   EVENT_PRUNE_INTERVAL_SECONDS: int(600),
+  // How often messages past their conversation's retention (disappearing messages) are deleted.
+  MESSAGE_RETENTION_INTERVAL_SECONDS: int(300),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TYPING_TTL_MS: int(5000),
   PRESENCE_GRACE_MS: int(5000),

@@ -12,7 +12,9 @@ import {
   defaultLimits,
   type Limits,
   type LiveServices,
+  type MessagePruneResult,
   startEventLogPruner,
+  startMessageRetentionPruner,
   startNotificationDispatcher,
   startSearchIndexer,
 } from '@parley/api';
@@ -42,6 +44,8 @@ export interface ParleyServer {
   sweepFiles(): Promise<SweepResult>;
   /** Prunes the event log now (it also runs every EVENT_PRUNE_INTERVAL_SECONDS); the count. */
   pruneEventLog(): Promise<number>;
+  /** Deletes messages past their conversation's retention now (also every MESSAGE_RETENTION_INTERVAL_SECONDS). */
+  pruneExpiredMessages(): Promise<MessagePruneResult>;
   close(): Promise<void>;
 }
 
@@ -130,6 +134,9 @@ export async function startServer(
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
   const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);
+  const messagePruner = startMessageRetentionPruner(api, {
+    intervalMs: config.MESSAGE_RETENTION_INTERVAL_SECONDS * 1000,
+  });
   const eventPruner = startEventLogPruner(api, {
     retentionDays: config.EVENT_RETENTION_DAYS,
     intervalMs: config.EVENT_PRUNE_INTERVAL_SECONDS * 1000,
@@ -204,6 +211,7 @@ export async function startServer(
     blobs: api.blobs,
     sweepFiles: () => sweeper.sweep(),
     pruneEventLog: () => eventPruner.prune(),
+    pruneExpiredMessages: () => messagePruner.prune(),
     close() {
       closing ??= (async () => {
         // Stop accepting first, then move live clients off, then release resources.
@@ -221,6 +229,7 @@ export async function startServer(
         await httpClosed;
         await sweeper.stop();
         await eventPruner.stop();
+        await messagePruner.stop();
         live.typing.close();
         await live.presence.close();
         await live.hub.close();

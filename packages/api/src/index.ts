@@ -3,6 +3,12 @@ import type { AppRouter } from './root.ts';
 
 export { type Context, type ContextInput, createContext, type LiveServices } from './context.ts';
 export {
+  type MessagePruneResult,
+  type MessageRetentionPruner,
+  pruneExpiredMessages,
+  startMessageRetentionPruner,
+} from './conversations/retention.ts';
+export {
   type ApiDeps,
   type AuthConfig,
   type Clock,

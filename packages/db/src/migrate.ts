@@ -12,6 +12,7 @@ import * as blocksPrivacyAccount from './migrations/20261202T0300-blocks-privacy
 import * as conversationFeatures from './migrations/20261202T0400-conversation-features.ts';
 import * as conversationOrganizing from './migrations/20261202T0500-conversation-organizing.ts';
 import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
+import * as messageRetention from './migrations/20261202T0810-message-retention.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0300-blocks-privacy-account': blocksPrivacyAccount,
   '20261202T0500-conversation-organizing': conversationOrganizing,
   '20261202T0400-conversation-features': conversationFeatures,
+  '20261202T0810-message-retention': messageRetention,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -142,6 +142,8 @@ export type Conversation = {
     /** When it was last saved; null if it never was. */
     updatedAt: string | null;
   } | null;
+  /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+  messageRetention: "24h" | "7d" | "90d" | "off";
 };
 
 export type ConversationSummary = {
@@ -153,6 +155,8 @@ export type ConversationSummary = {
   createdAt: string;
   contextType: string | null;
   contextId: string | null;
+  /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+  messageRetention: "24h" | "7d" | "90d" | "off";
   updatedAt: string;
 };
 
@@ -347,7 +351,7 @@ of that conversation. */
 };
 
 export type SystemPayload = {
-  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed" | "message_pinned";
+  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed" | "message_pinned" | "retention_changed";
   /** Who did it; null when the server did (an admin appointed because the last one left). */
   actorId: string | null;
   /** Whom it concerns: added, removed, left, or whose role changed. */
@@ -358,6 +362,8 @@ export type SystemPayload = {
   role: "admin" | "member" | null;
   /** message_pinned: the message that was pinned. */
   messageId: string | null;
+  /** retention_changed: the new message retention. */
+  retention: "24h" | "7d" | "90d" | "off" | null;
 };
 
 export type Broadcast = {
@@ -643,6 +649,16 @@ export interface Procedures {
       /** When it was last saved; null if it never was. */
       updatedAt: string | null;
     };
+  };
+  /** Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`. */
+  'conversations.setRetention': {
+    kind: 'mutation';
+    input: {
+      conversationId: string;
+      retention: "24h" | "7d" | "90d" | "off";
+    };
+    output: Conversation;
   };
   'conversations.unarchive': {
     kind: 'mutation';
@@ -1360,6 +1376,12 @@ export interface ConversationsApi {
     /** When it was last saved; null if it never was. */
     updatedAt: string | null;
   }>;
+  /** Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`. */
+  setRetention(input: {
+    conversationId: string;
+    retention: "24h" | "7d" | "90d" | "off";
+  }): Promise<Conversation>;
   unarchive(input: {
     conversationId: string;
   }): Promise<Conversation>;
@@ -1793,6 +1815,7 @@ export const procedureKinds = {
   'conversations.participants': 'query',
   'conversations.pin': 'mutation',
   'conversations.saveDraft': 'mutation',
+  'conversations.setRetention': 'mutation',
   'conversations.unarchive': 'mutation',
   'conversations.unmute': 'mutation',
   'conversations.unpin': 'mutation',

@@ -8,7 +8,7 @@ import { lastMessages } from '../messages/queries.ts';
 import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireMember } from '../shared/access.ts';
 import { afterKeyset, decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
-import { toMessageDto, toUserDto } from '../shared/mappers.ts';
+import { retentionOf, toMessageDto, toUserDto } from '../shared/mappers.ts';
 import type { ConversationDto, ParticipantDto } from '../shared/schemas.ts';
 import { type DirectContext, directKey, ensureDirectChats } from './direct-chats.ts';
 
@@ -188,6 +188,7 @@ async function toConversationDtos(
         r.draft_text === ''
           ? null
           : { conversationId: r.id, text: r.draft_text, updatedAt: r.draft_updated_at },
+      messageRetention: retentionOf(r.message_retention_seconds),
       lastMessage:
         last && last.message.seq > r.joined_seq
           ? toMessageDto(last.message, last.reactions, null, last.attachments)

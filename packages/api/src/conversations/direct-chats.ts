@@ -64,6 +64,7 @@ export async function ensureDirectChats(
       updated_at: now,
       last_seq: 0,
       last_message_at: null,
+      message_retention_seconds: null,
     }));
     await trx.insertInto('conversations').values(rows).execute();
     await trx

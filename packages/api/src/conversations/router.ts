@@ -8,6 +8,7 @@ import {
   draftSchema,
   idSchema,
   MAX_SEQ,
+  messageRetentionSchema,
   pageSchema,
   participantSchema,
   receiptSchema,
@@ -23,6 +24,7 @@ import { getDraft, saveDraft } from './drafts.ts';
 import { muteConversation, unmuteConversation } from './mute.ts';
 import { MAX_PINNED, type OrganizeAction, organizeConversation } from './organize.ts';
 import { moveWatermarks } from './receipts.ts';
+import { setMessageRetention } from './retention.ts';
 
 const conversationInput = z.object({ conversationId: idSchema });
 const watermarkInput = z.object({
@@ -184,4 +186,19 @@ export const conversationsRouter = {
     .input(z.strictObject({ conversationId: idSchema, text: clientString().max(20_000) }))
     .output(draftSchema)
     .mutation(({ ctx, input }) => saveDraft(ctx.deps, ctx.userId, input)),
+  /**
+   * Disappearing messages for everyone in the conversation: a group's admins, or either member
+   * of a direct chat. Announced by a system message and `conversation.updated`.
+   */
+  setRetention: authedProcedure
+    .meta(
+      rest('PUT', '/conversations/{conversationId}/retention', 'Set disappearing messages', {
+        description:
+          'Messages older than the period (24h, 7d, 90d) are deleted for everyone, with their files; off keeps them.',
+        errors: { 403: 'Only group admins can do this' },
+      }),
+    )
+    .input(z.strictObject({ conversationId: idSchema, retention: messageRetentionSchema }))
+    .output(conversationSchema)
+    .mutation(({ ctx, input }) => setMessageRetention(ctx.deps, ctx.userId, input)),
 } satisfies TRPCRouterRecord;

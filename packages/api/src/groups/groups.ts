@@ -51,6 +51,7 @@ export async function createGroup(
       updated_at: now,
       last_seq: 0,
       last_message_at: null,
+      message_retention_seconds: null,
     };
     await trx.insertInto('conversations').values(row).execute();
     await insertMembers(

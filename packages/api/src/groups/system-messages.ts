@@ -6,6 +6,8 @@ import { appendMessage } from '../messages/append.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import type { SystemPayload } from '../shared/schemas.ts';
 
+const RETENTION_LABELS = { '24h': '24 hours', '7d': '7 days', '90d': '90 days' } as const;
+
 /** How many names a fallback text spells out before "and N others". */
 const NAMED = 3;
 
@@ -43,6 +45,10 @@ export function renderSystemText(p: SystemPayload, name: (id: string | null) => 
       return `${actor} changed the group photo`;
     case 'message_pinned':
       return `${actor} pinned a message`;
+    case 'retention_changed':
+      return p.retention === 'off' || !p.retention
+        ? `${actor} turned off disappearing messages`
+        : `${actor} set messages to disappear after ${RETENTION_LABELS[p.retention]}`;
   }
 }
 
@@ -88,5 +94,14 @@ export function systemPayload(
   actorId: string | null,
   fields: Partial<Omit<SystemPayload, 'action' | 'actorId'>> = {},
 ): SystemPayload {
-  return { action, actorId, userIds: [], name: null, role: null, messageId: null, ...fields };
+  return {
+    action,
+    actorId,
+    userIds: [],
+    name: null,
+    role: null,
+    messageId: null,
+    retention: null,
+    ...fields,
+  };
 }

@@ -29,6 +29,7 @@ const conversationSummary = conversationSchema
     contextId: true,
     createdAt: true,
     updatedAt: true,
+    messageRetention: true,
   })
   .meta({ id: 'ConversationSummary' });
 const messageEvent = <T extends string>(type: T, id: string) =>

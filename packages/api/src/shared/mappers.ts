@@ -5,6 +5,7 @@ import type {
   MeDto,
   MentionDto,
   MessageDto,
+  MessageRetention,
   MessageStatus,
   SystemPayload,
   UserDto,
@@ -112,11 +113,32 @@ export function conversationSummary(row: ConversationRow): ConversationSummary {
     contextId: row.context_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    messageRetention: retentionOf(row.message_retention_seconds),
   };
 }
 
 /** Payloads stored before a field existed read with it empty. */
 function systemOf(json: string): SystemPayload {
   const stored = JSON.parse(json) as Partial<SystemPayload> & Pick<SystemPayload, 'action'>;
-  return { actorId: null, userIds: [], name: null, role: null, messageId: null, ...stored };
+  return {
+    actorId: null,
+    userIds: [],
+    name: null,
+    role: null,
+    messageId: null,
+    retention: null,
+    ...stored,
+  };
+}
+
+/** Seconds of each message retention period ('off': none). */
+export const RETENTION_SECONDS: Record<Exclude<MessageRetention, 'off'>, number> = {
+  '24h': 24 * 3600,
+  '7d': 7 * 24 * 3600,
+  '90d': 90 * 24 * 3600,
+};
+
+export function retentionOf(seconds: number | null): MessageRetention {
+  const found = Object.entries(RETENTION_SECONDS).find(([, s]) => s === seconds);
+  return (found?.[0] as MessageRetention | undefined) ?? 'off';
 }

@@ -67,6 +67,12 @@ const reactionSummarySchema = z
 
 export const roleSchema = z.enum(['admin', 'member']).meta({ id: 'Role' });
 
+/** Disappearing messages: messages older than this are deleted for everyone ('off': kept). */
+export const messageRetentionSchema = z
+  .enum(['24h', '7d', '90d', 'off'])
+  .meta({ id: 'MessageRetention' });
+export type MessageRetention = z.infer<typeof messageRetentionSchema>;
+
 const systemActionSchema = z
   .enum([
     'group_created',
@@ -78,6 +84,7 @@ const systemActionSchema = z
     'description_changed',
     'avatar_changed',
     'message_pinned',
+    'retention_changed',
   ])
   .meta({ id: 'SystemAction' });
 export type SystemAction = z.infer<typeof systemActionSchema>;
@@ -99,6 +106,8 @@ const systemPayloadSchema = z
     role: roleSchema.nullable(),
     /** message_pinned: the message that was pinned. */
     messageId: z.string().nullable(),
+    /** retention_changed: the new message retention. */
+    retention: messageRetentionSchema.nullable(),
   })
   .meta({ id: 'SystemPayload' });
 export type SystemPayload = z.infer<typeof systemPayloadSchema>;
@@ -241,6 +250,8 @@ export const conversationSchema = z
     markedUnread: z.boolean(),
     /** Your unsent draft, synced across your devices; null when there is none. */
     draft: draftSchema.nullable(),
+    /** Disappearing messages: older ones are deleted for everyone (hide them locally too). */
+    messageRetention: messageRetentionSchema,
   })
   .meta({ id: 'Conversation' });
 export type ConversationDto = z.infer<typeof conversationSchema>;

@@ -19,6 +19,8 @@ export interface ConversationsTable {
   /** Highest message seq handed out in this conversation. */
   last_seq: number;
   last_message_at: string | null;
+  /** Messages older than this many seconds are deleted for everyone; null: kept. */
+  message_retention_seconds: number | null;
 }
 export type ConversationRow = Selectable<ConversationsTable>;
 export type NewConversationRow = Insertable<ConversationsTable>;
