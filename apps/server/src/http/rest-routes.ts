@@ -7,6 +7,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head'];
 const SAFE_SEGMENT = /^[0-9A-Za-z_-]+$/;
 
 interface Route {
+  template: string;
   pattern: RegExp;
   methods: Set<string>;
 }
@@ -26,8 +27,18 @@ function routesOf(document: Document): Route[] {
         .map((m) => m.toUpperCase()),
     );
     if (methods.has('GET')) methods.add('HEAD');
-    return { pattern: new RegExp(`^${source}/?$`), methods };
+    return { template, pattern: new RegExp(`^${source}/?$`), methods };
   });
+}
+
+/**
+ * The document's path template a REST path (below the base) matches, literal segments first
+ * (`/users/me` over `/users/{id}`); null when none does. For logs and metrics labels.
+ */
+export function restRouteMatcher(document: Document): (path: string) => string | null {
+  const params = (t: string) => (t.match(/\{/g) ?? []).length;
+  const routes = routesOf(document).sort((a, b) => params(a.template) - params(b.template));
+  return (path) => routes.find((r) => r.pattern.test(path))?.template ?? null;
 }
 
 /**
