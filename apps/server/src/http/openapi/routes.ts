@@ -1,12 +1,19 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { Config } from '../../config.ts';
 import { REVALIDATE, sendStatic, staticFiles } from '../static-files.ts';
 import { buildAsyncApiDocument } from './asyncapi.ts';
 import { buildOpenApiDocument } from './document.ts';
 
-const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+// The production build copies Swagger UI's files next to the bundle, precompressed
+// (apps/server/tsup.config.ts); from source they are read from the package.
+const bundledSwagger = fileURLToPath(new URL('./swagger-ui', import.meta.url));
+const swaggerDir = existsSync(join(bundledSwagger, 'swagger-ui-bundle.js'))
+  ? bundledSwagger
+  : dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const SWAGGER_FILES = new Set([
   'swagger-ui.css',
   'swagger-ui-bundle.js',
