@@ -97,7 +97,7 @@ export function createHttpApp({
   devOutbox,
 }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings; Variables: AccessVariables }>();
-  const document = buildOpenApiDocument();
+  const document = buildOpenApiDocument({ publicUrl: config.PUBLIC_URL });
   app.use(accessLog(logger, httpObserver, restRouteMatcher(document as never)));
   // Unknown paths (including /healthz, /readyz, /livez): JSON, never the web demo's page.
   app.notFound((c) => notFoundJson(c));
@@ -142,9 +142,11 @@ export function createHttpApp({
     onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' }, 413),
   });
   app.use('/trpc/*', jsonLimit);
-  // Uploads under /api/v1/files have their own, larger limit (UPLOAD_MAX_BYTES).
+  // Uploads (/api/v1/files, /api/v1/uploads) have their own, larger limit (UPLOAD_MAX_BYTES).
   app.use('/api/v1/*', (c, next) =>
-    c.req.path.startsWith('/api/v1/files') ? next() : jsonLimit(c, next),
+    c.req.path.startsWith('/api/v1/files') || c.req.path.startsWith('/api/v1/uploads')
+      ? next()
+      : jsonLimit(c, next),
   );
 
   app.route('/health', healthRoutes(health));
@@ -194,7 +196,13 @@ export function createHttpApp({
   );
 
   // 405 for a method a documented path lacks; path parameters decoded before validation.
-  app.use('/api/v1/*', restPathGuard(document as never));
+  const guard = restPathGuard(document as never);
+  // The former tus path (/files/tus, see files/tus.ts) is not in the document but still served.
+  app.use('/api/v1/*', (c, next) =>
+    c.req.path === '/api/v1/files/tus' || c.req.path.startsWith('/api/v1/files/tus/')
+      ? next()
+      : guard(c, next),
+  );
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>

@@ -14,7 +14,9 @@ interface Route {
 
 /** The REST paths of the OpenAPI document as regular expressions, with their methods. */
 function routesOf(document: Document): Route[] {
-  return Object.entries(document.paths).map(([template, item]) => {
+  // A path with servers of its own (the SSE stream at /trpc) is not under the REST base.
+  const rest = Object.entries(document.paths).filter(([, item]) => !('servers' in item));
+  return rest.map(([template, item]) => {
     const source = template
       .split('/')
       .map((part) =>
