@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPgSchema, describeEachDialect } from '@parley/db/testing';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runMain } from './helpers/process.ts';
 import { restFlow } from './helpers/rest-flow.ts';
 import { TEST_JWT_SECRET } from './helpers/test-server.ts';
@@ -58,4 +58,24 @@ describeEachDialect('the production build (issue 18)', (dialect) => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('the container image (issue 18)', () => {
+  it('builds and starts with exactly the commands this suite runs', async () => {
+    const root = join(serverDir, '../..');
+    const dockerfile = await readFile(join(root, 'Dockerfile'), 'utf8');
+    const scripts = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).scripts;
+    // `pnpm build` is turbo's build, which runs apps/server's `tsup` (the beforeAll above).
+    expect(dockerfile).toContain('\nRUN pnpm build\n');
+    const server = JSON.parse(await readFile(join(serverDir, 'package.json'), 'utf8'));
+    expect(server.scripts.build).toBe('tsup');
+    // The start command is the one runMain({ built: true }) runs, and `pnpm start:prod`.
+    expect(dockerfile).toContain('CMD ["node", "apps/server/dist/main.js"]');
+    expect(scripts['start:prod']).toBe('node apps/server/dist/main.js');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toContain('/health/live');
+    expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+  });
 });

@@ -38,6 +38,7 @@ export function routeTemplate(
     const names = path.slice('/trpc/'.length).split(',');
     return names.every((n) => procedures.has(n)) ? path : '/trpc/*';
   }
+  if (path === '/' || path === '/index.html') return '/';
   if (path.startsWith('/assets/')) return '/assets/*';
   if (path.startsWith('/docs/')) return '/docs/*';
   // Hono's matched pattern; the catch-all of the demo and 404s count as one label.
