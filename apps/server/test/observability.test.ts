@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -110,6 +110,19 @@ describeEachDialect('observability (issue 18)', (dialect) => {
     expect(text).toMatch(/parley_event_tailer_lag_events \d+/);
     expect(text).toMatch(/parley_event_tailer_lag_seconds \d/);
     expect(text).toContain('parley_http_request_duration_seconds_bucket');
+
+    // The Grafana dashboard in docs/ is built from metrics the server exports.
+    const dashboard = await readFile(
+      new URL('../../../docs/grafana-dashboard.json', import.meta.url),
+      'utf8',
+    );
+    const used = new Set(
+      [...dashboard.matchAll(/parley_\w+/g)].map(([name]) =>
+        name.replace(/_(bucket|sum|count)$/, ''),
+      ),
+    );
+    expect(used.size).toBeGreaterThan(10);
+    for (const name of used) expect(text, name).toContain(`# HELP ${name} `);
   });
 });
 
