@@ -76,6 +76,7 @@ const envSchema = z.object({
   // A list is created and replaced in one request, which carries at most 1,000 ids.
   BROADCAST_MAX_RECIPIENTS: z.coerce.number().int().positive().max(1000).default(256),
   SHUTDOWN_GRACE_MS: int(10_000),
+  SHUTDOWN_READY_DELAY_MS: z.coerce.number().int().min(0).max(300_000).default(0),
   WEB_DEMO_DIR: z.string().optional(),
   UPLOAD_MAX_BYTES: int(25 * 1024 * 1024),
   IMAGE_MAX_PIXELS: int(50_000_000),

@@ -1,8 +1,8 @@
 import pino from 'pino';
 
 /** JSON logs. Redaction is a safety net; the code never logs tokens, passwords or text. */
-export function createLogger(level: string) {
-  return pino({
+export function createLogger(level: string, destination?: pino.DestinationStream) {
+  const options = {
     level,
     base: { service: 'parley' },
     redact: {
@@ -17,7 +17,8 @@ export function createLogger(level: string) {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type AppLogger = ReturnType<typeof createLogger>;

@@ -1,12 +1,16 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Metrics } from '@parley/api';
+import type { Metrics, RateLimiter } from '@parley/api';
+import type { Db } from '@parley/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface LiveNumbers {
   webSockets(): number;
   subscribers(): number;
-  hubStats(): { eventsRead: number; deliveries: number };
+  hubStats(): { eventsRead: number; deliveries: number; cursor: string };
 }
+
+/** The most rows a lag gauge counts (a scrape never scans a huge backlog). */
+const LAG_COUNT_CAP = 100_000;
 
 /**
  * Prometheus metrics for one instance: its own registry (tests run several servers in one
@@ -49,6 +53,31 @@ export function createMetrics() {
   });
 
   const loop = watchEventLoop(registry);
+  const httpRequests = new Counter({
+    name: 'parley_http_requests_total',
+    help: 'HTTP requests by route template, method and status (REST, tRPC over HTTP, files, health)',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'parley_http_request_duration_seconds',
+    help: 'HTTP request duration until the response headers (SSE streams: until they end)',
+    labelNames: ['route', 'method'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'parley_rate_limit_rejections_total',
+    help: 'Requests refused by a rate limit, by limit (send, login, otp, register...)',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
+  const wsConnections = new Counter({
+    name: 'parley_websocket_connections_total',
+    help: 'WebSocket connections closed, by close code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
 
   const port: Metrics = {
     procedureCompleted(path, type, durationMs, ok) {
@@ -68,6 +97,117 @@ export function createMetrics() {
     port,
     /** Stops the event-loop sampler (the server's close). */
     close: () => loop.stop(),
+    http: {
+      requestCompleted(route: string, method: string, status: number, durationMs: number) {
+        httpRequests.inc({ route, method, status: String(status) });
+        httpDuration.observe({ route, method }, durationMs / 1000);
+      },
+    },
+    webSocketClosed(code: number) {
+      wsConnections.inc({ code: String(code) });
+    },
+    /** The rate limiter, counting what it refuses by the rule's name. */
+    countRejections(limiter: RateLimiter): RateLimiter {
+      return {
+        ...limiter,
+        async consume(rule, key) {
+          const result = await limiter.consume(rule, key);
+          if (!result.allowed) rateLimited.inc({ limit: rule.name });
+          return result;
+        },
+        reset: (rule, key) => limiter.reset(rule, key),
+      };
+    },
+    /** Outbox and event-log gauges, read from the database at scrape time. */
+    bindDatabase(db: Db, now: () => number) {
+      const outbox = new Gauge({
+        name: 'parley_notification_outbox',
+        help: 'Notification outbox rows by state (pending: waiting for delivery or retry; failed: gave up)',
+        labelNames: ['state'],
+        registers: [registry],
+        async collect() {
+          // A database that does not answer leaves the last value (health reports the outage).
+          try {
+            const rows = await db
+              .selectFrom('notifications')
+              .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+              .where('state', 'in', ['pending', 'failed'])
+              .groupBy('state')
+              .execute();
+            this.reset();
+            this.set({ state: 'pending' }, 0);
+            this.set({ state: 'failed' }, 0);
+            for (const row of rows) this.set({ state: row.state }, Number(row.n));
+          } catch {}
+        },
+      });
+      void outbox;
+      new Gauge({
+        name: 'parley_notification_outbox_oldest_due_seconds',
+        help: 'How long the oldest due notification has been waiting past its attempt time (0: none due)',
+        registers: [registry],
+        async collect() {
+          // A database that does not answer leaves the last value (health reports the outage).
+          try {
+            const row = await db
+              .selectFrom('notifications')
+              .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+              .where('state', '=', 'pending')
+              .where('next_attempt_at', '<=', new Date(now()).toISOString())
+              .executeTakeFirst();
+            const due = row?.due ? Date.parse(String(row.due)) : Number.NaN;
+            this.set(Number.isNaN(due) ? 0 : Math.max(0, (now() - due) / 1000));
+          } catch {}
+        },
+      });
+      return {
+        bindTailer(live: LiveNumbers) {
+          new Gauge({
+            name: 'parley_event_tailer_lag_events',
+            help: `Durable events in the log this instance has not fanned out yet (capped at ${LAG_COUNT_CAP})`,
+            registers: [registry],
+            async collect() {
+              // A database that does not answer leaves the last value (health reports the outage).
+              try {
+                const { cursor } = live.hubStats();
+                const row = await db
+                  .selectFrom(
+                    db
+                      .selectFrom('events')
+                      .select('id')
+                      .where('id', '>', cursor)
+                      .limit(LAG_COUNT_CAP)
+                      .as('behind'),
+                  )
+                  .select((eb) => eb.fn.countAll<number>().as('n'))
+                  .executeTakeFirst();
+                this.set(Number(row?.n ?? 0));
+              } catch {}
+            },
+          });
+          new Gauge({
+            name: 'parley_event_tailer_lag_seconds',
+            help: 'Age of the oldest durable event this instance has not fanned out yet (0: caught up)',
+            registers: [registry],
+            async collect() {
+              // A database that does not answer leaves the last value (health reports the outage).
+              try {
+                const { cursor } = live.hubStats();
+                const row = await db
+                  .selectFrom('events')
+                  .select('created_at')
+                  .where('id', '>', cursor)
+                  .orderBy('id')
+                  .limit(1)
+                  .executeTakeFirst();
+                const at = row ? Date.parse(row.created_at) : Number.NaN;
+                this.set(Number.isNaN(at) ? 0 : Math.max(0, (now() - at) / 1000));
+              } catch {}
+            },
+          });
+        },
+      };
+    },
     observeQuery(durationMs: number, failed: boolean) {
       queryDuration.observe({ failed: String(failed) }, durationMs / 1000);
     },

@@ -24,6 +24,7 @@ import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
 import { createTusUploads } from './http/files/tus.ts';
+import type { Phase } from './http/health.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
@@ -109,7 +110,7 @@ export async function startServer(
   const api: ApiDeps = {
     db: db.db,
     bus: adapters.bus,
-    rateLimiter: adapters.rateLimiter,
+    rateLimiter: metrics.countRejections(adapters.rateLimiter),
     presence: adapters.presence,
     logger,
     metrics: metrics.port,
@@ -165,12 +166,15 @@ export async function startServer(
 
   // The WebSocket server is attached after the HTTP server exists; numbers read it lazily.
   let ws: ReturnType<typeof attachWebSocket> | undefined;
+  // Readiness: false until everything below runs, and again from the first moment of shutdown.
+  let phase: Phase = 'starting';
   const liveNumbers = {
     webSockets: () => ws?.wss.clients.size ?? 0,
     subscribers: () => live.hub.size(),
     hubStats: () => live.hub.stats(),
   };
   metrics.bindLive(liveNumbers);
+  metrics.bindDatabase(db.db, clock.now).bindTailer(liveNumbers);
   const app = createHttpApp({
     api,
     live,
@@ -181,6 +185,7 @@ export async function startServer(
       dialect: db.dialect,
       redis,
       startedAt,
+      phase: () => phase,
       storage: api.blobs,
       stats: () => ({
         webSockets: liveNumbers.webSockets(),
@@ -188,6 +193,7 @@ export async function startServer(
       }),
     },
     metrics: metrics.registry,
+    httpObserver: metrics.http,
     files: { tus, stagingDir },
     devOutbox: adapters.devOutbox,
   });
@@ -196,11 +202,18 @@ export async function startServer(
       resolve(s),
     );
   });
-  ws = attachWebSocket(server as import('node:http').Server, { api, live, config });
+  ws = attachWebSocket(server as import('node:http').Server, {
+    api,
+    live,
+    config,
+    logger,
+    onClosed: metrics.webSocketClosed,
+  });
   const wsServer = ws;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;
+  phase = 'serving';
   logger.info({ url, dialect: db.dialect, redis: Boolean(redis) }, 'parley listening');
 
   let closing: Promise<void> | undefined;
@@ -214,6 +227,13 @@ export async function startServer(
     pruneExpiredMessages: () => messagePruner.prune(),
     close() {
       closing ??= (async () => {
+        // Not ready any more, while still serving: load balancers stop sending new clients
+        // during SHUTDOWN_READY_DELAY_MS, then connections drain.
+        phase = 'draining';
+        if (config.SHUTDOWN_READY_DELAY_MS > 0) {
+          logger.info({ delayMs: config.SHUTDOWN_READY_DELAY_MS }, 'draining: not ready');
+          await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_READY_DELAY_MS));
+        }
         // Stop accepting first, then move live clients off, then release resources.
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await wsServer.close(config.SHUTDOWN_GRACE_MS);

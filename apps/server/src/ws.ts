@@ -1,9 +1,11 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { type ApiDeps, appRouter, createContext, eventJson, type LiveServices } from '@parley/api';
 import { applyWSSHandler, jsonEncoder } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './http/access-log.ts';
 import { clientIp } from './http/client-ip.ts';
+import type { AppLogger } from './logger.ts';
 import { createWsLimits } from './ws-limits.ts';
 
 interface DataFrame {
@@ -36,9 +38,49 @@ const frameEncoder: typeof jsonEncoder = {
  */
 export function attachWebSocket(
   server: Server,
-  { api, live, config }: { api: ApiDeps; live: LiveServices; config: Config },
+  {
+    api,
+    live,
+    config,
+    logger,
+    onClosed,
+  }: {
+    api: ApiDeps;
+    live: LiveServices;
+    config: Config;
+    logger: AppLogger;
+    onClosed?: (code: number) => void;
+  },
 ) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
+  // Per connection, for its access log line: request id, start, user once authenticated.
+  const connections = new WeakMap<IncomingMessage, { requestId: string; userId?: string }>();
+  wss.on('headers', (headers, req) => {
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER.toLowerCase()] as string);
+    connections.set(req, { requestId });
+    headers.push(`${REQUEST_ID_HEADER}: ${requestId}`);
+  });
+  wss.on('connection', (ws, req) => {
+    const started = performance.now();
+    ws.once('close', (code) => {
+      onClosed?.(code);
+      const info = connections.get(req);
+      // One line per connection when it ends (no query string: it is never logged).
+      logger.info(
+        {
+          kind: 'ws',
+          requestId: info?.requestId,
+          method: 'GET',
+          route: '/trpc',
+          status: 101,
+          closeCode: code,
+          durationMs: Math.round(performance.now() - started),
+          userId: info?.userId,
+        },
+        'websocket closed',
+      );
+    });
+  });
   const limits = createWsLimits(config); // connections per address and per user (ws-limits.ts)
   server.on('upgrade', (req, socket, head) => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
@@ -53,12 +95,15 @@ export function attachWebSocket(
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: limits.checked(({ req, info }) =>
-      createContext(api, live, {
+    createContext: limits.checked(async ({ req, info }) => {
+      const ctx = await createContext(api, live, {
         token: info.connectionParams?.token,
         ip: clientIp(req, config.TRUST_PROXY),
-      }),
-    ),
+      });
+      const entry = connections.get(req);
+      if (entry && ctx.auth.status === 'authenticated') entry.userId = ctx.auth.userId;
+      return ctx;
+    }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     experimental_encoder: frameEncoder,
   });

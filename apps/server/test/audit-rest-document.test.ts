@@ -64,13 +64,13 @@ describeEachDialect('the REST surface matches its document (issue 14, item 9)', 
 
     // tus HEAD without credentials: 401 without claiming a JSON body (the Node adapter adds a
     // text/plain type to every bodiless answer; the document declares no content).
-    const head = await fetch(`${api}/files/tus/01ABC`, {
+    const head = await fetch(`${api}/uploads/01ABC`, {
       method: 'HEAD',
       headers: { 'tus-resumable': '1.0.0' },
     });
     expect(head.status).toBe(401);
     expect(head.headers.get('content-type')).not.toContain('json');
-    const headDoc = document.paths['/files/tus/{uploadId}']!.head as unknown as {
+    const headDoc = document.paths['/uploads/{uploadId}']!.head as unknown as {
       responses: Record<string, { content?: unknown }>;
     };
     expect(headDoc.responses['401']).toBeDefined();

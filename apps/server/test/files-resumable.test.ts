@@ -79,7 +79,7 @@ describeEachDialect('resumable uploads (tus)', (dialect) => {
     const ada = await registerUser(server, 'Ada');
     const png = await makePng(900, 600);
     const options = {
-      endpoint: `${server.url}/api/v1/files/tus`,
+      endpoint: `${server.url}/api/v1/uploads`,
       headers: authHeader(ada),
       chunkSize: 16 * 1024,
       metadata: { filename: 'sunset.png', filetype: 'image/png' },
@@ -114,5 +114,31 @@ describeEachDialect('resumable uploads (tus)', (dialect) => {
     expect(file.thumbnailSizes).toEqual([64, 256, 1024]);
     const got = await download(server, ada, file.id);
     expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+  });
+});
+
+describeEachDialect('resumable uploads at their former path (issue 18)', (dialect) => {
+  it('still accepts /api/v1/files/tus and answers with /api/v1/uploads locations', async () => {
+    await using server = await startTestServer({ dialect });
+    const ada = await registerUser(server, 'Ada');
+    const bytes = Buffer.from('%PDF-1.4\nlegacy tus path\n');
+    const created = await fetch(`${server.url}/api/v1/files/tus`, {
+      method: 'POST',
+      headers: {
+        ...authHeader(ada),
+        'tus-resumable': '1.0.0',
+        'upload-length': String(bytes.length),
+        'upload-metadata': `filename ${Buffer.from('doc.pdf').toString('base64')}`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    expect(location).toMatch(/^\/api\/v1\/uploads\/[0-9A-Z]{26}$/);
+    const legacy = location.replace('/api/v1/uploads/', '/api/v1/files/tus/');
+    expect(await tusOffset(server, ada, legacy)).toBe(0);
+    const done = await tusPatch(server, ada, legacy, 0, bytes);
+    expect(done.status).toBe(200);
+    const file = (await done.json()) as FileDto;
+    expect(Buffer.from(await (await download(server, ada, file.id)).arrayBuffer())).toEqual(bytes);
   });
 });

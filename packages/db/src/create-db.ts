@@ -22,6 +22,11 @@ export type DbOptions = (
 ) & {
   /** SQLite: a background WAL checkpoint failed (the server logs it). */
   onCheckpointError?: (message: string) => void;
+  /**
+   * PostgreSQL: an idle pooled connection failed (server restarted, network cut). The pool
+   * drops it and the next query opens a new one; without a listener the process would crash.
+   */
+  onConnectionError?: (message: string) => void;
   /** Called with each query's duration (metrics); never with its parameters. */
   onQuery?: (durationMs: number, failed: boolean) => void;
 };
@@ -90,6 +95,7 @@ export function createDb(options: DbOptions): DbHandle {
     },
   });
   pool.on('connect', prepareStatements);
+  pool.on('error', (error) => options.onConnectionError?.(String(error)));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     log: queryLogger(options),

@@ -8,7 +8,7 @@ export {
 export type { Database, Db, DbOrTx } from './database.ts';
 export { dialectOf, pingDb } from './dialect.ts';
 export { newId, nextIds, pooledRandom } from './ids.ts';
-export { migrateToLatest } from './migrate.ts';
+export { migrateTo, migrateToLatest, migrationNames } from './migrate.ts';
 export {
   type AppendEvent,
   allocateEventIds,

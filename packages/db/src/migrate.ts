@@ -37,9 +37,15 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 // so schema DDL elsewhere (another instance, a test dropping its schema) must not interleave.
 export const MIGRATION_LOCK_KEY = 0x70617232; // "par2"
 
-async function migrate(db: Kysely<any>, migrationTableSchema?: string): Promise<string[]> {
+async function migrate(
+  db: Kysely<any>,
+  migrationTableSchema?: string,
+  target?: string,
+): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = target
+    ? await migrator.migrateTo(target)
+    : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
@@ -47,9 +53,21 @@ async function migrate(db: Kysely<any>, migrationTableSchema?: string): Promise<
   return (results ?? []).map((r) => r.migrationName);
 }
 
+/** The migrations this build knows, oldest first (names are their timestamps). */
+export const migrationNames = Object.keys(migrations).sort();
+
+/**
+ * Brings the schema up to and including `name` only (upgrade tests build a previous release's
+ * database with it). Migrations are forward-only: there is no way down.
+ */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<string[]> {
+  if (!migrations[name]) throw new Error(`no migration ${name}`);
+  return migrateToLatest(db, name);
+}
+
 /** Brings the schema to the latest version; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  if (dialectOf(db) !== 'postgres') return migrate(db);
+export async function migrateToLatest(db: Kysely<any>, target?: string): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres') return migrate(db, undefined, target);
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
@@ -58,7 +76,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
         conn,
       );
-      return await migrate(conn, rows[0]?.schema);
+      return await migrate(conn, rows[0]?.schema, target);
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }

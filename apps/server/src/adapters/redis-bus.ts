@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 export async function createRedisBus(redis: Redis, prefix: string): Promise<EventBus> {
   const channel = `${prefix}bus`;
   const subscriber = redis.duplicate();
+  // Reconnects (and re-subscribes) by itself; the main connection reports outages.
+  subscriber.on('error', () => {});
   const handlers = new Set<(message: BusMessage) => void>();
   subscriber.on('message', (from, raw) => {
     if (from !== channel) return;

@@ -53,10 +53,8 @@ export async function selectAdapters(
     onQuery?: (durationMs: number, failed: boolean) => void;
   },
 ): Promise<Adapters> {
-  const db = databaseFrom(config, options.onQuery, (message) =>
-    options.logger.error({ message }, 'sqlite wal checkpoint failed'),
-  );
-  const shared = await sharedStateFrom(config);
+  const db = databaseFrom(config, options.logger, options.onQuery);
+  const shared = await sharedStateFrom(config, options.logger);
   const mail = mailerFrom(config, options.logger);
   return {
     db,
@@ -76,8 +74,8 @@ export async function selectAdapters(
 /** SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
 function databaseFrom(
   config: Config,
+  logger: AppLogger,
   onQuery?: (durationMs: number, failed: boolean) => void,
-  onCheckpointError?: (message: string) => void,
 ): DbHandle {
   return config.DATABASE_URL
     ? createDb({
@@ -85,13 +83,15 @@ function databaseFrom(
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
         onQuery,
+        onConnectionError: (message) =>
+          logger.error({ message }, 'postgresql connection lost; the pool reconnects'),
       })
     : createDb({
         dialect: 'sqlite',
         filename: join(config.dataDir, 'parley.db'),
         synchronous: config.SQLITE_SYNCHRONOUS,
         onQuery,
-        onCheckpointError,
+        onCheckpointError: (message) => logger.error({ message }, 'sqlite wal checkpoint failed'),
       });
 }
 
@@ -105,7 +105,7 @@ interface SharedStateAdapters {
 }
 
 /** In-process for one instance; Redis (bus, presence, limits) when REDIS_URL is set. */
-async function sharedStateFrom(config: Config): Promise<SharedStateAdapters> {
+async function sharedStateFrom(config: Config, logger: AppLogger): Promise<SharedStateAdapters> {
   if (!config.REDIS_URL) {
     const bus = createInProcessBus();
     const presence = createInProcessPresenceStore();
@@ -121,6 +121,17 @@ async function sharedStateFrom(config: Config): Promise<SharedStateAdapters> {
     };
   }
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  // ioredis reconnects by itself; say once that the connection dropped, not on every retry.
+  let reported = false;
+  redis.on('error', (error) => {
+    if (reported) return;
+    reported = true;
+    logger.error({ err: error }, 'redis connection failed; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (reported) logger.info('redis connection restored');
+    reported = false;
+  });
   await redis.connect();
   const bus = await createRedisBus(redis, config.REDIS_PREFIX);
   return {

@@ -18,15 +18,16 @@ import { createOpenApiFetchHandler } from 'trpc-to-openapi';
 import type { DevOutbox } from '../adapters/dev-mailer.ts';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
+import { type AccessVariables, accessLog, type HttpObserver } from './access-log.ts';
 import { clientIp } from './client-ip.ts';
 import { devOutboxRoutes } from './dev-outbox.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
-import { type HealthDeps, healthRoutes } from './health.ts';
+import { type HealthDeps, healthRoutes, notFoundJson } from './health.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
 import { openApiRoutes, SWAGGER_UI_STYLE_HASH } from './openapi/routes.ts';
 import { jsonObjectBodies } from './rest-body.ts';
-import { restPathGuard } from './rest-routes.ts';
+import { restPathGuard, restRouteMatcher } from './rest-routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
 // Request and response headers of the tus protocol (resumable uploads).
@@ -78,6 +79,8 @@ export interface HttpAppDeps {
   logger: AppLogger;
   health: HealthDeps;
   metrics: Registry;
+  /** REST request counts and durations by route template and status. */
+  httpObserver: HttpObserver;
   files: Pick<FilesRoutesDeps, 'tus' | 'stagingDir'>;
   /** The development mailer's outbox; only outside production. */
   devOutbox?: DevOutbox | null;
@@ -90,15 +93,23 @@ export function createHttpApp({
   logger,
   health,
   metrics,
+  httpObserver,
   files,
   devOutbox,
 }: HttpAppDeps) {
-  const app = new Hono<{ Bindings: HttpBindings }>();
+  const app = new Hono<{ Bindings: HttpBindings; Variables: AccessVariables }>();
+  const document = buildOpenApiDocument({ publicUrl: config.PUBLIC_URL });
+  app.use(accessLog(logger, httpObserver, restRouteMatcher(document as never)));
+  // Unknown paths (including /healthz, /readyz, /livez): JSON, never the web demo's page.
+  app.notFound((c) => notFoundJson(c));
 
   // Whatever escapes a route: logged with a request id, answered with nothing but that id.
   app.onError((error, c) => {
     const requestId = errorReference(error);
-    logger.error({ err: error, requestId, path: c.req.path }, 'request failed');
+    logger.error(
+      { err: error, requestId, httpRequestId: c.get('requestId'), path: c.req.path },
+      'request failed',
+    );
     return c.json(
       { code: 'INTERNAL_SERVER_ERROR', message: `Internal server error (request ${requestId})` },
       500,
@@ -132,9 +143,11 @@ export function createHttpApp({
     onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' }, 413),
   });
   app.use('/trpc/*', jsonLimit);
-  // Uploads under /api/v1/files have their own, larger limit (UPLOAD_MAX_BYTES).
+  // Uploads (/api/v1/files, /api/v1/uploads) have their own, larger limit (UPLOAD_MAX_BYTES).
   app.use('/api/v1/*', (c, next) =>
-    c.req.path.startsWith('/api/v1/files') ? next() : jsonLimit(c, next),
+    c.req.path.startsWith('/api/v1/files') || c.req.path.startsWith('/api/v1/uploads')
+      ? next()
+      : jsonLimit(c, next),
   );
 
   app.route('/health', healthRoutes(health));
@@ -151,15 +164,18 @@ export function createHttpApp({
   if (devOutbox && config.NODE_ENV !== 'production') app.route('/dev', devOutboxRoutes(devOutbox));
 
   // One context and error log for tRPC and its REST bridge.
-  const handlerOptions = (c: Context<{ Bindings: HttpBindings }>) => ({
+  const handlerOptions = (c: Context<{ Bindings: HttpBindings; Variables: AccessVariables }>) => ({
     req: c.req.raw,
     router: appRouter,
-    createContext: ({ info }: FetchCreateContextFnOptions) =>
-      createContext(api, live, {
+    createContext: async ({ info }: FetchCreateContextFnOptions) => {
+      const ctx = await createContext(api, live, {
         // SSE (EventSource) cannot send headers, so tRPC passes connectionParams instead.
         token: c.req.header('authorization') ?? info.connectionParams?.token,
         ip: clientIp(c.env.incoming, config.TRUST_PROXY),
-      }),
+      });
+      if (ctx.auth.status === 'authenticated') c.set('userId', ctx.auth.userId);
+      return ctx;
+    },
     onError: ({ error, path, type }: { error: TRPCError; path?: string; type: string }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         // The same id the client's answer carries (see the error formatter in @parley/api).
@@ -181,9 +197,14 @@ export function createHttpApp({
   );
 
   // 405 for a method a documented path lacks; a JSON body must be an object.
-  const document = buildOpenApiDocument() as never;
-  app.use('/api/v1/*', restPathGuard(document));
-  app.use('/api/v1/*', jsonObjectBodies(document));
+  const guard = restPathGuard(document as never);
+  // The former tus path (/files/tus, see files/tus.ts) is not in the document but still served.
+  app.use('/api/v1/*', (c, next) =>
+    c.req.path === '/api/v1/files/tus' || c.req.path.startsWith('/api/v1/files/tus/')
+      ? next()
+      : guard(c, next),
+  );
+  app.use('/api/v1/*', jsonObjectBodies(document as never));
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
   app.all('/api/v1/*', (c) =>
@@ -193,7 +214,7 @@ export function createHttpApp({
       req: emptyBodyAsJson(c.req.raw),
     }),
   );
-  app.route('/', openApiRoutes(config));
+  app.route('/', openApiRoutes(config, document));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

@@ -5,13 +5,16 @@ type Document = { paths: Record<string, Record<string, unknown>> };
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head'];
 
 interface Route {
+  template: string;
   pattern: RegExp;
   methods: Set<string>;
 }
 
 /** The REST paths of the OpenAPI document as regular expressions, with their methods. */
 function routesOf(document: Document): Route[] {
-  return Object.entries(document.paths).map(([template, item]) => {
+  // A path with servers of its own (the SSE stream at /trpc) is not under the REST base.
+  const rest = Object.entries(document.paths).filter(([, item]) => !('servers' in item));
+  return rest.map(([template, item]) => {
     const source = template
       .split('/')
       .map((part) =>
@@ -24,8 +27,18 @@ function routesOf(document: Document): Route[] {
         .map((m) => m.toUpperCase()),
     );
     if (methods.has('GET')) methods.add('HEAD');
-    return { pattern: new RegExp(`^${source}/?$`), methods };
+    return { template, pattern: new RegExp(`^${source}/?$`), methods };
   });
+}
+
+/**
+ * The document's path template a REST path (below the base) matches, literal segments first
+ * (`/users/me` over `/users/{id}`); null when none does. For logs and metrics labels.
+ */
+export function restRouteMatcher(document: Document): (path: string) => string | null {
+  const params = (t: string) => (t.match(/\{/g) ?? []).length;
+  const routes = routesOf(document).sort((a, b) => params(a.template) - params(b.template));
+  return (path) => routes.find((r) => r.pattern.test(path))?.template ?? null;
 }
 
 /**

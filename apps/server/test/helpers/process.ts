@@ -13,9 +13,13 @@ export interface ServerProcess extends AsyncDisposable {
   stderr(): string;
 }
 
-/** `src/main.ts` in a child process, exactly as `npm start` runs it, with extra env. */
-export function runMain(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * `src/main.ts` in a child process, exactly as `npm start` runs it, with extra env; or, with
+ * `built`, the production build `dist/main.js` exactly as `pnpm start:prod` runs it.
+ */
+export function runMain(env: Record<string, string>, { built = false } = {}): ServerProcess {
+  const args = built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: serverDir,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@ export function tusCreate(
 ): Promise<Response> {
   const metadata = [`filename ${b64(upload.name)}`];
   if (upload.type) metadata.push(`filetype ${b64(upload.type)}`);
-  return fetch(`${server.url}/api/v1/files/tus`, {
+  return fetch(`${server.url}/api/v1/uploads`, {
     method: 'POST',
     headers: {
       ...authHeader(user),

@@ -41,8 +41,11 @@ export interface EventHub {
   replaySlot(): Promise<() => void>;
   /** Local subscriber count (metrics). */
   size(): number;
-  /** Monotonic counters since start (metrics): log rows read, items handed to subscribers. */
-  stats(): { eventsRead: number; deliveries: number };
+  /**
+   * Monotonic counters since start (metrics): log rows read, items handed to subscribers; and
+   * the tailer's position in the log (`cursor`, the last event id it has fanned out).
+   */
+  stats(): { eventsRead: number; deliveries: number; cursor: string };
   close(): Promise<void>;
 }
 
@@ -171,7 +174,7 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       };
     },
     stats() {
-      return { ...counters };
+      return { ...counters, cursor };
     },
     size() {
       let n = 0;

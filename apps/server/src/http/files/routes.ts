@@ -16,7 +16,7 @@ import { blobResponse } from './download.ts';
 import { errorResponse, HttpError, tooLarge } from './http-error.ts';
 import { ingestFile } from './ingest.ts';
 import { receiveMultipart } from './multipart.ts';
-import type { TusUploads } from './tus.ts';
+import { LEGACY_TUS_PATH, TUS_PATH, type TusUploads } from './tus.ts';
 
 export interface FilesRoutesDeps {
   api: ApiDeps;
@@ -56,17 +56,38 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
     errorResponse(c, error, (err) => logger.error({ err, path: c.req.path }, 'file route failed')),
   );
   const auth = requireUser(api, deps.live);
-  app.use('/files', auth);
-  app.use('/files/*', auth);
+  for (const path of ['/files', '/files/*', '/uploads', '/uploads/*']) app.use(path, auth);
 
-  app.on(['POST', 'PATCH', 'DELETE'], ['/files/tus', '/files/tus/:uploadId'], (c) =>
-    deps.tus.handle(c.req.raw, c.get('userId')),
+  // tus at /uploads; the former /files/tus paths are handed over as if sent to /uploads.
+  const tusRequest = (req: Request): Request => {
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith(LEGACY_TUS_PATH)) return req;
+    url.pathname = TUS_PATH + url.pathname.slice(LEGACY_TUS_PATH.length);
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: req.method,
+      headers: req.headers,
+      signal: req.signal,
+    };
+    if (req.body) {
+      init.body = req.body;
+      init.duplex = 'half';
+    }
+    return new Request(url, init);
+  };
+  const tusPaths = ['/uploads', '/uploads/:uploadId', '/files/tus', '/files/tus/:uploadId'];
+  app.on(['POST', 'PATCH', 'DELETE'], tusPaths, (c) =>
+    deps.tus.handle(tusRequest(c.req.raw), c.get('userId')),
   );
   // Hono routes HEAD as GET. tus answers HEAD (the offset); its GET (raw bytes) stays closed.
-  app.get('/files/tus/:uploadId', (c) => {
+  app.get('/uploads/:uploadId', (c) => {
     if (c.req.method !== 'HEAD')
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
     return deps.tus.handle(c.req.raw, c.get('userId'));
+  });
+  app.get('/files/tus/:uploadId', (c) => {
+    if (c.req.method !== 'HEAD')
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
+    return deps.tus.handle(tusRequest(c.req.raw), c.get('userId'));
   });
 
   app.post('/files', async (c) => {

@@ -5,7 +5,13 @@ import { ulid } from 'ulid';
 import { HttpError } from './http-error.ts';
 import { type IngestDeps, ingestFile } from './ingest.ts';
 
-export const TUS_PATH = '/api/v1/files/tus';
+/**
+ * Resumable uploads live at /api/v1/uploads. Until issue 18 they were at /api/v1/files/tus,
+ * which made `/files/tus/{uploadId}` and `/files/{fileId}/meta` ambiguous; that path still
+ * works (undocumented, see filesRoutes) and answers with /uploads locations.
+ */
+export const TUS_PATH = '/api/v1/uploads';
+export const LEGACY_TUS_PATH = '/api/v1/files/tus';
 
 export interface TusOptions {
   directory: string;

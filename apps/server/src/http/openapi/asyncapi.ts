@@ -79,10 +79,18 @@ export function buildAsyncApiDocument(config: Config) {
         protocol: secure ? 'wss' : 'ws',
         description: 'tRPC WebSocket protocol (JSON-RPC 2.0 style frames)',
       },
+      sse: {
+        host,
+        pathname: '/trpc',
+        protocol: secure ? 'https' : 'http',
+        description:
+          'Server-Sent Events (tRPC HTTP subscription; also the OpenAPI operation events-stream)',
+      },
     },
     channels: {
       trpc: {
         address: '/trpc?connectionParams=1',
+        servers: [{ $ref: '#/servers/websocket' }],
         messages: {
           connectionParams: frame(
             'First frame after connecting: the access token.',
@@ -177,8 +185,49 @@ export function buildAsyncApiDocument(config: Config) {
           }),
         },
       },
+      sse: {
+        address: '/events.subscribe',
+        servers: [{ $ref: '#/servers/sse' }],
+        description:
+          'GET /trpc/events.subscribe?connectionParams={"token":"<accessToken>"}&input={"lastEventId":"<id>"} (both URL-encoded) with Accept: text/event-stream. Each SSE `data:` line is one JSON message below; durable events also carry an `id:` line, which EventSource sends back as Last-Event-ID when it reconnects (the server replays everything after it, then goes live).',
+        messages: {
+          connected: {
+            contentType: 'application/json',
+            description: 'First SSE message (`event: connected`): the stream is open.',
+            payload: { type: 'object' },
+          },
+          event: {
+            contentType: 'application/json',
+            description:
+              'One event (SSE default event type). Durable events: `id:` line = the event id; typing and presence have none.',
+            payload: anyEvent,
+          },
+          error: {
+            contentType: 'application/json',
+            description:
+              '`event: serialized-error`: the subscription failed (data.code UNAUTHORIZED: refresh the token and reconnect with Last-Event-ID; BAD_REQUEST: an id the stream never gave).',
+            payload: {
+              type: 'object',
+              properties: {
+                message: { type: 'string' },
+                data: { type: 'object', properties: { code: { type: 'string' } } },
+              },
+            },
+          },
+        },
+      },
     },
     operations: {
+      receiveSseEvents: {
+        action: 'receive',
+        channel: { $ref: '#/channels/sse' },
+        summary: 'Live events over Server-Sent Events',
+        messages: [
+          { $ref: '#/channels/sse/messages/connected' },
+          { $ref: '#/channels/sse/messages/event' },
+          { $ref: '#/channels/sse/messages/error' },
+        ],
+      },
       sendConnectionParams: {
         action: 'send',
         channel: { $ref: '#/channels/trpc' },

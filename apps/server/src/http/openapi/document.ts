@@ -1,15 +1,18 @@
 import { appRouter } from '@parley/api';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { filePaths } from './file-paths.ts';
+import { type PolishOptions, polishDocument } from './polish.ts';
+import { ssePaths } from './sse-path.ts';
 
 export const API_VERSION = '1.0.0';
 
 /**
  * The REST contract: every query and mutation from the routers (via trpc-to-openapi), plus the
- * byte routes described by hand. Deterministic (relative server URL), so a checked-in snapshot
- * (docs/openapi.json) can be compared with what the server serves.
+ * byte routes and the SSE stream described by hand, polished for linters (polish.ts).
+ * Deterministic: without `publicUrl` (relative server URL) it is the checked-in snapshot
+ * (docs/openapi.json); with PUBLIC_URL set, the served document names absolute servers.
  */
-export function buildOpenApiDocument() {
+export function buildOpenApiDocument(options: PolishOptions = {}) {
   const document = generateOpenApiDocument(appRouter, {
     title: 'Parley REST API',
     description:
@@ -19,7 +22,7 @@ export function buildOpenApiDocument() {
     securitySchemes: {
       Authorization: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
     },
-    paths: filePaths,
+    paths: { ...filePaths, ...ssePaths },
   });
   // trpc-to-openapi describes its error bodies as `{ message, code, issues?: [{ message }] }`
   // with nothing else allowed; the bridge's real bodies carry zod's issue fields and the tRPC
@@ -48,6 +51,7 @@ export function buildOpenApiDocument() {
       }
     }
   }
+  polishDocument(document as never, options);
   return document;
 }
 

@@ -104,7 +104,7 @@ export const filePaths: ZodOpenApiPathsObject = {
       },
     },
   },
-  '/files/tus': {
+  '/uploads': {
     post: {
       operationId: 'files-tus-create',
       tags: ['files'],
@@ -136,7 +136,7 @@ export const filePaths: ZodOpenApiPathsObject = {
       },
     },
   },
-  '/files/tus/{uploadId}': {
+  '/uploads/{uploadId}': {
     head: {
       operationId: 'files-tus-offset',
       tags: ['files'],

@@ -1,17 +1,24 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { Config } from '../../config.ts';
+import { REVALIDATE, sendStatic, staticFiles } from '../static-files.ts';
 import { buildAsyncApiDocument } from './asyncapi.ts';
 import { buildOpenApiDocument } from './document.ts';
 
-const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const SWAGGER_FILES: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-};
+// The production build copies Swagger UI's files next to the bundle, precompressed
+// (apps/server/tsup.config.ts); from source they are read from the package.
+const bundledSwagger = fileURLToPath(new URL('./swagger-ui', import.meta.url));
+const swaggerDir = existsSync(join(bundledSwagger, 'swagger-ui-bundle.js'))
+  ? bundledSwagger
+  : dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const SWAGGER_FILES = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+]);
 
 /**
  * The one inline `<style>` element swagger-ui-dist (pinned in the catalog) injects, by its
@@ -45,22 +52,24 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({
 });`;
 
 /** /openapi.json, /asyncapi.json, and an interactive reference at /docs served from disk. */
-export function openApiRoutes(config: Config): Hono {
+export function openApiRoutes(
+  config: Config,
+  openapi: ReturnType<typeof buildOpenApiDocument> = buildOpenApiDocument(),
+): Hono {
   const app = new Hono();
-  const openapi = buildOpenApiDocument();
   const asyncapi = buildAsyncApiDocument(config);
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/asyncapi.json', (c) => c.json(asyncapi));
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/init.js', (c) => c.body(DOCS_INIT, 200, { 'content-type': 'text/javascript' }));
+  // Swagger UI's files are not content-hashed: revalidated by ETag (a 304 once cached), and
+  // compressed (its bundle is 1.4 MB, 0.4 MB in brotli).
+  const files = staticFiles(swaggerDir);
   app.get('/docs/:file', async (c) => {
-    const file = c.req.param('file');
-    const type = SWAGGER_FILES[file];
-    if (!type) return c.notFound();
-    return c.body(await readFile(join(swaggerDir, file)), 200, {
-      'content-type': type,
-      'cache-control': 'public, max-age=86400',
-    });
+    const name = c.req.param('file');
+    const file = SWAGGER_FILES.has(name) ? await files(name) : null;
+    if (!file) return c.notFound();
+    return sendStatic(c, file, REVALIDATE);
   });
   return app;
 }
