@@ -1,3 +1,4 @@
+import { adminRouter } from './admin/router.ts';
 import { authRouter } from './auth/router.ts';
 import { broadcastsRouter } from './broadcasts/router.ts';
 import { conversationsRouter } from './conversations/router.ts';
@@ -7,6 +8,7 @@ import { eventsRouter } from './live/router.ts';
 import { messagesRouter } from './messages/router.ts';
 import { notificationsRouter } from './notifications/router.ts';
 import { presenceRouter } from './presence/router.ts';
+import { reportsRouter } from './reports/router.ts';
 import { typingRouter } from './presence/typing-router.ts';
 import { createTRPCRouter } from './trpc.ts';
 import { usersRouter } from './users/router.ts';
@@ -23,6 +25,8 @@ export const appRouter = createTRPCRouter({
   groups: groupsRouter,
   broadcasts: broadcastsRouter,
   notifications: notificationsRouter,
+  reports: reportsRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeysTable, AuditLogTable, ReportsTable } from './tables/administration.ts';
 import type {
   BroadcastDeliveriesTable,
   BroadcastListsTable,
@@ -32,6 +33,9 @@ export interface Database {
   email_codes: EmailCodesTable;
   push_subscriptions: PushSubscriptionsTable;
   notifications: NotificationsTable;
+  reports: ReportsTable;
+  audit_log: AuditLogTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Db = Kysely<Database>;

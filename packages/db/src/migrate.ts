@@ -8,6 +8,7 @@ import * as broadcastLists from './migrations/20261123T1430-broadcast-lists.ts';
 import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notifications.ts';
 import * as refreshGrace from './migrations/20261123T1450-refresh-grace.ts';
 import * as deferredSearchIndex from './migrations/20261201T0800-deferred-search-index.ts';
+import * as administration from './migrations/20261202T0200-administration.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261123T1440-otp-and-notifications': otpAndNotifications,
   '20261123T1450-refresh-grace': refreshGrace,
   '20261201T0800-deferred-search-index': deferredSearchIndex,
+  '20261202T0200-administration': administration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

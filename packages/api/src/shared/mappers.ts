@@ -15,6 +15,7 @@ export function toUserDto(row: UserRow): UserDto {
     displayName: row.display_name,
     about: row.about,
     avatarFileId: row.avatar_file_id,
+    isBot: row.kind === 'bot',
   };
 }
 
@@ -52,6 +53,7 @@ export function toMessageDto(
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    deletedBy: row.deleted_at ? (row.deleted_by ?? 'sender') : null,
     status,
     system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
   };
