@@ -1,7 +1,7 @@
 import type { BanList } from './admin/ban-list.ts';
 import { verifyAccessToken } from './auth/tokens.ts';
-import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
 import type { ApiDeps } from './deps.ts';
+import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
 import type { EventHub } from './live/hub.ts';
 import type { SendBatcher } from './messages/send-batch.ts';
 import type { PresenceTracker } from './presence/presence.ts';

@@ -8,8 +8,8 @@ import { eventsRouter } from './live/router.ts';
 import { messagesRouter } from './messages/router.ts';
 import { notificationsRouter } from './notifications/router.ts';
 import { presenceRouter } from './presence/router.ts';
-import { reportsRouter } from './reports/router.ts';
 import { typingRouter } from './presence/typing-router.ts';
+import { reportsRouter } from './reports/router.ts';
 import { createTRPCRouter } from './trpc.ts';
 import { usersRouter } from './users/router.ts';
 

@@ -74,7 +74,7 @@ export async function selectAdapters(
 }
 
 /** SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
-function databaseFrom(
+export function databaseFrom(
   config: Config,
   onQuery?: (durationMs: number, failed: boolean) => void,
   onCheckpointError?: (message: string) => void,

@@ -121,7 +121,9 @@ export const adminRouter = {
     .query(({ ctx }) => listApiKeys(ctx.deps)),
 
   revokeApiKey: adminProcedure
-    .meta(rest('DELETE', '/admin/api-keys/{keyId}', 'Revoke an API key at once', { errors: ADMINS }))
+    .meta(
+      rest('DELETE', '/admin/api-keys/{keyId}', 'Revoke an API key at once', { errors: ADMINS }),
+    )
     .input(z.object({ keyId: idSchema }))
     .output(apiKeySchema)
     .mutation(({ ctx, input }) => revokeApiKey(ctx.deps, live(ctx), ctx.userId, input.keyId)),

@@ -76,7 +76,11 @@ export async function setServerRole(
     if (target.kind === 'bot') {
       throw new DomainError({ code: 'FORBIDDEN', message: 'Bots cannot have a server role' });
     }
-    await trx.updateTable('users').set({ role: input.role }).where('id', '=', input.userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ role: input.role })
+      .where('id', '=', input.userId)
+      .execute();
     await recordAudit(deps, trx, {
       actorId,
       action: 'user.role_changed',

@@ -1,10 +1,10 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { DbOrTx } from '@parley/db';
 import { newId } from '@parley/db';
+import { bannedMessage } from '../admin/ban-list.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
-import { bannedMessage } from '../admin/ban-list.ts';
 import { toMeDto } from '../shared/mappers.ts';
 import type { AuthResult } from '../shared/schemas.ts';
 import {

@@ -127,7 +127,11 @@ export async function revokeApiKey(
       .executeTakeFirst();
     if (!row) throw notFound('API key');
     if (row.revoked_at) return null;
-    await trx.updateTable('api_keys').set({ revoked_at: nowIso(deps) }).where('id', '=', keyId).execute();
+    await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: nowIso(deps) })
+      .where('id', '=', keyId)
+      .execute();
     await applyBan(deps, trx, emit, {
       userId: row.bot_user_id,
       until: null,

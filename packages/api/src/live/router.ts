@@ -60,13 +60,17 @@ export const eventsRouter = {
             // from the log); a replayed old ban or an unban is skipped.
             if (item.event.type === 'account.banned' || item.event.type === 'account.unbanned') {
               if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
-                throw new TRPCError({ code: 'FORBIDDEN', message: bannedMessage(item.event.type === 'account.banned' ? item.event.until : null) });
+                throw new TRPCError({
+                  code: 'FORBIDDEN',
+                  message: bannedMessage(
+                    item.event.type === 'account.banned' ? item.event.until : null,
+                  ),
+                });
               }
               continue;
             }
             yield tracked(item.event.id, item.event);
-          }
-          else yield item.event;
+          } else yield item.event;
         }
       } catch (error) {
         throw toTRPCError(error);

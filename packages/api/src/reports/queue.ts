@@ -1,7 +1,7 @@
 import type { ReportRow } from '@parley/db';
+import { recordAudit } from '../admin/audit.ts';
 import type { Actor } from '../admin/bans.ts';
 import { applyBan, requireBannable } from '../admin/bans.ts';
-import { recordAudit } from '../admin/audit.ts';
 import { removeMessageAsModerator } from '../admin/messages.ts';
 import type { LiveServices } from '../context.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -94,7 +94,10 @@ export async function resolveReport(
     const details = { reportId: report.id, note };
     if (input.action === 'delete_message') {
       if (!report.target_message_id) {
-        throw new DomainError({ code: 'BAD_REQUEST', message: 'This report is not about a message' });
+        throw new DomainError({
+          code: 'BAD_REQUEST',
+          message: 'This report is not about a message',
+        });
       }
       await removeMessageAsModerator(
         deps,

@@ -32,7 +32,10 @@ export async function createReport(
       const { message } = await requireVisibleMessage(trx, input.targetId, reporterId);
       if (message.kind === 'system') throw notFound('Message');
       if (message.sender_id === reporterId) {
-        throw new DomainError({ code: 'BAD_REQUEST', message: 'You cannot report your own message' });
+        throw new DomainError({
+          code: 'BAD_REQUEST',
+          message: 'You cannot report your own message',
+        });
       }
       targetUserId = message.sender_id;
       messageId = message.id;

@@ -41,7 +41,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('resolved_by', 'text')
     .addColumn('resolution', 'text')
     .execute();
-  await db.schema.createIndex('reports_status_idx').on('reports').columns(['status', 'id']).execute();
+  await db.schema
+    .createIndex('reports_status_idx')
+    .on('reports')
+    .columns(['status', 'id'])
+    .execute();
 
   await db.schema
     .createTable('audit_log')
