@@ -14,6 +14,7 @@ export type {
   TypingEvent,
 } from './client-types.ts';
 export type {
+  AdminApi,
   AuthResult,
   Broadcast,
   BroadcastSend,
@@ -36,6 +37,7 @@ export type {
   Procedures,
   Reaction,
   Receipt,
+  ReportsApi,
   SystemPayload,
   User,
   UsersApi,

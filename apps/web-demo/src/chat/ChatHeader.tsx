@@ -1,4 +1,6 @@
 import type { Conversation } from '@parley/sdk';
+import { useState } from 'react';
+import { ReportPanel } from '../moderation/ReportPanel.tsx';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import type { DialogName } from './dialog-name.ts';
@@ -25,6 +27,7 @@ export function ChatHeader({
   const online = useChat((s) => (peer ? s.online[peer.id] : undefined));
   const name = conversationName(conversation);
   const group = conversation.type === 'group';
+  const [reporting, setReporting] = useState(false);
   const status = typing.length
     ? typingText(typing.map((id) => userName(users, id, store.me)))
     : group
@@ -57,6 +60,19 @@ export function ChatHeader({
         <button type="button" onClick={() => onOpen('groupInfo')}>
           Group info
         </button>
+      )}
+      {peer && (
+        <button type="button" onClick={() => setReporting(!reporting)} aria-expanded={reporting}>
+          Report {peer.displayName}
+        </button>
+      )}
+      {peer && reporting && (
+        <ReportPanel
+          targetType="user"
+          targetId={peer.id}
+          title={peer.displayName}
+          onClose={() => setReporting(false)}
+        />
       )}
     </header>
   );
