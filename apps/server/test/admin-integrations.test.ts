@@ -167,7 +167,9 @@ describeEachDialect('integrations: API keys act as bot users', (dialect) => {
       {},
       {
         onStarted: () => started.resolve(),
-        onData: (item) => received.push(item.data as StreamEvent),
+        onData: (item) => {
+          if ('data' in item) received.push(item.data as StreamEvent);
+        },
         onError: (error) => {
           streamError = error.data?.code;
         },

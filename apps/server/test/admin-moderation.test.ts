@@ -141,7 +141,9 @@ describeEachDialect('moderation: reports, bans and removals', (dialect) => {
       { lastEventId: (await ben.client.events.head.query()).lastEventId ?? '' },
       {
         onStarted: () => started.resolve(),
-        onData: (item) => received.push(item.data as StreamEvent),
+        onData: (item) => {
+          if ('data' in item) received.push(item.data as StreamEvent);
+        },
         onError: (error) => {
           wsError = { code: error.data?.code, message: error.message };
         },
