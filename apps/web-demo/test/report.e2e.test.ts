@@ -22,13 +22,15 @@ describe.skipIf(missingBrowser)('web demo: reporting to the moderators', () => {
     ({ demo, ada, ben, cy } = cast);
   });
 
-  test('Ada reports a message and a person; the reports reach the moderator queue', async () => {
+  test('Ada and Ben chat', async () => {
     await openChatWith(ada, BEN.name);
     await send(ada, 'Hi Ben');
     await openChatWith(ben, ADA.name);
     await send(ben, 'You will regret this');
     await shown(message(ada, 'You will regret this'));
+  });
 
+  test("Ada reports Ben's message; her own has no Report action", async () => {
     // Only others' messages can be reported.
     await message(ada, 'Hi Ben').hover();
     expect(await message(ada, 'Hi Ben').getByRole('button', { name: 'Report' }).count()).toBe(0);
@@ -41,13 +43,17 @@ describe.skipIf(missingBrowser)('web demo: reporting to the moderators', () => {
     await form.getByRole('button', { name: 'Send report' }).click();
     await shown(ada.getByRole('status').getByText('Report sent. Thank you.'));
     await ada.getByRole('button', { name: 'Close', exact: true }).click();
+  });
 
+  test('Ada reports Ben himself from the chat header', async () => {
     await ada.getByRole('button', { name: `Report ${BEN.name}` }).click();
     const person = ada.getByRole('form', { name: `Report ${BEN.name}` });
     await person.getByLabel('Reason').selectOption({ label: 'Impersonation' });
     await person.getByRole('button', { name: 'Send report' }).click();
     await shown(ada.getByRole('status').getByText('Report sent. Thank you.'));
+  });
 
+  test('both reports reach the moderator queue', async () => {
     const queue = await cy.call<{ items: QueuedReport[] }>('GET', '/admin/reports');
     const [adaId, benId] = [await userId(ada), await userId(ben)];
     expect(queue.items).toEqual([

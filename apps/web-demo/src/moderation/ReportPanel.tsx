@@ -1,5 +1,5 @@
 import type { ReportsApi } from '@parley/sdk';
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
 
@@ -33,11 +33,16 @@ export function ReportPanel({ targetType, targetId, title, onClose }: ReportPane
   const [comment, setComment] = useState('');
   const [state, setState] = useState<'editing' | 'sending' | 'sent'>('editing');
   const [error, setError] = useState<string | null>(null);
+  const close = useRef<HTMLButtonElement>(null);
+  // The confirmation takes the focus from the form it replaces (and keeps the actions open).
+  useEffect(() => {
+    if (state === 'sent') close.current?.focus();
+  }, [state]);
   if (state === 'sent') {
     return (
       <div className="popover report-panel" role="status">
         Report sent. Thank you.
-        <button type="button" onClick={onClose}>
+        <button type="button" ref={close} onClick={onClose}>
           Close
         </button>
       </div>
