@@ -26,6 +26,7 @@ export async function restCall(
   method: string,
   path: string,
   body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the path answers.
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
     method,
