@@ -84,7 +84,8 @@ describeEachDialect('administration: the admin CLI and roles', (dialect) => {
     const unknown = await parley(server, 'admin', 'grant', 'nobody@example.com');
     expect(unknown).toEqual({ code: 1, output: 'No account with the email nobody@example.com\n' });
     expect((await parley(server, 'admin', 'promote')).code).toBe(64);
-  });
+    // Five command-line processes, each starting Node and tsx: slow on a busy two-core machine.
+  }, 180_000);
 });
 
 describeEachDialect('integrations: API keys act as bot users', (dialect) => {
