@@ -30,6 +30,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   PUBLIC_URL: z.url().optional(),
   CORS_ORIGINS: list,
+  /** Accounts that are server admins whatever their stored role (comma-separated emails). */
+  ADMIN_EMAILS: list.transform((emails) => emails.map((e) => e.toLowerCase())),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DATABASE_URL: z

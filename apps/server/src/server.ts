@@ -5,6 +5,7 @@ import {
   type ApiDeps,
   type BlobStore,
   type Clock,
+  createBanList,
   createEventHub,
   createPresenceTracker,
   createSendBatcher,
@@ -124,6 +125,7 @@ export async function startServer(
     blobs: adapters.blobs,
     mailer: adapters.mailer,
     notifications: adapters.notifications,
+    adminEmails: config.ADMIN_EMAILS,
   };
   const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
   const live: LiveServices = {
@@ -131,7 +133,14 @@ export async function startServer(
     presence: createPresenceTracker(api),
     typing: createTypingTracker(api),
     sends: createSendBatcher(api, hub, db.sqlite),
+    bans: createBanList(),
   };
+  // Bans made on other instances arrive through the log; the list is loaded before serving.
+  hub.observe(['account.banned', 'account.unbanned'], (event) => {
+    if (event.type === 'account.banned') live.bans.ban(event.userId, event.until);
+    else if (event.type === 'account.unbanned') live.bans.unban(event.userId);
+  });
+  await live.bans.load(db.db);
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
   const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);

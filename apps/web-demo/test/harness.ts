@@ -92,8 +92,14 @@ export async function startDemo(): Promise<Demo> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-web-demo-'));
   await buildDemo(outDir);
   const server = await startTestServer({
-    // Presence: offline 300 ms after the last socket goes (default 5 s).
-    env: { WEB_DEMO_DIR: outDir, SEND_RATE_LIMIT: '1000', PRESENCE_GRACE_MS: '300' },
+    // Presence: offline 300 ms after the last socket goes (default 5 s). Cy (over REST) is the
+    // server's admin, who reads the moderators' report queue.
+    env: {
+      WEB_DEMO_DIR: outDir,
+      SEND_RATE_LIMIT: '1000',
+      PRESENCE_GRACE_MS: '300',
+      ADMIN_EMAILS: 'cy@example.com',
+    },
   });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   await mkdir(screenshotDir, { recursive: true });

@@ -1,5 +1,7 @@
+import type { BanList } from './admin/ban-list.ts';
 import { verifyAccessToken } from './auth/tokens.ts';
 import type { ApiDeps } from './deps.ts';
+import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
 import type { EventHub } from './live/hub.ts';
 import type { SendBatcher } from './messages/send-batch.ts';
 import type { PresenceTracker } from './presence/presence.ts';
@@ -17,6 +19,8 @@ export interface LiveServices {
   typing: TypingTracker;
   /** Group commit for `messages.send`. */
   sends: SendBatcher;
+  /** Banned users, refused on every call (see admin/ban-list.ts). */
+  bans: BanList;
 }
 
 export interface Context {
@@ -53,7 +57,15 @@ export async function createContext(
       ip: input.ip,
       subscriptions: { active: 0 },
     };
-  const result = await verifyAccessToken(deps.auth, deps.clock, stripBearer(input.token));
+  const token = stripBearer(input.token);
+  if (isApiKey(token)) {
+    const key = await verifyApiKey(deps, token);
+    const auth: AuthState = key
+      ? { status: 'authenticated', ...key }
+      : { status: 'rejected', reason: 'invalid' };
+    return { deps, live, auth, ip: input.ip, subscriptions: { active: 0 } };
+  }
+  const result = await verifyAccessToken(deps.auth, deps.clock, token);
   const auth: AuthState = result.ok
     ? { status: 'authenticated', userId: result.claims.userId, expiresAt: result.expiresAt }
     : { status: 'rejected', reason: result.reason };

@@ -106,4 +106,6 @@ export interface ApiDeps {
   /** Null when email is not configured (production without SMTP_URL): no one-time codes. */
   mailer: Mailer | null;
   notifications: NotificationSettings;
+  /** Emails that are server admins whatever their stored role (ADMIN_EMAILS), lower case. */
+  adminEmails?: readonly string[];
 }

@@ -1,6 +1,8 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root.ts';
 
+export { type BanList, createBanList } from './admin/ban-list.ts';
+
 export { type Context, type ContextInput, createContext, type LiveServices } from './context.ts';
 export {
   type MessagePruneResult,

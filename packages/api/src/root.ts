@@ -1,4 +1,5 @@
 import { accountRouter } from './account/router.ts';
+import { adminRouter } from './admin/router.ts';
 import { authRouter } from './auth/router.ts';
 import { blocksRouter } from './blocks/router.ts';
 import { broadcastsRouter } from './broadcasts/router.ts';
@@ -11,6 +12,7 @@ import { notificationsRouter } from './notifications/router.ts';
 import { presenceRouter } from './presence/router.ts';
 import { typingRouter } from './presence/typing-router.ts';
 import { privacyRouter } from './privacy/router.ts';
+import { reportsRouter } from './reports/router.ts';
 import { createTRPCRouter } from './trpc.ts';
 import { usersRouter } from './users/router.ts';
 
@@ -27,6 +29,8 @@ export const appRouter = createTRPCRouter({
   groups: groupsRouter,
   broadcasts: broadcastsRouter,
   notifications: notificationsRouter,
+  reports: reportsRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

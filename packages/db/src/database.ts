@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeysTable, AuditLogTable, ReportsTable } from './tables/administration.ts';
 import type {
   BroadcastDeliveriesTable,
   BroadcastListsTable,
@@ -48,6 +49,9 @@ export interface Database {
   push_subscriptions: PushSubscriptionsTable;
   notifications: NotificationsTable;
   blocks: BlocksTable;
+  reports: ReportsTable;
+  audit_log: AuditLogTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -25,6 +25,7 @@ export {
   searchMessages,
   searchTerms,
 } from './queries/search.ts';
+export * from './tables/administration.ts';
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';
 export * from './tables/email-codes.ts';

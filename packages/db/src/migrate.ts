@@ -8,6 +8,7 @@ import * as broadcastLists from './migrations/20261123T1430-broadcast-lists.ts';
 import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notifications.ts';
 import * as refreshGrace from './migrations/20261123T1450-refresh-grace.ts';
 import * as deferredSearchIndex from './migrations/20261201T0800-deferred-search-index.ts';
+import * as administration from './migrations/20261202T0200-administration.ts';
 import * as blocksPrivacyAccount from './migrations/20261202T0300-blocks-privacy-account.ts';
 import * as conversationFeatures from './migrations/20261202T0400-conversation-features.ts';
 import * as conversationOrganizing from './migrations/20261202T0500-conversation-organizing.ts';
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0500-conversation-organizing': conversationOrganizing,
   '20261202T0400-conversation-features': conversationFeatures,
   '20261202T0810-message-retention': messageRetention,
+  '20261202T0200-administration': administration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

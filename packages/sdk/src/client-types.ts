@@ -1,4 +1,5 @@
 import type {
+  AdminApi,
   BroadcastsApi,
   Conversation,
   ConversationsApi,
@@ -10,6 +11,7 @@ import type {
   MessagesApi,
   PresenceApi,
   Procedures,
+  ReportsApi,
   UsersApi,
 } from './contract.gen.ts';
 import type { ConnectionState, WebSocketConstructor } from './live.ts';
@@ -162,6 +164,10 @@ export interface ParleyClient {
   readonly groups: GroupsApi;
   /** Broadcast lists: each recipient gets the message in their direct chat with you. */
   readonly broadcasts: BroadcastsApi;
+  /** Report a message or a person you can see to the server's moderators. */
+  readonly reports: ReportsApi;
+  /** Moderators and admins only (others get FORBIDDEN): reports, bans, removals, audit, keys. */
+  readonly admin: AdminApi;
   /** Call on each keystroke (debounced for you); `false` when the user stops or clears. */
   typing(conversationId: string, isTyping?: boolean): void;
   /** A fresh access token, for your own requests to the server (files, REST). */

@@ -1,5 +1,6 @@
 import type { ParleyClient, ParleyClientOptions, ParleyEvents } from './client-types.ts';
 import type {
+  AdminApi,
   BroadcastsApi,
   Conversation,
   ConversationsApi,
@@ -9,6 +10,7 @@ import type {
   MessagesApi,
   PresenceApi,
   Procedures,
+  ReportsApi,
   UsersApi,
 } from './contract.gen.ts';
 import { DeliveryAcks } from './delivery-acks.ts';
@@ -265,6 +267,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     files: api.files as unknown as FilesApi,
     groups: api.groups as unknown as GroupsApi,
     broadcasts: api.broadcasts as unknown as BroadcastsApi,
+    reports: api.reports as unknown as ReportsApi,
+    admin: api.admin as unknown as AdminApi,
     typing: (conversationId, isTyping = true) => {
       if (session.session) typing.set(conversationId, isTyping);
     },

@@ -6,6 +6,8 @@ export type User = {
   displayName: string;
   about: string;
   avatarFileId: string | null;
+  /** An integration's bot (an API key acts as it); its messages are from a bot. */
+  isBot: boolean;
 };
 
 export type Me = {
@@ -13,6 +15,8 @@ export type Me = {
   displayName: string;
   about: string;
   avatarFileId: string | null;
+  /** An integration's bot (an API key acts as it); its messages are from a bot. */
+  isBot: boolean;
   email: string;
   createdAt: string;
   privacy: {
@@ -38,6 +42,9 @@ export type Message = {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Who removed a deleted message: its sender, an admin of the group, or a server moderator
+(clients show "removed by a moderator" instead of "deleted"). Null while not deleted. */
+  deletedBy: "sender" | "group_admin" | "moderator" | null;
   /** For the caller's own messages: the overall status across the other members; else null. */
   status: "sent" | "delivered" | "read" | null;
   /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
@@ -348,6 +355,20 @@ of that conversation. */
   lastReadSeq: number;
   id: string;
   at: string;
+} | {
+  /** Addressed to the banned user only, and never delivered: their live streams end with a
+FORBIDDEN error instead (every instance learns of the ban from it). */
+  type: "account.banned";
+  userId: string;
+  until: string | null;
+  id: string;
+  at: string;
+} | {
+  /** Addressed to the user only and never delivered: instances forget the ban. */
+  type: "account.unbanned";
+  userId: string;
+  id: string;
+  at: string;
 };
 
 export type SystemPayload = {
@@ -406,6 +427,222 @@ export type EphemeralEvent = {
 
 /** Every query and mutation of the server with its input and output, keyed by path. */
 export interface Procedures {
+  'admin.apiKeys': {
+    kind: 'query';
+    input: void;
+    output: {
+      items: {
+        id: string;
+        name: string;
+        /** The bot user the key acts as: add it to conversations like any user. */
+        botUserId: string;
+        createdAt: string;
+        revokedAt: string | null;
+      }[];
+    };
+  };
+  'admin.audit': {
+    kind: 'query';
+    input: {
+      cursor?: string | null;
+      limit?: number;
+    };
+    output: {
+      items: {
+        id: string;
+        /** Null: the command line (`pnpm parley admin ...`). */
+        actorId: string | null;
+        action: string;
+        targetType: string;
+        targetId: string;
+        details: {
+          [key: string]: string | null;
+        };
+        createdAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  'admin.ban': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+      /** ISO time the ban ends; omitted: until unbanned. */
+      until?: string;
+      reason?: string;
+    };
+    output: {
+      id: string;
+      email: string;
+      displayName: string;
+      isBot: boolean;
+      /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+      role: "user" | "admin" | "moderator";
+      banned: boolean;
+      /** While banned: when the ban ends (null: until unbanned). */
+      bannedUntil: string | null;
+      banReason: string | null;
+      createdAt: string;
+    };
+  };
+  'admin.createApiKey': {
+    kind: 'mutation';
+    input: {
+      name: string;
+    };
+    output: {
+      id: string;
+      name: string;
+      /** The bot user the key acts as: add it to conversations like any user. */
+      botUserId: string;
+      createdAt: string;
+      revokedAt: string | null;
+      /** `pk_...`: send as `Authorization: Bearer <key>`. Shown once, never again. */
+      key: string;
+    };
+  };
+  'admin.deleteMessage': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'admin.reports': {
+    kind: 'query';
+    input: {
+      cursor?: string | null;
+      limit?: number;
+      status?: "open" | "resolved" | "all";
+    };
+    output: {
+      items: {
+        id: string;
+        reporterId: string;
+        targetType: "message" | "user";
+        /** The reported person, or the sender of the reported message. */
+        targetUserId: string;
+        messageId: string | null;
+        conversationId: string | null;
+        /** The reported message's current text ('' once deleted); null for a user report. */
+        messageText: string | null;
+        reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+        comment: string;
+        status: "open" | "resolved";
+        createdAt: string;
+        resolvedAt: string | null;
+        resolvedBy: string | null;
+        resolution: "dismiss" | "delete_message" | "ban_user" | null;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  'admin.resolveReport': {
+    kind: 'mutation';
+    input: {
+      reportId: string;
+      action: "dismiss" | "delete_message" | "ban_user";
+      note?: string;
+      banUntil?: string;
+    };
+    output: {
+      id: string;
+      reporterId: string;
+      targetType: "message" | "user";
+      /** The reported person, or the sender of the reported message. */
+      targetUserId: string;
+      messageId: string | null;
+      conversationId: string | null;
+      /** The reported message's current text ('' once deleted); null for a user report. */
+      messageText: string | null;
+      reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+      comment: string;
+      status: "open" | "resolved";
+      createdAt: string;
+      resolvedAt: string | null;
+      resolvedBy: string | null;
+      resolution: "dismiss" | "delete_message" | "ban_user" | null;
+    };
+  };
+  'admin.revokeApiKey': {
+    kind: 'mutation';
+    input: {
+      keyId: string;
+    };
+    output: {
+      id: string;
+      name: string;
+      /** The bot user the key acts as: add it to conversations like any user. */
+      botUserId: string;
+      createdAt: string;
+      revokedAt: string | null;
+    };
+  };
+  'admin.setRole': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+      role: "user" | "admin" | "moderator";
+    };
+    output: {
+      id: string;
+      email: string;
+      displayName: string;
+      isBot: boolean;
+      /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+      role: "user" | "admin" | "moderator";
+      banned: boolean;
+      /** While banned: when the ban ends (null: until unbanned). */
+      bannedUntil: string | null;
+      banReason: string | null;
+      createdAt: string;
+    };
+  };
+  'admin.unban': {
+    kind: 'mutation';
+    input: {
+      userId: string;
+    };
+    output: {
+      id: string;
+      email: string;
+      displayName: string;
+      isBot: boolean;
+      /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+      role: "user" | "admin" | "moderator";
+      banned: boolean;
+      /** While banned: when the ban ends (null: until unbanned). */
+      bannedUntil: string | null;
+      banReason: string | null;
+      createdAt: string;
+    };
+  };
+  'admin.users': {
+    kind: 'query';
+    input: {
+      q: string;
+      cursor?: string | null;
+      limit?: number;
+    };
+    output: {
+      items: {
+        id: string;
+        email: string;
+        displayName: string;
+        isBot: boolean;
+        /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+        role: "user" | "admin" | "moderator";
+        banned: boolean;
+        /** While banned: when the ban ends (null: until unbanned). */
+        bannedUntil: string | null;
+        banReason: string | null;
+        createdAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
   'auth.login': {
     kind: 'mutation';
     input: {
@@ -1030,6 +1267,24 @@ export interface Procedures {
     };
     output: Presence[];
   };
+  'reports.create': {
+    kind: 'mutation';
+    input: {
+      targetType: "message" | "user";
+      /** A message id (targetType message) or a user id (targetType user). */
+      targetId: string;
+      reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+      comment?: string;
+    };
+    output: {
+      id: string;
+      targetType: "message" | "user";
+      targetId: string;
+      reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+      status: "open" | "resolved";
+      createdAt: string;
+    };
+  };
   /** Call with `true` every few seconds while typing; it expires after the typing TTL. */
   'typing.set': {
     kind: 'mutation';
@@ -1220,6 +1475,182 @@ export interface Procedures {
     };
     output: Me;
   };
+}
+
+/** The `admin` procedures of the server. */
+export interface AdminApi {
+  apiKeys(): Promise<{
+    items: {
+      id: string;
+      name: string;
+      /** The bot user the key acts as: add it to conversations like any user. */
+      botUserId: string;
+      createdAt: string;
+      revokedAt: string | null;
+    }[];
+  }>;
+  audit(input: {
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<{
+    items: {
+      id: string;
+      /** Null: the command line (`pnpm parley admin ...`). */
+      actorId: string | null;
+      action: string;
+      targetType: string;
+      targetId: string;
+      details: {
+        [key: string]: string | null;
+      };
+      createdAt: string;
+    }[];
+    nextCursor: string | null;
+  }>;
+  ban(input: {
+    userId: string;
+    /** ISO time the ban ends; omitted: until unbanned. */
+    until?: string;
+    reason?: string;
+  }): Promise<{
+    id: string;
+    email: string;
+    displayName: string;
+    isBot: boolean;
+    /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+    role: "user" | "admin" | "moderator";
+    banned: boolean;
+    /** While banned: when the ban ends (null: until unbanned). */
+    bannedUntil: string | null;
+    banReason: string | null;
+    createdAt: string;
+  }>;
+  createApiKey(input: {
+    name: string;
+  }): Promise<{
+    id: string;
+    name: string;
+    /** The bot user the key acts as: add it to conversations like any user. */
+    botUserId: string;
+    createdAt: string;
+    revokedAt: string | null;
+    /** `pk_...`: send as `Authorization: Bearer <key>`. Shown once, never again. */
+    key: string;
+  }>;
+  deleteMessage(input: {
+    messageId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  reports(input: {
+    cursor?: string | null;
+    limit?: number;
+    status?: "open" | "resolved" | "all";
+  }): Promise<{
+    items: {
+      id: string;
+      reporterId: string;
+      targetType: "message" | "user";
+      /** The reported person, or the sender of the reported message. */
+      targetUserId: string;
+      messageId: string | null;
+      conversationId: string | null;
+      /** The reported message's current text ('' once deleted); null for a user report. */
+      messageText: string | null;
+      reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+      comment: string;
+      status: "open" | "resolved";
+      createdAt: string;
+      resolvedAt: string | null;
+      resolvedBy: string | null;
+      resolution: "dismiss" | "delete_message" | "ban_user" | null;
+    }[];
+    nextCursor: string | null;
+  }>;
+  resolveReport(input: {
+    reportId: string;
+    action: "dismiss" | "delete_message" | "ban_user";
+    note?: string;
+    banUntil?: string;
+  }): Promise<{
+    id: string;
+    reporterId: string;
+    targetType: "message" | "user";
+    /** The reported person, or the sender of the reported message. */
+    targetUserId: string;
+    messageId: string | null;
+    conversationId: string | null;
+    /** The reported message's current text ('' once deleted); null for a user report. */
+    messageText: string | null;
+    reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+    comment: string;
+    status: "open" | "resolved";
+    createdAt: string;
+    resolvedAt: string | null;
+    resolvedBy: string | null;
+    resolution: "dismiss" | "delete_message" | "ban_user" | null;
+  }>;
+  revokeApiKey(input: {
+    keyId: string;
+  }): Promise<{
+    id: string;
+    name: string;
+    /** The bot user the key acts as: add it to conversations like any user. */
+    botUserId: string;
+    createdAt: string;
+    revokedAt: string | null;
+  }>;
+  setRole(input: {
+    userId: string;
+    role: "user" | "admin" | "moderator";
+  }): Promise<{
+    id: string;
+    email: string;
+    displayName: string;
+    isBot: boolean;
+    /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+    role: "user" | "admin" | "moderator";
+    banned: boolean;
+    /** While banned: when the ban ends (null: until unbanned). */
+    bannedUntil: string | null;
+    banReason: string | null;
+    createdAt: string;
+  }>;
+  unban(input: {
+    userId: string;
+  }): Promise<{
+    id: string;
+    email: string;
+    displayName: string;
+    isBot: boolean;
+    /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+    role: "user" | "admin" | "moderator";
+    banned: boolean;
+    /** While banned: when the ban ends (null: until unbanned). */
+    bannedUntil: string | null;
+    banReason: string | null;
+    createdAt: string;
+  }>;
+  users(input: {
+    q: string;
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<{
+    items: {
+      id: string;
+      email: string;
+      displayName: string;
+      isBot: boolean;
+      /** Effective role: ADMIN_EMAILS makes an admin whatever is stored. */
+      role: "user" | "admin" | "moderator";
+      banned: boolean;
+      /** While banned: when the ban ends (null: until unbanned). */
+      bannedUntil: string | null;
+      banReason: string | null;
+      createdAt: string;
+    }[];
+    nextCursor: string | null;
+  }>;
 }
 
 /** The `auth` procedures of the server. */
@@ -1646,6 +2077,24 @@ export interface PresenceApi {
   }): Promise<Presence[]>;
 }
 
+/** The `reports` procedures of the server. */
+export interface ReportsApi {
+  create(input: {
+    targetType: "message" | "user";
+    /** A message id (targetType message) or a user id (targetType user). */
+    targetId: string;
+    reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+    comment?: string;
+  }): Promise<{
+    id: string;
+    targetType: "message" | "user";
+    targetId: string;
+    reason: "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "illegal" | "other";
+    status: "open" | "resolved";
+    createdAt: string;
+  }>;
+}
+
 /** The `typing` procedures of the server. */
 export interface TypingApi {
   /** Call with `true` every few seconds while typing; it expires after the typing TTL. */
@@ -1790,6 +2239,17 @@ export interface UsersApi {
 
 /** Whether each procedure is a query or a mutation (the one runtime table). */
 export const procedureKinds = {
+  'admin.apiKeys': 'query',
+  'admin.audit': 'query',
+  'admin.ban': 'mutation',
+  'admin.createApiKey': 'mutation',
+  'admin.deleteMessage': 'mutation',
+  'admin.reports': 'query',
+  'admin.resolveReport': 'mutation',
+  'admin.revokeApiKey': 'mutation',
+  'admin.setRole': 'mutation',
+  'admin.unban': 'mutation',
+  'admin.users': 'query',
   'auth.login': 'mutation',
   'auth.logout': 'mutation',
   'auth.refresh': 'mutation',
@@ -1849,6 +2309,7 @@ export const procedureKinds = {
   'notifications.unregisterPush': 'mutation',
   'notifications.vapidPublicKey': 'query',
   'presence.get': 'query',
+  'reports.create': 'mutation',
   'typing.set': 'mutation',
   'users.block': 'mutation',
   'users.blocks': 'query',

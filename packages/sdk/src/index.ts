@@ -17,6 +17,7 @@ export type {
   TypingEvent,
 } from './client-types.ts';
 export type {
+  AdminApi,
   AuthResult,
   Broadcast,
   BroadcastSend,
@@ -39,6 +40,7 @@ export type {
   Procedures,
   Reaction,
   Receipt,
+  ReportsApi,
   SystemPayload,
   User,
   UsersApi,

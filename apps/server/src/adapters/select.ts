@@ -72,7 +72,7 @@ export async function selectAdapters(
 }
 
 /** SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
-function databaseFrom(
+export function databaseFrom(
   config: Config,
   logger: AppLogger,
   onQuery?: (durationMs: number, failed: boolean) => void,

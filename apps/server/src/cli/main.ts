@@ -11,6 +11,7 @@ export interface Command {
 }
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
+  admin: () => import('./admin.ts'),
   backup: () => import('./backup.ts'),
 };
 
@@ -31,7 +32,8 @@ if (!load) {
 }
 try {
   const { command } = await load();
-  process.exitCode = await command.run(args);
+  // Exit at once: a one-shot command must not wait on the SQLite checkpoint worker.
+  process.exit(await command.run(args));
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

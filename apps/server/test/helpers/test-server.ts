@@ -20,6 +20,8 @@ export interface TestServer extends AsyncDisposable {
   url: string;
   /** The server's DATA_DIR (SQLite file, files, upload staging). */
   dataDir: string;
+  /** PostgreSQL only: the DATABASE_URL of the server's schema. */
+  databaseUrl: string | undefined;
   wsUrl: string;
   clock: TestClock;
   server: ParleyServer;
@@ -66,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let server = await startServer(config, { clock, logger: options.logger });
   const handle: TestServer = {
     dataDir,
+    databaseUrl: pg?.url,
     get url() {
       return server.url;
     },

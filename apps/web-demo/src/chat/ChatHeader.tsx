@@ -1,4 +1,6 @@
 import type { Conversation } from '@parley/sdk';
+import { useState } from 'react';
+import { ReportPanel } from '../moderation/ReportPanel.tsx';
 import { useBlocked } from '../state/blocks.tsx';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { useParley } from '../state/parley-context.tsx';
@@ -30,6 +32,7 @@ export function ChatHeader({
   const online = useChat((s) => (peer ? s.online[peer.id] : undefined));
   const name = conversationName(conversation);
   const group = conversation.type === 'group';
+  const [reporting, setReporting] = useState(false);
   const blocked = peer ? blockedIds.has(peer.id) : false;
   const toggleBlock = useAction(async () => {
     if (!peer) return;
@@ -75,6 +78,19 @@ export function ChatHeader({
         <button type="button" disabled={toggleBlock.busy} onClick={() => void toggleBlock.run()}>
           {blocked ? 'Unblock' : 'Block'}
         </button>
+      )}
+      {peer && (
+        <button type="button" onClick={() => setReporting(!reporting)} aria-expanded={reporting}>
+          Report {peer.displayName}
+        </button>
+      )}
+      {peer && reporting && (
+        <ReportPanel
+          targetType="user"
+          targetId={peer.id}
+          title={peer.displayName}
+          onClose={() => setReporting(false)}
+        />
       )}
     </header>
   );

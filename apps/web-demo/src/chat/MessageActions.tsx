@@ -1,5 +1,6 @@
 import type { Message } from '@parley/sdk';
 import { useState } from 'react';
+import { ReportPanel } from '../moderation/ReportPanel.tsx';
 import { useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import type { Draft } from './draft.ts';
@@ -12,10 +13,13 @@ interface MessageActionsProps {
   onDraft: (draft: Draft) => void;
 }
 
-/** Reply, react, and for my own messages edit and delete (delete asks once more). */
+/**
+ * Reply, react; for my own messages edit and delete (delete asks once more); for others'
+ * messages report to the moderators.
+ */
 export function MessageActions({ message, mine, onDraft }: MessageActionsProps) {
   const store = useChatStore();
-  const [panel, setPanel] = useState<'none' | 'react' | 'delete'>('none');
+  const [panel, setPanel] = useState<'none' | 'react' | 'delete' | 'report'>('none');
   const [error, setError] = useState<string | null>(null);
   const run = (call: Promise<Message>) => {
     setPanel('none');
@@ -45,6 +49,19 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
             Delete
           </button>
         </>
+      )}
+      {!mine && message.kind !== 'system' && !message.deletedAt && (
+        <button type="button" onClick={() => setPanel(panel === 'report' ? 'none' : 'report')}>
+          Report
+        </button>
+      )}
+      {panel === 'report' && (
+        <ReportPanel
+          targetType="message"
+          targetId={message.id}
+          title="this message"
+          onClose={() => setPanel('none')}
+        />
       )}
       {panel === 'react' && (
         <fieldset className="popover">

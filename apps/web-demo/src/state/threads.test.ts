@@ -16,13 +16,14 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   createdAt: '2026-01-01T00:00:00.000Z',
   editedAt: null,
   deletedAt: null,
+  deletedBy: null,
   status: 'sent',
   system: null,
   ...extra,
 });
 
 const member = (id: string, delivered: number, read: number): Participant => ({
-  user: { id, displayName: id, about: '', avatarFileId: null },
+  user: { id, displayName: id, about: '', avatarFileId: null, isBot: false },
   role: 'member',
   joinedAt: '2026-01-01T00:00:00.000Z',
   lastDeliveredSeq: delivered,

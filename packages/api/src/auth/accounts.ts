@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { DbOrTx } from '@parley/db';
 import { newId } from '@parley/db';
+import { bannedMessage } from '../admin/ban-list.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
@@ -74,9 +75,20 @@ export async function issueTokens(
   };
 }
 
-export async function loadMe(trx: DbOrTx, userId: string) {
+function refuseBanned(
+  row: { banned_at: string | null; banned_until: string | null },
+  now: number,
+): void {
+  if (row.banned_at && (!row.banned_until || Date.parse(row.banned_until) > now)) {
+    throw new DomainError({ code: 'FORBIDDEN', message: bannedMessage(row.banned_until) });
+  }
+}
+
+/** The account a login, code or refresh is answered for; a banned one is refused here. */
+export async function loadMe(trx: DbOrTx, userId: string, now: number) {
   const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!row) throw new DomainError({ code: 'UNAUTHORIZED', message: 'Account no longer exists' });
+  refuseBanned(row, now);
   return toMeDto(row);
 }
 
@@ -127,7 +139,7 @@ export async function register(
       .values({ user_id: userId, password_hash: passwordHash, updated_at: now })
       .execute();
     const tokens = await issueTokens(deps, trx, userId, newId());
-    return { user: await loadMe(trx, userId), ...tokens };
+    return { user: await loadMe(trx, userId, deps.clock.now()), ...tokens };
   });
 }
 
@@ -166,7 +178,7 @@ export async function login(
   await rateLimiter.reset(accountRule, email);
   return deps.db.transaction().execute(async (trx) => {
     const tokens = await issueTokens(deps, trx, row.id, newId());
-    return { user: await loadMe(trx, row.id), ...tokens };
+    return { user: await loadMe(trx, row.id, deps.clock.now()), ...tokens };
   });
 }
 
@@ -190,6 +202,13 @@ export async function refresh(deps: ApiDeps, refreshToken: string): Promise<Auth
       .where('id', '=', parsed.id)
       .executeTakeFirst();
     if (!row || !secretMatches(parsed.secret, row.token_hash)) return { error: INVALID_REFRESH };
+    // A ban revoked the tokens: say so, rather than "reuse detected".
+    const user = await trx
+      .selectFrom('users')
+      .select(['banned_at', 'banned_until'])
+      .where('id', '=', row.user_id)
+      .executeTakeFirst();
+    if (user) refuseBanned(user, deps.clock.now());
     const now = nowIso(deps);
     if (row.used_at && !row.revoked_at) {
       const repeated = await repeatRotation(deps, trx, row, parsed.secret);
@@ -212,7 +231,7 @@ export async function refresh(deps: ApiDeps, refreshToken: string): Promise<Auth
       return { error: reuse };
     }
     const tokens = await issueTokens(deps, trx, row.user_id, row.family_id, parsed);
-    return { result: { user: await loadMe(trx, row.user_id), ...tokens } };
+    return { result: { user: await loadMe(trx, row.user_id, deps.clock.now()), ...tokens } };
   });
   if (!outcome.result) {
     throw new DomainError({ code: 'UNAUTHORIZED', message: outcome.error ?? INVALID_REFRESH });
@@ -261,7 +280,7 @@ async function repeatRotation(
     issuedAt,
   );
   return {
-    user: await loadMe(trx, row.user_id),
+    user: await loadMe(trx, row.user_id, deps.clock.now()),
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
     refreshToken: `${next.id}.${nextSecret}`,

@@ -121,7 +121,7 @@ export async function verifyOtp(
     if (!(await consumeEmailCode(deps, trx, email, input.code, now))) return null;
     const userId = await findOrCreateUser(trx, email, input.displayName, now);
     const tokens = await issueTokens(deps, trx, userId, newId());
-    return { user: await loadMe(trx, userId), ...tokens };
+    return { user: await loadMe(trx, userId, deps.clock.now()), ...tokens };
   });
   if (!outcome) throw new DomainError({ code: 'UNAUTHORIZED', message: INVALID_CODE });
   return outcome;

@@ -174,6 +174,24 @@ of that conversation. */
       lastReadSeq: z.number().int(),
     })
     .meta({ id: 'ThreadReadEvent' }),
+  'account.banned': z
+    .object({
+      /**
+       * Addressed to the banned user only, and never delivered: their live streams end with a
+       * FORBIDDEN error instead (every instance learns of the ban from it).
+       */
+      type: z.literal('account.banned'),
+      userId: z.string(),
+      until: z.string().nullable(),
+    })
+    .meta({ id: 'AccountBannedEvent' }),
+  'account.unbanned': z
+    .object({
+      /** Addressed to the user only and never delivered: instances forget the ban. */
+      type: z.literal('account.unbanned'),
+      userId: z.string(),
+    })
+    .meta({ id: 'AccountUnbannedEvent' }),
 };
 
 /** Ephemeral events: not logged, not replayed, not tracked. */

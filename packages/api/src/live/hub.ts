@@ -39,6 +39,11 @@ export interface EventHub {
    * others wait, their live events buffered). Call the returned function when done.
    */
   replaySlot(): Promise<() => void>;
+  /**
+   * Calls `listener` with every event of these types the tailer reads, whoever it is for and
+   * before it is handed to subscribers (e.g. bans, which every instance must learn about).
+   */
+  observe(types: readonly string[], listener: (event: StreamEvent) => void): () => void;
   /** Local subscriber count (metrics). */
   size(): number;
   /**
@@ -60,6 +65,7 @@ const MAX_CONCURRENT_REPLAYS = 2;
  */
 export function createEventHub(deps: ApiDeps, options: { pollMs: number }): EventHub {
   const sinks = new Map<string, Set<Sink>>();
+  const observers = new Map<string, Set<(event: StreamEvent) => void>>();
   let cursor = '';
   let running: Promise<void> | null = null;
   let again = false;
@@ -82,6 +88,14 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         .execute();
       // Events committed by this instance may have been handed over meanwhile.
       const fresh = rows.filter((r) => r.id > cursor);
+      if (observers.size > 0) {
+        for (const row of fresh) {
+          const listeners = observers.get(row.type);
+          if (!listeners) continue;
+          const event = toStreamEvent(row);
+          for (const listener of listeners) listener(event);
+        }
+      }
       if (fresh.length > 0 && sinks.size > 0) {
         const recipients = await recipientsOf(deps.db, fresh);
         for (const row of fresh) {
@@ -171,6 +185,16 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       return () => {
         set.delete(sink);
         if (set.size === 0) sinks.delete(userId);
+      };
+    },
+    observe(types, listener) {
+      for (const type of types) {
+        const set = observers.get(type) ?? new Set();
+        set.add(listener);
+        observers.set(type, set);
+      }
+      return () => {
+        for (const type of types) observers.get(type)?.delete(listener);
       };
     },
     stats() {

@@ -1,6 +1,7 @@
 import { latestEventId } from '@parley/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { bannedMessage } from '../admin/ban-list.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
 import { streamEvents } from './stream.ts';
@@ -54,8 +55,22 @@ export const eventsRouter = {
           signal,
           tokenExpiresAt: ctx.tokenExpiresAt,
         })) {
-          if (item.kind === 'durable') yield tracked(item.event.id, item.event);
-          else yield item.event;
+          if (item.kind === 'durable') {
+            // Never delivered: a ban ends the stream (on every instance: each learns of it
+            // from the log); a replayed old ban or an unban is skipped.
+            if (item.event.type === 'account.banned' || item.event.type === 'account.unbanned') {
+              if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
+                throw new TRPCError({
+                  code: 'FORBIDDEN',
+                  message: bannedMessage(
+                    item.event.type === 'account.banned' ? item.event.until : null,
+                  ),
+                });
+              }
+              continue;
+            }
+            yield tracked(item.event.id, item.event);
+          } else yield item.event;
         }
       } catch (error) {
         throw toTRPCError(error);

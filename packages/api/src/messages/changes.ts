@@ -1,7 +1,7 @@
-import type { DbOrTx, MessageRow } from '@parley/db';
+import type { DbOrTx, MessageDeletedBy, MessageRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
-import { nowIso, writeWithEvents } from '../live/write.ts';
+import { type Emit, nowIso, writeWithEvents } from '../live/write.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import type { MentionDto, MessageDto } from '../shared/schemas.ts';
@@ -89,8 +89,63 @@ export async function editMessage(
 }
 
 /**
- * Soft delete by the sender: the row stays as a tombstone with text, reactions and
- * attachments cleared (the files themselves stay with their uploader).
+ * Tombstones a message: the row stays with text, reactions and attachments cleared (the files
+ * themselves stay with their uploader) and `deleted_by` saying who removed it; every member
+ * receives `message.deleted` live and on resume. A no-op for a message already deleted.
+ */
+export async function tombstoneMessage(
+  deps: ApiDeps,
+  trx: DbOrTx,
+  emit: Emit,
+  message: MessageRow,
+  deletedBy: MessageDeletedBy,
+  /** Who removed it (null: the system); the sender when absent. */
+  actorId: string | null = message.sender_id,
+): Promise<boolean> {
+  if (message.deleted_at) return false;
+  const tombstone = {
+    ...message,
+    text: '',
+    mentions: null,
+    deleted_at: nowIso(deps),
+    deleted_by: deletedBy,
+  };
+  await trx
+    .updateTable('messages')
+    .set({ text: '', mentions: null, deleted_at: tombstone.deleted_at, deleted_by: deletedBy })
+    .where('id', '=', message.id)
+    .execute();
+  await trx.deleteFrom('message_mentions').where('message_id', '=', message.id).execute();
+  const unpinned = await trx
+    .deleteFrom('pins')
+    .where('message_id', '=', message.id)
+    .executeTakeFirst();
+  if (Number(unpinned.numDeletedRows) > 0) {
+    emit({
+      event: {
+        type: 'message.unpinned',
+        conversationId: message.conversation_id,
+        messageId: message.id,
+        userId: actorId ?? message.sender_id,
+        at: tombstone.deleted_at,
+      },
+    });
+  }
+  await trx.deleteFrom('reactions').where('message_id', '=', message.id).execute();
+  await trx.deleteFrom('message_attachments').where('message_id', '=', message.id).execute();
+  emit({
+    event: {
+      type: 'message.deleted',
+      conversationId: message.conversation_id,
+      message: toMessageDto(tombstone),
+    },
+  });
+  return true;
+}
+
+/**
+ * Soft delete by the sender, or by an admin of the group (any member's message; the
+ * tombstone then says a group admin removed it).
  */
 export async function deleteMessage(
   deps: ApiDeps,
@@ -98,41 +153,23 @@ export async function deleteMessage(
   messageId: string,
 ): Promise<MessageDto> {
   await writeWithEvents(deps, async (trx, emit) => {
-    const message = await requireOwnLiveMessage(trx, userId, messageId);
-    if (message.deleted_at) return;
-    const tombstone = { ...message, text: '', mentions: null, deleted_at: nowIso(deps) };
-    await trx
-      .updateTable('messages')
-      .set({ text: '', mentions: null, deleted_at: tombstone.deleted_at })
-      .where('id', '=', message.id)
-      .execute();
-    await trx.deleteFrom('message_mentions').where('message_id', '=', message.id).execute();
-    const unpinned = await trx
-      .deleteFrom('pins')
-      .where('message_id', '=', message.id)
-      .executeTakeFirst();
-    if (Number(unpinned.numDeletedRows) > 0) {
-      emit({
-        event: {
-          type: 'message.unpinned',
-          conversationId: message.conversation_id,
-          messageId: message.id,
-          userId,
-          at: tombstone.deleted_at,
-        },
-      });
-    }
-    await trx.deleteFrom('reactions').where('message_id', '=', message.id).execute();
-    await trx.deleteFrom('message_attachments').where('message_id', '=', message.id).execute();
-    emit({
-      event: {
-        type: 'message.deleted',
-        conversationId: message.conversation_id,
-        message: toMessageDto(tombstone),
-      },
-    });
+    const { message, member } = await requireVisibleMessage(trx, messageId, userId);
+    const own = message.sender_id === userId && message.kind !== 'system';
+    const groupAdmin =
+      !own && message.kind !== 'system' && member.role === 'admin' && (await isGroup(trx, message));
+    if (!own && !groupAdmin) await requireOwnLiveMessage(trx, userId, messageId);
+    await tombstoneMessage(deps, trx, emit, message, own ? 'sender' : 'group_admin', userId);
   });
   return getMessage(deps, userId, messageId);
+}
+
+async function isGroup(trx: DbOrTx, message: MessageRow): Promise<boolean> {
+  const conversation = await trx
+    .selectFrom('conversations')
+    .select('type')
+    .where('id', '=', message.conversation_id)
+    .executeTakeFirst();
+  return conversation?.type === 'group';
 }
 
 /** Adds or removes the caller's reaction; a no-op (and no event) when nothing changes. */

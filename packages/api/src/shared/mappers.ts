@@ -17,6 +17,7 @@ export function toUserDto(row: UserRow): UserDto {
     displayName: row.display_name,
     about: row.about,
     avatarFileId: row.avatar_file_id,
+    isBot: row.kind === 'bot',
   };
 }
 
@@ -63,6 +64,7 @@ export function toMessageDto(
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    deletedBy: row.deleted_at ? (row.deleted_by ?? 'sender') : null,
     status,
     system: row.system ? systemOf(row.system) : null,
     mentions: row.mentions ? (JSON.parse(row.mentions) as MentionDto[]) : [],

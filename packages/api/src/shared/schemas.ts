@@ -34,6 +34,8 @@ export const userSchema = z
     displayName: z.string(),
     about: z.string(),
     avatarFileId: z.string().nullable(),
+    /** An integration's bot (an API key acts as it); its messages are from a bot. */
+    isBot: z.boolean(),
   })
   .meta({ id: 'User' });
 export type UserDto = z.infer<typeof userSchema>;
@@ -188,6 +190,11 @@ export const messageSchema = z
     createdAt: z.string(),
     editedAt: z.string().nullable(),
     deletedAt: z.string().nullable(),
+    /**
+     * Who removed a deleted message: its sender, an admin of the group, or a server moderator
+     * (clients show "removed by a moderator" instead of "deleted"). Null while not deleted.
+     */
+    deletedBy: z.enum(['sender', 'group_admin', 'moderator']).nullable(),
     /** For the caller's own messages: the overall status across the other members; else null. */
     status: messageStatusSchema.nullable(),
     /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */

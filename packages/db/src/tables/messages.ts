@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 
 export type MessageKind = 'text' | 'system';
+export type MessageDeletedBy = 'sender' | 'group_admin' | 'moderator';
 
 export interface MessagesTable {
   id: string;
@@ -15,6 +16,8 @@ export interface MessagesTable {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+  /** Who removed a tombstone: 'sender' | 'group_admin' | 'moderator' (null before this was kept). */
+  deleted_by: MessageDeletedBy | null;
   /** Kind 'system' only: JSON of the structured payload (what happened, who, to whom). */
   system: string | null;
   /** JSON array of `{ userId, start, length }` ranges; null when the message mentions nobody. */
@@ -31,8 +34,13 @@ export interface MessagesTable {
   thread_last_reply_seq: number | null;
   thread_participants: string | null;
 }
-export type MessageRow = Selectable<MessagesTable>;
-export type NewMessageRow = Insertable<MessagesTable>;
+/** Rows the send paths build in memory leave `deleted_by` out (a new message is not deleted). */
+export type MessageRow = Omit<Selectable<MessagesTable>, 'deleted_by'> & {
+  deleted_by?: MessageDeletedBy | null;
+};
+export type NewMessageRow = Omit<Insertable<MessagesTable>, 'deleted_by'> & {
+  deleted_by?: MessageDeletedBy | null;
+};
 
 export interface ReactionsTable {
   message_id: string;

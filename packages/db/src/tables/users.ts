@@ -1,5 +1,8 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+export type ServerRole = 'user' | 'moderator' | 'admin';
+export type UserKind = 'person' | 'bot';
+
 /** Timestamps are ISO-8601 UTC strings in both dialects, so they sort as text. */
 export interface UsersTable {
   id: string;
@@ -16,6 +19,13 @@ export interface UsersTable {
   read_receipts: Generated<number>;
   /** Set when the account was erased; the row stays as "Deleted user" (docs/privacy.md). */
   deleted_at: Generated<string | null>;
+  /** Server-wide role (ADMIN_EMAILS makes more admins at run time). */
+  role: Generated<ServerRole>;
+  kind: Generated<UserKind>;
+  banned_at: string | null;
+  /** Null while banned: until unbanned. */
+  banned_until: string | null;
+  ban_reason: string | null;
 }
 
 export type LastSeenVisibility = 'everyone' | 'nobody';
