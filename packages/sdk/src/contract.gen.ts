@@ -36,6 +36,27 @@ export type Message = {
   status: "sent" | "delivered" | "read" | null;
   /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
   system: SystemPayload | null;
+  /** Users mentioned in `text` (ranges in UTF-16 code units, as JavaScript counts). */
+  mentions: {
+    userId: string;
+    start: number;
+    length: number;
+  }[];
+  /** Copied from another message with messages.forward (its sender is not revealed). */
+  forwarded: boolean;
+  /** A thread reply: the root message of its thread; else null. */
+  threadRootId: string | null;
+  /** False for a thread reply that was not also sent to the conversation. */
+  inChannel: boolean;
+  /** A thread root: its replies so far; else null. */
+  thread: {
+    replyCount: number;
+    lastReplyAt: string | null;
+    /** Seq of the latest reply (for the unread thread replies). */
+    lastReplySeq: number | null;
+    /** Who replied, in order of their first reply. */
+    participantIds: string[];
+  } | null;
 };
 
 export type Reaction = {
@@ -88,6 +109,8 @@ export type Conversation = {
   lastReadSeq: number;
   lastDeliveredSeq: number;
   unreadCount: number;
+  /** Unread messages that mention the caller (or */
+  unreadMentionCount: number;
   lastMessage: Message | null;
   /** Notifications are muted until then ("9999-12-31T23:59:59.999Z": until unmuted); null: not muted. */
   mutedUntil: string | null;
@@ -203,10 +226,42 @@ user who is gone (their last event of this conversation). */
   actorId: string | null;
   id: string;
   at: string;
+} | {
+  type: "message.pinned" | "message.unpinned";
+  conversationId: string;
+  messageId: string;
+  /** Who pinned or unpinned it. */
+  userId: string;
+  at: string;
+  id: string;
+} | {
+  /** A reply was added to a thread: the root's new summary. */
+  type: "thread.updated";
+  conversationId: string;
+  rootId: string;
+  thread: {
+    replyCount: number;
+    lastReplyAt: string | null;
+    /** Seq of the latest reply (for the unread thread replies). */
+    lastReplySeq: number | null;
+    /** Who replied, in order of their first reply. */
+    participantIds: string[];
+  };
+  id: string;
+  at: string;
+} | {
+  /** The user read a thread up to `lastReadSeq` (sent to that user's devices only). */
+  type: "thread.read";
+  conversationId: string;
+  rootId: string;
+  userId: string;
+  lastReadSeq: number;
+  id: string;
+  at: string;
 };
 
 export type SystemPayload = {
-  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed";
+  action: "group_created" | "members_added" | "member_removed" | "member_left" | "role_changed" | "group_renamed" | "description_changed" | "avatar_changed" | "message_pinned";
   /** Who did it; null when the server did (an admin appointed because the last one left). */
   actorId: string | null;
   /** Whom it concerns: added, removed, left, or whose role changed. */
@@ -215,6 +270,8 @@ export type SystemPayload = {
   name: string | null;
   /** role_changed: the new role. */
   role: "admin" | "member" | null;
+  /** message_pinned: the message that was pinned. */
+  messageId: string | null;
 };
 
 export type Broadcast = {
@@ -396,6 +453,7 @@ export interface Procedures {
       lastDeliveredSeq: number;
       lastReadSeq: number;
       unreadCount: number;
+      unreadMentionCount: number;
     };
   };
   'conversations.markRead': {
@@ -411,6 +469,7 @@ export interface Procedures {
       lastDeliveredSeq: number;
       lastReadSeq: number;
       unreadCount: number;
+      unreadMentionCount: number;
     };
   };
   /** No offline notifications from this conversation for the caller, until `until` or unmute. */
@@ -577,8 +636,27 @@ export interface Procedures {
     input: {
       messageId: string;
       text: string;
+      /** The edited text's mentions (none when left out). */
+      mentions?: {
+        /** A member's id, or "everyone" (group admins only). */
+        userId: string;
+        start: number;
+        length: number;
+      }[];
     };
     output: Message;
+  };
+  'messages.forward': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+      conversationIds: string[];
+      /** One id for the whole forward: a retry stores nothing twice. */
+      clientMessageId: string;
+    };
+    output: {
+      messages: Message[];
+    };
   };
   'messages.get': {
     kind: 'query';
@@ -593,11 +671,41 @@ export interface Procedures {
       conversationId: string;
       before?: number | null;
       after?: number | null;
+      /** A page around this seq: it and older messages, then newer ones. */
+      around?: number | null;
+      /** A page around this message (to open a search hit or reply target in context). */
+      aroundMessageId?: string | null;
       limit?: number;
     };
     output: {
       messages: Message[];
       hasMore: boolean;
+      /** Pages around a message only: whether newer messages follow. */
+      hasMoreAfter?: boolean;
+    };
+  };
+  'messages.pin': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+    };
+    output: {
+      message: Message;
+      pinnedBy: string;
+      pinnedAt: string;
+    };
+  };
+  'messages.pins': {
+    kind: 'query';
+    input: {
+      conversationId: string;
+    };
+    output: {
+      items: {
+        message: Message;
+        pinnedBy: string;
+        pinnedAt: string;
+      }[];
     };
   };
   'messages.react': {
@@ -607,6 +715,18 @@ export interface Procedures {
       emoji: string;
     };
     output: Message;
+  };
+  'messages.readThread': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+      upToSeq?: number | null;
+    };
+    output: {
+      rootId: string;
+      lastReadSeq: number;
+      unreadCount: number;
+    };
   };
   /** Words (prefix match, all required) in your conversations; best match first. */
   'messages.search': {
@@ -630,6 +750,16 @@ export interface Procedures {
       text?: string;
       replyToId?: string | null;
       attachments?: string[];
+      mentions?: {
+        /** A member's id, or "everyone" (group admins only). */
+        userId: string;
+        start: number;
+        length: number;
+      }[];
+      /** Reply in the thread of this message (a root, not itself a thread reply). */
+      threadRootId?: string | null;
+      /** A thread reply that also shows in the conversation's history. */
+      alsoSendToConversation?: boolean;
     };
     output: Message;
   };
@@ -640,6 +770,33 @@ export interface Procedures {
       messageId: string;
     };
     output: MessageStatusReport;
+  };
+  'messages.thread': {
+    kind: 'query';
+    input: {
+      /** The root, or any reply of the thread. */
+      messageId: string;
+      /** Replies after this seq (the last reply of the previous page). */
+      after?: number | null;
+      limit?: number;
+    };
+    output: {
+      root: Message;
+      replies: Message[];
+      hasMore: boolean;
+      lastReadSeq: number;
+      unreadCount: number;
+    };
+  };
+  'messages.unpin': {
+    kind: 'mutation';
+    input: {
+      messageId: string;
+    };
+    output: {
+      messageId: string;
+      pinned: boolean;
+    };
   };
   'messages.unreact': {
     kind: 'mutation';
@@ -826,6 +983,7 @@ export interface ConversationsApi {
     lastDeliveredSeq: number;
     lastReadSeq: number;
     unreadCount: number;
+    unreadMentionCount: number;
   }>;
   markRead(input: {
     conversationId: string;
@@ -837,6 +995,7 @@ export interface ConversationsApi {
     lastDeliveredSeq: number;
     lastReadSeq: number;
     unreadCount: number;
+    unreadMentionCount: number;
   }>;
   /** No offline notifications from this conversation for the caller, until `until` or unmute. */
   mute(input: {
@@ -956,7 +1115,22 @@ export interface MessagesApi {
   edit(input: {
     messageId: string;
     text: string;
+    /** The edited text's mentions (none when left out). */
+    mentions?: {
+      /** A member's id, or "everyone" (group admins only). */
+      userId: string;
+      start: number;
+      length: number;
+    }[];
   }): Promise<Message>;
+  forward(input: {
+    messageId: string;
+    conversationIds: string[];
+    /** One id for the whole forward: a retry stores nothing twice. */
+    clientMessageId: string;
+  }): Promise<{
+    messages: Message[];
+  }>;
   get(input: {
     messageId: string;
   }): Promise<Message>;
@@ -964,15 +1138,45 @@ export interface MessagesApi {
     conversationId: string;
     before?: number | null;
     after?: number | null;
+    /** A page around this seq: it and older messages, then newer ones. */
+    around?: number | null;
+    /** A page around this message (to open a search hit or reply target in context). */
+    aroundMessageId?: string | null;
     limit?: number;
   }): Promise<{
     messages: Message[];
     hasMore: boolean;
+    /** Pages around a message only: whether newer messages follow. */
+    hasMoreAfter?: boolean;
+  }>;
+  pin(input: {
+    messageId: string;
+  }): Promise<{
+    message: Message;
+    pinnedBy: string;
+    pinnedAt: string;
+  }>;
+  pins(input: {
+    conversationId: string;
+  }): Promise<{
+    items: {
+      message: Message;
+      pinnedBy: string;
+      pinnedAt: string;
+    }[];
   }>;
   react(input: {
     messageId: string;
     emoji: string;
   }): Promise<Message>;
+  readThread(input: {
+    messageId: string;
+    upToSeq?: number | null;
+  }): Promise<{
+    rootId: string;
+    lastReadSeq: number;
+    unreadCount: number;
+  }>;
   /** Words (prefix match, all required) in your conversations; best match first. */
   search(input: {
     q: string;
@@ -989,11 +1193,40 @@ export interface MessagesApi {
     text?: string;
     replyToId?: string | null;
     attachments?: string[];
+    mentions?: {
+      /** A member's id, or "everyone" (group admins only). */
+      userId: string;
+      start: number;
+      length: number;
+    }[];
+    /** Reply in the thread of this message (a root, not itself a thread reply). */
+    threadRootId?: string | null;
+    /** A thread reply that also shows in the conversation's history. */
+    alsoSendToConversation?: boolean;
   }): Promise<Message>;
   /** Delivered/read per recipient and overall. */
   status(input: {
     messageId: string;
   }): Promise<MessageStatusReport>;
+  thread(input: {
+    /** The root, or any reply of the thread. */
+    messageId: string;
+    /** Replies after this seq (the last reply of the previous page). */
+    after?: number | null;
+    limit?: number;
+  }): Promise<{
+    root: Message;
+    replies: Message[];
+    hasMore: boolean;
+    lastReadSeq: number;
+    unreadCount: number;
+  }>;
+  unpin(input: {
+    messageId: string;
+  }): Promise<{
+    messageId: string;
+    pinned: boolean;
+  }>;
   unreact(input: {
     messageId: string;
     emoji: string;
@@ -1099,12 +1332,18 @@ export const procedureKinds = {
   'groups.update': 'mutation',
   'messages.delete': 'mutation',
   'messages.edit': 'mutation',
+  'messages.forward': 'mutation',
   'messages.get': 'query',
   'messages.list': 'query',
+  'messages.pin': 'mutation',
+  'messages.pins': 'query',
   'messages.react': 'mutation',
+  'messages.readThread': 'mutation',
   'messages.search': 'query',
   'messages.send': 'mutation',
   'messages.status': 'query',
+  'messages.thread': 'query',
+  'messages.unpin': 'mutation',
   'messages.unreact': 'mutation',
   'notifications.registerPush': 'mutation',
   'notifications.unregisterPush': 'mutation',

@@ -59,6 +59,14 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
       case 'reaction.removed':
         emitter.emit('messageUpdated', event);
         break;
+      case 'message.pinned':
+      case 'message.unpinned':
+        emitter.emit('pin', event);
+        break;
+      case 'thread.updated':
+      case 'thread.read':
+        emitter.emit('thread', event);
+        break;
       // Kinds newer than this SDK reach the app through the `event` listener only.
     }
   }

@@ -8,9 +8,11 @@ export type {
   ParleyClient,
   ParleyClientOptions,
   ParleyEvents,
+  PinEvent,
   PresenceEvent,
   ReceiptEvent,
   SessionEvent,
+  ThreadEvent,
   TypingEvent,
 } from './client-types.ts';
 export type {
