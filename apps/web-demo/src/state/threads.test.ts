@@ -18,6 +18,11 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   deletedAt: null,
   status: 'sent',
   system: null,
+  mentions: [],
+  forwarded: false,
+  threadRootId: null,
+  inChannel: true,
+  thread: null,
   ...extra,
 });
 
