@@ -1,4 +1,4 @@
-import type { StreamEvent } from '@parley/api';
+import type { MessageDto, StreamEvent } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
 import { errorCode, registerUsers } from './helpers/clients.ts';
@@ -127,7 +127,7 @@ describeEachDialect('jump to a message', (dialect) => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '1000' } });
     const [ada, ben, eve] = await registerUsers(server, 'Ada', 'Ben', 'Eve');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
-    const sent = [];
+    const sent: MessageDto[] = [];
     for (let i = 1; i <= 30; i++) {
       sent.push(
         await ada.client.messages.send.mutate({
