@@ -73,7 +73,7 @@ describe.skipIf(missingBrowser)('mentions, threads, pins and forwarding in Chrom
     await panel.getByLabel('Lunch club').check();
     await panel.getByRole('button', { name: 'Forward', exact: true }).click();
     await conversation(ada, 'Lunch club').click();
-    await shown(message(ada, 'at noon?').getByText('Forwarded'));
+    await shown(message(ada, 'at noon?').locator('.forwarded'));
     const history = await cy.call<{ messages: { text: string; forwarded: boolean }[] }>(
       'GET',
       `/conversations/${group.id}/messages`,

@@ -9,7 +9,7 @@ export function PinnedBar({ conversationId }: { conversationId: string }) {
   if (pins.length === 0) return null;
   return (
     <section className="pinned-bar" aria-label="Pinned messages">
-      <span className="small muted">📌 {pins.length} pinned</span>
+      <span className="small muted">Pinned ({pins.length})</span>
       <ul>
         {pins.map((p) => (
           <li key={p.message.id}>{messageSummary(p.message)}</li>
