@@ -10,7 +10,9 @@ const threadEvents = (events: StreamEvent[]) =>
   events.flatMap((e) => (e.type === 'thread.updated' ? [e] : []));
 
 describeEachDialect('threads', (dialect) => {
-  it('replies in a thread: root summary, paging, channel visibility, read state, live and on resume', async () => {
+  it('replies in a thread: root summary, paging, channel visibility, read state, live and on resume', {
+    timeout: 60_000,
+  }, async () => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '1000' } });
     const [ada, ben, cy, eve] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Eve');
     const group = await ada.client.groups.create.mutate({ name: 'Trip', userIds: [ben.id, cy.id] });
@@ -123,7 +125,9 @@ describeEachDialect('threads', (dialect) => {
 });
 
 describeEachDialect('jump to a message', (dialect) => {
-  it('pages around a seq or a message id; search hits carry the seq', async () => {
+  it('pages around a seq or a message id; search hits carry the seq', {
+    timeout: 60_000,
+  }, async () => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '1000' } });
     const [ada, ben, eve] = await registerUsers(server, 'Ada', 'Ben', 'Eve');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
