@@ -62,6 +62,10 @@ export type MemberEvent = Extract<
   DurableEvent,
   { type: 'member.joined' | 'member.left' | 'member.role_changed' }
 >;
+/** A message was pinned or unpinned (a pin also posts a system message). */
+export type PinEvent = Extract<DurableEvent, { type: 'message.pinned' | 'message.unpinned' }>;
+/** A thread got a reply (`thread.updated`) or you read it on a device (`thread.read`). */
+export type ThreadEvent = Extract<DurableEvent, { type: 'thread.updated' | 'thread.read' }>;
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
 /** You blocked or unblocked someone (from any of your devices). */
 export type BlockChangedEvent = Extract<DurableEvent, { type: 'block.changed' }>;
@@ -91,6 +95,10 @@ export interface ParleyEvents {
   /** A new message in any of your conversations: others', and yours from any device. */
   message: Message;
   messageUpdated: MessageUpdate;
+  /** Pins of your conversations changed. */
+  pin: PinEvent;
+  /** Thread summaries and your thread read marks. */
+  thread: ThreadEvent;
   /** A member's delivered/read watermarks moved (yours too, from your other devices). */
   receipt: ReceiptEvent;
   typing: TypingEvent;

@@ -65,6 +65,14 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
       case 'privacy.updated':
         emitter.emit('privacy', event);
         break;
+      case 'message.pinned':
+      case 'message.unpinned':
+        emitter.emit('pin', event);
+        break;
+      case 'thread.updated':
+      case 'thread.read':
+        emitter.emit('thread', event);
+        break;
       // Kinds newer than this SDK reach the app through the `event` listener only.
     }
   }

@@ -9,11 +9,13 @@ export type {
   ParleyClient,
   ParleyClientOptions,
   ParleyEvents,
+  PinEvent,
   PresenceEvent,
   PrivacyUpdatedEvent,
   ReceiptEvent,
   ResyncSnapshot,
   SessionEvent,
+  ThreadEvent,
   TypingEvent,
 } from './client-types.ts';
 export type {

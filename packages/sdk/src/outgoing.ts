@@ -19,6 +19,10 @@ export interface OutgoingMessage {
   /** File ids (uploaded beforehand). */
   readonly attachments: string[];
   readonly replyToId: string | null;
+  /** Mention ranges in `text`. */
+  readonly mentions: { userId: string; start: number; length: number }[];
+  /** A thread reply: the thread's root message. */
+  readonly threadRootId: string | null;
   /** When it was sent on this device (ISO-8601). */
   readonly createdAt: string;
   readonly status: OutgoingStatus;
@@ -76,6 +80,12 @@ export class Outgoing implements OutgoingMessage {
   }
   get replyToId(): string | null {
     return this.input.replyToId ?? null;
+  }
+  get mentions(): { userId: string; start: number; length: number }[] {
+    return this.input.mentions ?? [];
+  }
+  get threadRootId(): string | null {
+    return this.input.threadRootId ?? null;
   }
 
   retry(): Promise<Message> {

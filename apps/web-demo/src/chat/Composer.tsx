@@ -5,6 +5,8 @@ import { errorText } from '../ui/errors.ts';
 import { DraftBar } from './DraftBar.tsx';
 import type { Draft } from './draft.ts';
 import { FilePicker } from './FilePicker.tsx';
+import { MentionPicker } from './MentionPicker.tsx';
+import { completeMention, mentionQuery, mentionRanges, type PickedMention } from './mentions.ts';
 
 interface ComposerProps {
   conversationId: string;
@@ -19,10 +21,22 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const [text, setText] = useState('');
   const [files, setFiles] = useState<FileInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [picked, setPicked] = useState<PickedMention[]>([]);
   const input = useRef<HTMLTextAreaElement>(null);
+  const query = mentionQuery(text);
 
   useEffect(() => {
-    if (draft.kind === 'edit') setText(draft.message.text);
+    if (draft.kind === 'edit') {
+      const { text: old, mentions } = draft.message;
+      setText(old);
+      // Keep the message's mentions while their `@name` stays in the text.
+      setPicked(
+        mentions.map((m) => ({
+          userId: m.userId,
+          name: old.slice(m.start + 1, m.start + m.length),
+        })),
+      );
+    }
     if (draft.kind !== 'new') input.current?.focus();
   }, [draft]);
 
@@ -35,9 +49,11 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const submit = () => {
     const body = text.trim();
     setError(null);
+    const mentions = mentionRanges(body, picked);
+    setPicked([]);
     if (draft.kind === 'edit') {
       if (!body) return;
-      store.parley.messages.edit({ messageId: draft.message.id, text: body }).then(
+      store.parley.messages.edit({ messageId: draft.message.id, text: body, mentions }).then(
         (m) => store.putMessage(m),
         (e) => setError(errorText(e)),
       );
@@ -49,6 +65,7 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
         body,
         replyToId,
         files.map((f) => f.id),
+        mentions.length > 0 ? { mentions } : {},
       );
       setFiles([]);
     }
@@ -79,6 +96,17 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
         <p className="form-error" role="alert">
           {error}
         </p>
+      )}
+      {query !== null && (
+        <MentionPicker
+          conversationId={conversationId}
+          query={query}
+          me={store.me}
+          onPick={(m) => {
+            setText(completeMention(text, m.name));
+            setPicked((list) => [...list.filter((p) => p.userId !== m.userId), m]);
+          }}
+        />
       )}
       <div className="composer-row">
         {draft.kind !== 'edit' && (

@@ -1,9 +1,10 @@
 import type { Message } from '@parley/sdk';
 import { useState } from 'react';
 import { ReportPanel } from '../moderation/ReportPanel.tsx';
-import { useChatStore } from '../state/chat-context.tsx';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import type { Draft } from './draft.ts';
+import { ForwardPanel } from './ForwardPanel.tsx';
 
 const EMOJIS = ['👍', '❤️', '😂', '😮', '🎉'];
 
@@ -19,7 +20,20 @@ interface MessageActionsProps {
  */
 export function MessageActions({ message, mine, onDraft }: MessageActionsProps) {
   const store = useChatStore();
-  const [panel, setPanel] = useState<'none' | 'react' | 'delete' | 'report'>('none');
+  const [panel, setPanel] = useState<'none' | 'react' | 'delete' | 'forward' | 'report'>('none');
+  const pinned = useChat((s) =>
+    (s.pins[message.conversationId] ?? []).some((p) => p.message.id === message.id),
+  );
+  const pin = () => {
+    setPanel('none');
+    const call = pinned
+      ? store.parley.messages.unpin({ messageId: message.id })
+      : store.parley.messages.pin({ messageId: message.id });
+    call.then(
+      () => store.loadPins(message.conversationId),
+      (e) => setError(errorText(e)),
+    );
+  };
   const [error, setError] = useState<string | null>(null);
   const run = (call: Promise<Message>) => {
     setPanel('none');
@@ -39,6 +53,21 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
         onClick={() => setPanel(panel === 'react' ? 'none' : 'react')}
       >
         React
+      </button>
+      {!message.threadRootId && (
+        <button type="button" onClick={() => void store.openThread(message.id)}>
+          Reply in thread
+        </button>
+      )}
+      <button type="button" onClick={pin}>
+        {pinned ? 'Unpin' : 'Pin'}
+      </button>
+      <button
+        type="button"
+        aria-expanded={panel === 'forward'}
+        onClick={() => setPanel(panel === 'forward' ? 'none' : 'forward')}
+      >
+        Forward
       </button>
       {mine && (
         <>
@@ -78,6 +107,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
           ))}
         </fieldset>
       )}
+      {panel === 'forward' && <ForwardPanel message={message} onDone={() => setPanel('none')} />}
       {panel === 'delete' && (
         <fieldset className="popover">
           <legend>Delete for everyone?</legend>

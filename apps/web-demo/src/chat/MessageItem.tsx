@@ -4,6 +4,7 @@ import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { tickFor } from '../state/threads.ts';
 import { Attachment } from './Attachment.tsx';
 import type { Draft } from './draft.ts';
+import { MentionText } from './MentionText.tsx';
 import { MessageActions } from './MessageActions.tsx';
 import { messageSummary, timeLabel, userName } from './names.ts';
 import { Reactions } from './Reactions.tsx';
@@ -62,10 +63,11 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
             )}
           </blockquote>
         )}
+        {message.forwarded && <p className="forwarded small muted">Forwarded</p>}
         {deleted ? (
           <p className="tombstone">Message deleted</p>
         ) : (
-          message.text && <p className="text">{message.text}</p>
+          message.text && <MentionText message={message} users={users} me={store.me} />
         )}
         {message.attachments.map((file) => (
           <Attachment key={file.id} file={file} />
@@ -76,6 +78,15 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
           {mine && !deleted && <Tick status={tickFor(message, members, store.me)} />}
         </p>
       </div>
+      {message.thread && (
+        <button
+          type="button"
+          className="link thread-link"
+          onClick={() => void store.openThread(message.id)}
+        >
+          {message.thread.replyCount} {message.thread.replyCount === 1 ? 'reply' : 'replies'}
+        </button>
+      )}
       {!deleted && <Reactions message={message} />}
       {!deleted && <MessageActions message={message} mine={mine} onDraft={onDraft} />}
     </li>

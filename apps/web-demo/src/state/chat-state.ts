@@ -23,6 +23,17 @@ export interface ChatState {
   /** This device's sends the server does not have yet, per conversation. */
   pending: Record<string, OutgoingMessage[]>;
   connection: ConnectionStatus;
+  /** Pinned messages per conversation (loaded when the chat opens). */
+  pins: Record<string, Pin[]>;
+  /** The thread shown beside the chat (its root message id), and loaded replies per root. */
+  openThread: string | null;
+  replies: Record<string, Message[]>;
+}
+
+export interface Pin {
+  message: Message;
+  pinnedBy: string;
+  pinnedAt: string;
 }
 
 /**
@@ -41,4 +52,5 @@ export interface LiveStore {
   putMessage(message: Message): void;
   refreshPending(conversationId: string): void;
   markActiveRead(): void;
+  loadPins(conversationId: string): Promise<void>;
 }

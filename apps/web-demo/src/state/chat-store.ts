@@ -1,4 +1,4 @@
-import type { Conversation, Message, ParleyClient, User } from '@parley/sdk';
+import type { Conversation, Message, ParleyClient, SendInput, User } from '@parley/sdk';
 import { ParleyError } from '@parley/sdk';
 import type { ChatState, LiveStore } from './chat-state.ts';
 import { liveHandlers } from './live-handlers.ts';
@@ -26,6 +26,9 @@ export class ChatStore implements LiveStore {
       users: {},
       pending: {},
       connection: parley.connection.status,
+      pins: {},
+      openThread: null,
+      replies: {},
     };
   }
 
@@ -127,7 +130,23 @@ export class ChatStore implements LiveStore {
       });
     }
     await this.loadParticipants(conversationId);
+    void this.loadPins(conversationId);
     this.markActiveRead();
+  }
+
+  async loadPins(conversationId: string): Promise<void> {
+    const { items } = await this.parley.messages.pins({ conversationId });
+    this.update((s) => ({ pins: { ...s.pins, [conversationId]: items } }));
+  }
+
+  /** Shows a thread beside the chat, with its replies loaded (and marked read). */
+  async openThread(rootId: string | null): Promise<void> {
+    this.update(() => ({ openThread: rootId }));
+    if (!rootId) return;
+    const page = await this.parley.messages.thread({ messageId: rootId, limit: 100 });
+    this.putMessage(page.root);
+    this.update((s) => ({ replies: { ...s.replies, [rootId]: page.replies } }));
+    this.parley.messages.readThread({ messageId: rootId }).catch(() => undefined);
   }
 
   async loadParticipants(conversationId: string): Promise<void> {
@@ -161,6 +180,15 @@ export class ChatStore implements LiveStore {
 
   /** A message into its (loaded) thread and the conversation's preview. */
   putMessage(message: Message): void {
+    const rootId = message.threadRootId;
+    const replies = rootId ? this.state.replies[rootId] : undefined;
+    if (rootId && replies) {
+      this.update((s) => ({
+        replies: { ...s.replies, [rootId]: upsertMessage(replies, message) },
+      }));
+    }
+    // A thread reply not sent to the conversation shows in its thread only.
+    if (!message.inChannel) return;
     const thread = this.state.threads[message.conversationId];
     if (thread) {
       this.setThread(message.conversationId, {
@@ -190,8 +218,14 @@ export class ChatStore implements LiveStore {
     this.parley.conversations.markRead({ conversationId: id }).catch(() => undefined);
   }
 
-  send(conversationId: string, text: string, replyToId: string | null, attachments: string[]) {
-    this.parley.messages.send({ conversationId, text, replyToId, attachments });
-    this.refreshPending(conversationId);
+  send(
+    conversationId: string,
+    text: string,
+    replyToId: string | null,
+    attachments: string[],
+    extra: Partial<Pick<SendInput, 'mentions' | 'threadRootId' | 'alsoSendToConversation'>> = {},
+  ) {
+    this.parley.messages.send({ conversationId, text, replyToId, attachments, ...extra });
+    if (!extra.threadRootId || extra.alsoSendToConversation) this.refreshPending(conversationId);
   }
 }

@@ -18,7 +18,7 @@ export function liveHandlers(store: LiveStore): Array<() => void> {
       const known = store.state.conversations.find((c) => c.id === id);
       if (!known) {
         void store.refreshConversation(id);
-      } else {
+      } else if (message.inChannel) {
         const mine = message.senderId === store.me;
         const unread = !mine && message.kind !== 'system' ? 1 : 0;
         store.upsertConversation({
@@ -79,6 +79,21 @@ export function liveHandlers(store: LiveStore): Array<() => void> {
       }
       // Read on another device of mine: the badge follows.
       if (receipt.userId === store.me) void store.refreshConversation(receipt.conversationId);
+    }),
+
+    // A thread got a reply: its root shows the new count; an open thread marks it read.
+    parley.on('thread', (event) => {
+      if (event.type !== 'thread.updated') return;
+      const thread = store.state.threads[event.conversationId];
+      const root = thread?.messages.find((m) => m.id === event.rootId);
+      if (root) store.putMessage({ ...root, thread: event.thread });
+      if (store.state.openThread === event.rootId) {
+        store.parley.messages.readThread({ messageId: event.rootId }).catch(() => undefined);
+      }
+    }),
+
+    parley.on('pin', ({ conversationId }) => {
+      if (store.state.pins[conversationId]) void store.loadPins(conversationId);
     }),
 
     parley.on('typing', ({ conversationId, userId, isTyping }) =>

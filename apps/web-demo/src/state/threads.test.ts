@@ -19,6 +19,11 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   deletedBy: null,
   status: 'sent',
   system: null,
+  mentions: [],
+  forwarded: false,
+  threadRootId: null,
+  inChannel: true,
+  thread: null,
   ...extra,
 });
 

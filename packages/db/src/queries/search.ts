@@ -31,6 +31,14 @@ const columns = sql.raw(
     'edited_at',
     'deleted_at',
     'system',
+    'mentions',
+    'forwarded',
+    'thread_root_id',
+    'in_channel',
+    'thread_reply_count',
+    'thread_last_reply_at',
+    'thread_last_reply_seq',
+    'thread_participants',
   ]
     .map((c) => `messages.${c}`)
     .join(', '),

@@ -23,6 +23,8 @@ export interface TestClient extends AsyncDisposable {
 const names: (keyof ParleyEvents)[] = [
   'message',
   'messageUpdated',
+  'pin',
+  'thread',
   'receipt',
   'typing',
   'presence',

@@ -1,0 +1,57 @@
+import type { Message } from '@parley/sdk';
+import { useState } from 'react';
+import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { errorText } from '../ui/errors.ts';
+import { conversationName } from './names.ts';
+
+interface ForwardPanelProps {
+  message: Message;
+  onDone: () => void;
+}
+
+/** Pick conversations, forward once (one clientMessageId, so a retry never doubles). */
+export function ForwardPanel({ message, onDone }: ForwardPanelProps) {
+  const store = useChatStore();
+  const conversations = useChat((s) => s.conversations);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [clientMessageId] = useState(() => crypto.randomUUID());
+  const forward = () => {
+    store.parley.messages
+      .forward({ messageId: message.id, conversationIds: chosen, clientMessageId })
+      .then(
+        ({ messages }) => {
+          for (const m of messages) store.putMessage(m);
+          onDone();
+        },
+        (e) => setError(errorText(e)),
+      );
+  };
+  return (
+    <fieldset className="popover forward-panel">
+      <legend>Forward to</legend>
+      {conversations.slice(0, 20).map((c) => (
+        <label key={c.id} className="small">
+          <input
+            type="checkbox"
+            checked={chosen.includes(c.id)}
+            onChange={(e) =>
+              setChosen((list) =>
+                e.target.checked ? [...list, c.id] : list.filter((id) => id !== c.id),
+              )
+            }
+          />{' '}
+          {conversationName(c)}
+        </label>
+      ))}
+      <button type="button" className="primary" disabled={chosen.length === 0} onClick={forward}>
+        Forward
+      </button>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
