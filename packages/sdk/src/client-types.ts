@@ -57,6 +57,14 @@ export type MemberEvent = Extract<
   DurableEvent,
   { type: 'member.joined' | 'member.left' | 'member.role_changed' }
 >;
+/** Your own archive / pin / unread / mute state of a conversation changed (any of your devices). */
+export type ConversationStateEvent = Extract<DurableEvent, { type: 'conversation.state_changed' }>;
+/** An admin deleted a group you were in: drop it and its messages. */
+export type ConversationDeletedEvent = Extract<DurableEvent, { type: 'conversation.deleted' }>;
+/** Your draft of a conversation was saved on one of your devices. */
+export type DraftEvent = Extract<DurableEvent, { type: 'draft.updated' }>;
+/** A profile changed: yours (from another device) or a contact's. */
+export type UserUpdatedEvent = Extract<DurableEvent, { type: 'user.updated' }>;
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
 export type PresenceEvent = Extract<EphemeralEvent, { type: 'presence' }>;
 
@@ -77,6 +85,10 @@ export interface ParleyEvents {
   conversation: ConversationEvent;
   /** Group membership changed; a `member.left` about you is the last event of that group. */
   member: MemberEvent;
+  conversationState: ConversationStateEvent;
+  conversationDeleted: ConversationDeletedEvent;
+  draft: DraftEvent;
+  user: UserUpdatedEvent;
   /** One of the messages you sent from this device changed status. */
   status: OutgoingMessage;
   connection: ConnectionState;
@@ -119,7 +131,10 @@ export interface ParleyClient {
     listener: (payload: ParleyEvents[K]) => void,
   ): () => void;
   readonly messages: MessagesClient;
-  /** `markRead` moves your read watermark (and tells your other devices and the sender). */
+  /**
+   * `markRead` moves your read watermark (and tells your other devices and the sender);
+   * `archive`, `pin`, `markUnread`, `saveDraft` change your own view, synced to your devices.
+   */
   readonly conversations: ConversationsApi;
   readonly users: UsersApi;
   /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */

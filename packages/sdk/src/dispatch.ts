@@ -59,6 +59,19 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
       case 'reaction.removed':
         emitter.emit('messageUpdated', event);
         break;
+      case 'conversation.state_changed':
+        emitter.emit('conversationState', event);
+        break;
+      case 'conversation.deleted':
+        statuses.forget(event.conversationId);
+        emitter.emit('conversationDeleted', event);
+        break;
+      case 'draft.updated':
+        emitter.emit('draft', event);
+        break;
+      case 'user.updated':
+        emitter.emit('user', event);
+        break;
       // Kinds newer than this SDK reach the app through the `event` listener only.
     }
   }

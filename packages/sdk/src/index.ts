@@ -1,7 +1,10 @@
 export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
+  ConversationDeletedEvent,
   ConversationEvent,
+  ConversationStateEvent,
+  DraftEvent,
   MemberEvent,
   MessagesClient,
   MessageUpdate,
@@ -12,6 +15,7 @@ export type {
   ReceiptEvent,
   SessionEvent,
   TypingEvent,
+  UserUpdatedEvent,
 } from './client-types.ts';
 export type {
   AuthResult,
