@@ -8,10 +8,12 @@ import {
   createEventHub,
   createPresenceTracker,
   createSendBatcher,
+  createSignal,
   createTypingTracker,
   defaultLimits,
   type Limits,
   type LiveServices,
+  startLinkPreviewWorker,
   startNotificationDispatcher,
   startSearchIndexer,
 } from '@parley/api';
@@ -21,6 +23,8 @@ import type { Config } from './config.ts';
 import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
 import { createTusUploads } from './http/files/tus.ts';
+import { addressPolicy } from './link-previews/address-policy.ts';
+import { createLinkUnfurler } from './link-previews/unfurler.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
@@ -116,6 +120,20 @@ export async function startServer(
     blobs: adapters.blobs,
     mailer: adapters.mailer,
     notifications: adapters.notifications,
+    linkPreviews: {
+      unfurler: config.LINK_PREVIEWS
+        ? createLinkUnfurler({
+            blobs: adapters.blobs,
+            logger,
+            policy: addressPolicy(config.LINK_PREVIEW_TEST_ALLOW),
+            timeoutMs: config.LINK_PREVIEW_TIMEOUT_MS,
+            maxBytes: config.LINK_PREVIEW_MAX_BYTES,
+            maxRedirects: 3,
+          })
+        : null,
+      cacheTtlMs: config.LINK_PREVIEW_CACHE_SECONDS * 1000,
+      queued: createSignal(),
+    },
   };
   const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
   const live: LiveServices = {
@@ -127,6 +145,7 @@ export async function startServer(
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
   const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);
+  const linkPreviews = startLinkPreviewWorker(api, { pollMs: config.LINK_PREVIEW_POLL_MS });
 
   // Uploads are staged on local disk whatever the blob store is (see docs/files.md).
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -217,6 +236,7 @@ export async function startServer(
         await live.hub.close();
         await dispatcher.close();
         await searchIndexer.stop();
+        await linkPreviews.stop();
         await adapters.close();
         logger.info('parley stopped');
       })();

@@ -13,7 +13,12 @@ import type {
 import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
-import type { MessagesTable, ReactionsTable } from './tables/messages.ts';
+import type {
+  LinkPreviewJobsTable,
+  LinkPreviewsTable,
+  MessagesTable,
+  ReactionsTable,
+} from './tables/messages.ts';
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { PasswordCredentialsTable, UsersTable } from './tables/users.ts';
@@ -27,6 +32,8 @@ export interface Database {
   receipt_history: ReceiptHistoryTable;
   messages: MessagesTable;
   reactions: ReactionsTable;
+  link_previews: LinkPreviewsTable;
+  link_preview_jobs: LinkPreviewJobsTable;
   events: EventsTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;

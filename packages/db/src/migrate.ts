@@ -9,6 +9,7 @@ import * as otpAndNotifications from './migrations/20261123T1440-otp-and-notific
 import * as refreshGrace from './migrations/20261123T1450-refresh-grace.ts';
 import * as deferredSearchIndex from './migrations/20261201T0800-deferred-search-index.ts';
 import * as conversationOrganizing from './migrations/20261202T0500-conversation-organizing.ts';
+import * as linkPreviews from './migrations/20261202T0510-link-previews.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261123T1450-refresh-grace': refreshGrace,
   '20261201T0800-deferred-search-index': deferredSearchIndex,
   '20261202T0500-conversation-organizing': conversationOrganizing,
+  '20261202T0510-link-previews': linkPreviews,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -46,6 +46,7 @@ export async function appendMessages(trx: DbOrTx, inputs: AppendMessage[]): Prom
       edited_at: null,
       deleted_at: null,
       system: m.system ? JSON.stringify(m.system) : null,
+      link_preview: null,
     };
   });
   await trx.insertInto('messages').values(messages).execute();

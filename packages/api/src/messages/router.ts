@@ -43,6 +43,8 @@ export const messagesRouter = {
         text: clientString().max(65_536).default(''),
         replyToId: idSchema.nullish(),
         attachments: z.array(idSchema).max(MAX_ATTACHMENTS).optional(),
+        /** No link preview for this message (previews may also be off on the server). */
+        noPreview: z.boolean().optional(),
       }),
     )
     .output(messageSchema)

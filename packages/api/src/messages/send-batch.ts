@@ -13,6 +13,8 @@ export interface SendInput {
   replyToId?: string | null;
   /** File ids (the sender's own uploads); with attachments the text may be empty. */
   attachments?: string[];
+  /** No link preview for this message. */
+  noPreview?: boolean;
 }
 
 export interface PendingSend {
@@ -20,6 +22,8 @@ export interface PendingSend {
   input: SendInput;
   /** Members with a connected device, when notification sinks are configured (else null). */
   online: Set<string> | null;
+  /** The URL to unfurl after the commit (a durable job written with the message), or null. */
+  previewUrl?: string | null;
 }
 
 /** A member's watermarks and join point, as a send reads them in its transaction. */
@@ -57,6 +61,8 @@ export interface BatchResult {
   at: string;
   /** Notification rows queued (wakes the dispatcher). */
   queued: number;
+  /** Link-preview jobs queued (wakes the preview worker). */
+  previews?: number;
 }
 
 export interface SendBatcher {
@@ -154,6 +160,7 @@ export function createSendBatcher(
       });
     }
     if (result.queued > 0) deps.notifications.queued.notify();
+    if ((result.previews ?? 0) > 0) deps.linkPreviews.queued.notify();
     const last = committed.at(-1);
     if (!last) return;
     hub.deliverCommitted(result.previousEventId, committed);
@@ -191,7 +198,7 @@ export function createSendBatcher(
   };
 }
 
-/** Text (and reply) sends without notifications to queue: the prepared-statement path. */
+/** Text (and reply) sends without notifications or link previews to queue: the prepared path. */
 function isSimple(send: PendingSend): boolean {
-  return (send.input.attachments?.length ?? 0) === 0 && send.online === null;
+  return (send.input.attachments?.length ?? 0) === 0 && send.online === null && !send.previewUrl;
 }

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
+import { queuePreviewJob } from '../link-previews/jobs.ts';
 import { nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
 import { toMessageDto } from '../shared/mappers.ts';
@@ -32,6 +33,7 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
     const outcomes: SendOutcome[] = [];
     const events: { id: string; conversationId: string; payload: string }[] = [];
     let queued = 0;
+    let previews = 0;
     for (const send of sends) {
       await sql`savepoint send`.execute(trx);
       try {
@@ -46,6 +48,10 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
           const payload = JSON.stringify(event);
           events.push({ id: eventId, conversationId: send.input.conversationId, payload });
           queued += await queueMessageNotifications(deps, trx, [written.row], send.online);
+          if (send.previewUrl) {
+            await queuePreviewJob(trx, written.row.id, send.previewUrl, at);
+            previews += 1;
+          }
           outcomes.push({
             kind: 'stored',
             row: written.row,
@@ -78,7 +84,7 @@ export async function writeSendsGeneral(deps: ApiDeps, sends: PendingSend[]): Pr
         created_at: at,
       })),
     );
-    return { outcomes, previousEventId, at, queued };
+    return { outcomes, previousEventId, at, queued, previews };
   });
 }
 

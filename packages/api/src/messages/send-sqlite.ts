@@ -113,6 +113,7 @@ export function writeSendsSqlite(
           created_at: at,
           edited_at: null,
           deleted_at: null,
+          link_preview: null,
           system: null,
         };
         try {

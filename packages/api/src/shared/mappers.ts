@@ -2,6 +2,7 @@ import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/
 import type { ConversationSummary } from '../live/events.ts';
 import type {
   FileDto,
+  LinkPreviewDto,
   MeDto,
   MessageDto,
   MessageStatus,
@@ -54,6 +55,9 @@ export function toMessageDto(
     deletedAt: row.deleted_at,
     status,
     system: row.system ? (JSON.parse(row.system) as SystemPayload) : null,
+    // A deleted message shows no preview.
+    linkPreview:
+      row.link_preview && !row.deleted_at ? (JSON.parse(row.link_preview) as LinkPreviewDto) : null,
   };
 }
 

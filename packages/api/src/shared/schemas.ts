@@ -123,6 +123,19 @@ export type ConversationFileDto = z.infer<typeof conversationFileSchema>;
 const messageStatusSchema = z.enum(['sent', 'delivered', 'read']).meta({ id: 'MessageStatus' });
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
+/** A preview of the first link in a message, attached by the server after it was stored. */
+export const linkPreviewSchema = z
+  .object({
+    url: z.string(),
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    siteName: z.string().nullable(),
+    /** The page image's thumbnail (WebP), a path on this server; null without one. */
+    imageUrl: z.string().nullable(),
+  })
+  .meta({ id: 'LinkPreview' });
+export type LinkPreviewDto = z.infer<typeof linkPreviewSchema>;
+
 export const messageSchema = z
   .object({
     id: z.string(),
@@ -143,6 +156,8 @@ export const messageSchema = z
     status: messageStatusSchema.nullable(),
     /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
     system: systemPayloadSchema.nullable(),
+    /** Filled in after the send (`message.updated`) when the text links a page with a preview. */
+    linkPreview: linkPreviewSchema.nullable(),
   })
   .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;
