@@ -42,10 +42,17 @@ export interface ParleyClientOptions {
   typingIntervalMs?: number;
 }
 
-/** Edits, deletes and reaction changes of a message. */
+/** Edits, deletes, reaction changes and server updates (link preview) of a message. */
 export type MessageUpdate = Extract<
   DurableEvent,
-  { type: 'message.edited' | 'message.deleted' | 'reaction.added' | 'reaction.removed' }
+  {
+    type:
+      | 'message.edited'
+      | 'message.updated'
+      | 'message.deleted'
+      | 'reaction.added'
+      | 'reaction.removed';
+  }
 >;
 export type ReceiptEvent = Extract<DurableEvent, { type: 'receipt' }>;
 export type ConversationEvent = Extract<

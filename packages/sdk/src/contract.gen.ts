@@ -36,6 +36,15 @@ export type Message = {
   status: "sent" | "delivered" | "read" | null;
   /** Kind 'system' only: what happened (`text` holds an English fallback rendering). */
   system: SystemPayload | null;
+  /** Filled in after the send (`message.updated`) when the text links a page with a preview. */
+  linkPreview: {
+    url: string;
+    title: string | null;
+    description: string | null;
+    siteName: string | null;
+    /** The page image's thumbnail (WebP), a path on this server; null without one. */
+    imageUrl: string | null;
+  } | null;
 };
 
 export type Reaction = {
@@ -171,6 +180,12 @@ export type DurableEvent = {
   at: string;
 } | {
   type: "message.deleted";
+  conversationId: string;
+  message: Message;
+  id: string;
+  at: string;
+} | {
+  type: "message.updated";
   conversationId: string;
   message: Message;
   id: string;
@@ -773,6 +788,8 @@ export interface Procedures {
       text?: string;
       replyToId?: string | null;
       attachments?: string[];
+      /** No link preview for this message (previews may also be off on the server). */
+      noPreview?: boolean;
     };
     output: Message;
   };
@@ -1178,6 +1195,8 @@ export interface MessagesApi {
     text?: string;
     replyToId?: string | null;
     attachments?: string[];
+    /** No link preview for this message (previews may also be off on the server). */
+    noPreview?: boolean;
   }): Promise<Message>;
   /** Delivered/read per recipient and overall. */
   status(input: {

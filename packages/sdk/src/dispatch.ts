@@ -54,6 +54,7 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
         emitter.emit('member', event);
         break;
       case 'message.edited':
+      case 'message.updated':
       case 'message.deleted':
       case 'reaction.added':
       case 'reaction.removed':
