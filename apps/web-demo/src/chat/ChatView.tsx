@@ -21,7 +21,12 @@ export function ChatView({ conversationId, onOpen }: ChatViewProps) {
       <ChatHeader conversation={conversation} onOpen={onOpen} />
       <MessageList conversation={conversation} onDraft={setDraft} />
       <IncomingAnnouncer conversationId={conversationId} />
-      <Composer conversationId={conversationId} draft={draft} onDraft={setDraft} />
+      <Composer
+        key={conversationId}
+        conversationId={conversationId}
+        draft={draft}
+        onDraft={setDraft}
+      />
     </section>
   );
 }

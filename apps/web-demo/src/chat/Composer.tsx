@@ -12,11 +12,18 @@ interface ComposerProps {
   onDraft: (draft: Draft) => void;
 }
 
+const DRAFT_SAVE_DELAY_MS = 400;
+
 /** Enter sends (Shift+Enter: new line), Escape cancels a reply or an edit. */
 export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const store = useChatStore();
   const users = useChat((s) => s.users);
-  const [text, setText] = useState('');
+  // My draft of this chat, synced with my other devices (saved as I type, after a pause).
+  const saved = useChat(
+    (s) => s.conversations.find((c) => c.id === conversationId)?.draft?.text ?? '',
+  );
+  const [text, setText] = useState(saved);
+  const lastSaved = useRef(saved);
   const [files, setFiles] = useState<FileInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -25,6 +32,21 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     if (draft.kind === 'edit') setText(draft.message.text);
     if (draft.kind !== 'new') input.current?.focus();
   }, [draft]);
+
+  useEffect(() => {
+    // Saved elsewhere while I am not typing here: take it over.
+    if (saved !== lastSaved.current && document.activeElement !== input.current) setText(saved);
+    lastSaved.current = saved;
+  }, [saved]);
+
+  useEffect(() => {
+    if (draft.kind === 'edit' || text === lastSaved.current) return;
+    const timer = setTimeout(() => {
+      lastSaved.current = text;
+      store.parley.conversations.saveDraft({ conversationId, text }).catch(() => undefined);
+    }, DRAFT_SAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, draft.kind, conversationId, store]);
 
   const cancel = () => {
     if (draft.kind === 'edit') setText('');

@@ -18,6 +18,7 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   deletedAt: null,
   status: 'sent',
   system: null,
+  linkPreview: null,
   ...extra,
 });
 
