@@ -88,12 +88,12 @@ interface Network {
 }
 
 /** The demo built from the current source, the real server serving it, and one Chromium. */
-export async function startDemo(): Promise<Demo> {
+export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-web-demo-'));
   await buildDemo(outDir);
   const server = await startTestServer({
     // Presence: offline 300 ms after the last socket goes (default 5 s).
-    env: { WEB_DEMO_DIR: outDir, SEND_RATE_LIMIT: '1000', PRESENCE_GRACE_MS: '300' },
+    env: { WEB_DEMO_DIR: outDir, SEND_RATE_LIMIT: '1000', PRESENCE_GRACE_MS: '300', ...env },
   });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   await mkdir(screenshotDir, { recursive: true });
