@@ -55,6 +55,8 @@ describe.skipIf(missingBrowser)('organizing conversations in Chromium', () => {
     await shown(sent.getByText('Read by 1 of 2'));
     await cy.call('POST', `/conversations/${groupId}/read`, {});
     await shown(sent.getByText('Read by 2 of 2'));
+    // The preview stays through the receipts.
+    await shown(sent.getByRole('link', { name: 'Link preview: Trip ideas for May' }));
     await demo.screenshot(ada, '20-link-preview-read-by');
   });
 

@@ -34,12 +34,13 @@ export function ConversationItem({ conversation }: { conversation: Conversation 
         <span className="conversation-text">
           <span className="conversation-top">
             <span className="conversation-name">
+              {conversation.pinnedAt && <span className="sr-only">Pinned: </span>}
+              {name}
               {conversation.pinnedAt && (
-                <span className="pin" title="Pinned">
-                  📌<span className="sr-only">Pinned: </span>
+                <span className="pin-badge" aria-hidden="true">
+                  pinned
                 </span>
               )}
-              {name}
             </span>
             {last && <span className="muted small">{timeLabel(last.createdAt)}</span>}
           </span>

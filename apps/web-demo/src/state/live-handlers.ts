@@ -129,7 +129,11 @@ export function liveHandlers(store: LiveStore): Array<() => void> {
     ),
 
     parley.on('status', (outgoing) => {
-      if (outgoing.message) store.putMessage(outgoing.message);
+      // Into the thread once; later status events (delivered, read by N) must not put back
+      // the message as sent, over its updates (edits, link preview).
+      const stored = outgoing.message;
+      const thread = stored ? store.state.threads[stored.conversationId] : undefined;
+      if (stored && !thread?.messages.some((m) => m.id === stored.id)) store.putMessage(stored);
       store.refreshPending(outgoing.conversationId);
     }),
   ];
