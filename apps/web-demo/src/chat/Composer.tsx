@@ -33,20 +33,27 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     if (draft.kind !== 'new') input.current?.focus();
   }, [draft]);
 
+  // Texts this composer saved: their echoes (my own devices get every draft event) are not news.
+  const mine = useRef(new Set<string>());
+  const mode = draft.kind;
   useEffect(() => {
-    // Saved elsewhere while I am not typing here: take it over.
-    if (saved !== lastSaved.current && document.activeElement !== input.current) setText(saved);
+    // Saved on another device while I am not writing here: take it over.
+    const fromElsewhere = saved !== lastSaved.current && !mine.current.has(saved);
+    if (fromElsewhere && mode === 'new' && document.activeElement !== input.current) {
+      setText(saved);
+    }
     lastSaved.current = saved;
-  }, [saved]);
+  }, [saved, mode]);
 
   useEffect(() => {
-    if (draft.kind === 'edit' || text === lastSaved.current) return;
+    if (mode === 'edit' || text === lastSaved.current) return;
     const timer = setTimeout(() => {
       lastSaved.current = text;
+      mine.current.add(text);
       store.parley.conversations.saveDraft({ conversationId, text }).catch(() => undefined);
     }, DRAFT_SAVE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [text, draft.kind, conversationId, store]);
+  }, [text, mode, conversationId, store]);
 
   const cancel = () => {
     if (draft.kind === 'edit') setText('');
