@@ -54,6 +54,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
   });
 
+  it('opens loopback to the link-preview fetcher only for test suites', () => {
+    expect(loadConfig({}).LINK_PREVIEWS).toBe(true);
+    expect(loadConfig({}).LINK_PREVIEW_TEST_ALLOW).toEqual([]);
+    expect(
+      loadConfig({ NODE_ENV: 'test', LINK_PREVIEW_TEST_ALLOW: '127.0.0.1:8080' })
+        .LINK_PREVIEW_TEST_ALLOW,
+    ).toEqual(['127.0.0.1:8080']);
+    for (const NODE_ENV of ['production', 'development']) {
+      expect(() =>
+        loadConfig({
+          NODE_ENV,
+          JWT_SECRET: 'x'.repeat(32),
+          METRICS_TOKEN: 'x'.repeat(32),
+          LINK_PREVIEW_TEST_ALLOW: '127.0.0.1:8080',
+        }),
+      ).toThrow(/LINK_PREVIEW_TEST_ALLOW: only allowed when NODE_ENV=test/);
+    }
+    // Only loopback pairs, even in tests: private ranges stay closed.
+    expect(() => loadConfig({ NODE_ENV: 'test', LINK_PREVIEW_TEST_ALLOW: '10.0.0.1:80' })).toThrow(
+      /LINK_PREVIEW_TEST_ALLOW/,
+    );
+  });
+
   it('checks mail, webhook and Web Push settings, which only work together', () => {
     const vapid = {
       VAPID_PUBLIC_KEY: Buffer.alloc(65, 4).toString('base64url'),

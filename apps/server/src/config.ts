@@ -120,6 +120,16 @@ const envSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: int(12),
   NOTIFY_POLL_MS: int(1000),
   NOTIFY_TIMEOUT_MS: int(10_000),
+  LINK_PREVIEWS: z.stringbool().default(true),
+  LINK_PREVIEW_TIMEOUT_MS: int(5000),
+  LINK_PREVIEW_MAX_BYTES: int(1024 * 1024),
+  LINK_PREVIEW_CACHE_SECONDS: int(24 * 3600),
+  LINK_PREVIEW_POLL_MS: int(2000),
+  /** Test suites only ("127.0.0.1:PORT" pairs): refused unless NODE_ENV=test. */
+  LINK_PREVIEW_TEST_ALLOW: list.refine(
+    (pairs) => pairs.every((p) => /^127\.\d+\.\d+\.\d+:\d+$/.test(p)),
+    'must be 127.x.x.x:PORT pairs',
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -198,6 +208,9 @@ function messagingIssues(cfg: Env): string[] {
     issues.push(
       '  VAPID_SUBJECT: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together',
     );
+  }
+  if (cfg.LINK_PREVIEW_TEST_ALLOW.length > 0 && cfg.NODE_ENV !== 'test') {
+    issues.push('  LINK_PREVIEW_TEST_ALLOW: only allowed when NODE_ENV=test');
   }
   if (cfg.NOTIFY_RETRY_BASE_MS > cfg.NOTIFY_RETRY_MAX_MS) {
     issues.push('  NOTIFY_RETRY_BASE_MS: must not exceed NOTIFY_RETRY_MAX_MS');

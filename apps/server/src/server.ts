@@ -9,12 +9,14 @@ import {
   createEventHub,
   createPresenceTracker,
   createSendBatcher,
+  createSignal,
   createTypingTracker,
   defaultLimits,
   type Limits,
   type LiveServices,
   type MessagePruneResult,
   startEventLogPruner,
+  startLinkPreviewWorker,
   startMessageRetentionPruner,
   startNotificationDispatcher,
   startSearchIndexer,
@@ -26,6 +28,8 @@ import { type SweepResult, startFileSweeper } from './file-sweeper.ts';
 import { createHttpApp } from './http/app.ts';
 import { createTusUploads } from './http/files/tus.ts';
 import type { Phase } from './http/health.ts';
+import { addressPolicy } from './link-previews/address-policy.ts';
+import { createLinkUnfurler } from './link-previews/unfurler.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
@@ -126,6 +130,20 @@ export async function startServer(
     mailer: adapters.mailer,
     notifications: adapters.notifications,
     adminEmails: config.ADMIN_EMAILS,
+    linkPreviews: {
+      unfurler: config.LINK_PREVIEWS
+        ? createLinkUnfurler({
+            blobs: adapters.blobs,
+            logger,
+            policy: addressPolicy(config.LINK_PREVIEW_TEST_ALLOW),
+            timeoutMs: config.LINK_PREVIEW_TIMEOUT_MS,
+            maxBytes: config.LINK_PREVIEW_MAX_BYTES,
+            maxRedirects: 3,
+          })
+        : null,
+      cacheTtlMs: config.LINK_PREVIEW_CACHE_SECONDS * 1000,
+      queued: createSignal(),
+    },
   };
   const hub = createEventHub(api, { pollMs: config.EVENT_POLL_MS });
   const live: LiveServices = {
@@ -151,6 +169,7 @@ export async function startServer(
     retentionDays: config.EVENT_RETENTION_DAYS,
     intervalMs: config.EVENT_PRUNE_INTERVAL_SECONDS * 1000,
   });
+  const linkPreviews = startLinkPreviewWorker(api, { pollMs: config.LINK_PREVIEW_POLL_MS });
 
   // Uploads are staged on local disk whatever the blob store is (see docs/files.md).
   const stagingDir = join(config.dataDir, 'uploads', 'staging');
@@ -264,6 +283,7 @@ export async function startServer(
         await live.hub.close();
         await dispatcher.close();
         await searchIndexer.stop();
+        await linkPreviews.stop();
         await adapters.close();
         metrics.close();
         logger.info('parley stopped');

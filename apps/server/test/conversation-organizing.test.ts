@@ -1,4 +1,4 @@
-import type { StreamEvent } from '@parley/api';
+import type { ConversationDto, StreamEvent } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import createClient from 'openapi-fetch';
 import { expect, it, vi } from 'vitest';
@@ -102,7 +102,7 @@ describeEachDialect('organizing conversations', (dialect) => {
   it('pins up to 5 conversations to the top; marks unread until read', async () => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '1000' } });
     const [ada, ...others] = await registerUsers(server, 'Ada', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6');
-    const chats: { id: string }[] = [];
+    const chats: ConversationDto[] = [];
     for (const other of others) {
       chats.push(await ada.client.conversations.openDirect.mutate({ userId: other.id }));
     }

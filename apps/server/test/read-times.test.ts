@@ -1,3 +1,4 @@
+import type { MessageDto } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import createClient from 'openapi-fetch';
 import { expect, it, vi } from 'vitest';
@@ -117,7 +118,7 @@ describeEachDialect('read times', (dialect) => {
     const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     const conversationId = chat.id;
-    const sent: Awaited<ReturnType<typeof ada.client.messages.send.mutate>>[] = [];
+    const sent: MessageDto[] = [];
     for (let i = 0; i < 110; i++) {
       sent.push(
         await ada.client.messages.send.mutate({

@@ -21,10 +21,10 @@ export interface Cast {
  * One demo per test file: the server, Chromium, Ada and Ben signed up in the UI, Cy over REST.
  * A failing test leaves a screenshot of both screens in test-artifacts/screenshots.
  */
-export function useCast(): Cast {
+export function useCast(env: () => Record<string, string> = () => ({})): Cast {
   const cast = {} as Cast;
   beforeAll(async () => {
-    cast.demo = await startDemo();
+    cast.demo = await startDemo(env());
     [cast.ada, cast.ben] = await Promise.all([cast.demo.open(), cast.demo.open()]);
     cast.cy = await restUser(cast.demo.server, 'Cy');
     await Promise.all([

@@ -88,7 +88,7 @@ interface Network {
 }
 
 /** The demo built from the current source, the real server serving it, and one Chromium. */
-export async function startDemo(): Promise<Demo> {
+export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-web-demo-'));
   await buildDemo(outDir);
   const server = await startTestServer({
@@ -99,6 +99,7 @@ export async function startDemo(): Promise<Demo> {
       SEND_RATE_LIMIT: '1000',
       PRESENCE_GRACE_MS: '300',
       ADMIN_EMAILS: 'cy@example.com',
+      ...env,
     },
   });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });

@@ -1,6 +1,7 @@
 import type { Db } from '@parley/db';
 import type { BlobStore } from './ports/blob-store.ts';
 import type { EventBus } from './ports/event-bus.ts';
+import type { LinkUnfurler } from './ports/link-unfurler.ts';
 import type { Logger } from './ports/logger.ts';
 import type { Mailer } from './ports/mailer.ts';
 import type { Metrics } from './ports/metrics.ts';
@@ -90,6 +91,15 @@ export interface NotificationSettings {
   queued: Signal;
 }
 
+export interface LinkPreviewSettings {
+  /** Null: link previews are off. */
+  unfurler: LinkUnfurler | null;
+  /** A URL's cached preview is used for this long. */
+  cacheTtlMs: number;
+  /** Notified after a commit that queued preview jobs; wakes this instance's worker. */
+  queued: Signal;
+}
+
 /** Everything the domain needs from the outside world; the server fills it with adapters. */
 export interface ApiDeps {
   db: Db;
@@ -108,4 +118,5 @@ export interface ApiDeps {
   notifications: NotificationSettings;
   /** Emails that are server admins whatever their stored role (ADMIN_EMAILS), lower case. */
   adminEmails?: readonly string[];
+  linkPreviews: LinkPreviewSettings;
 }

@@ -37,6 +37,7 @@ export {
   toFileDto,
 } from './files/files.ts';
 export { sweepUnattachedFiles } from './files/sweep.ts';
+export { startLinkPreviewWorker } from './link-previews/worker.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub } from './live/hub.ts';
@@ -61,6 +62,7 @@ export type {
   PutOptions,
 } from './ports/blob-store.ts';
 export type { BusEphemeral, BusLogAdvanced, BusMessage, EventBus } from './ports/event-bus.ts';
+export type { LinkUnfurler, UnfurledLink } from './ports/link-unfurler.ts';
 export type { Logger } from './ports/logger.ts';
 export type { Mailer, MailMessage } from './ports/mailer.ts';
 export { type Metrics, noMetrics } from './ports/metrics.ts';

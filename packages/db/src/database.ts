@@ -15,6 +15,8 @@ import type { EmailCodesTable } from './tables/email-codes.ts';
 import type { EventLogStateTable, EventsTable } from './tables/events.ts';
 import type { FilesTable, MessageAttachmentsTable } from './tables/files.ts';
 import type {
+  LinkPreviewJobsTable,
+  LinkPreviewsTable,
   MessageMentionsTable,
   MessagesTable,
   PinsTable,
@@ -37,6 +39,8 @@ export interface Database {
   message_mentions: MessageMentionsTable;
   pins: PinsTable;
   thread_reads: ThreadReadsTable;
+  link_previews: LinkPreviewsTable;
+  link_preview_jobs: LinkPreviewJobsTable;
   events: EventsTable;
   event_log_state: EventLogStateTable;
   files: FilesTable;

@@ -12,6 +12,7 @@ import * as administration from './migrations/20261202T0200-administration.ts';
 import * as blocksPrivacyAccount from './migrations/20261202T0300-blocks-privacy-account.ts';
 import * as conversationFeatures from './migrations/20261202T0400-conversation-features.ts';
 import * as conversationOrganizing from './migrations/20261202T0500-conversation-organizing.ts';
+import * as linkPreviews from './migrations/20261202T0510-link-previews.ts';
 import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
 import * as messageRetention from './migrations/20261202T0810-message-retention.ts';
 
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0400-conversation-features': conversationFeatures,
   '20261202T0810-message-retention': messageRetention,
   '20261202T0200-administration': administration,
+  '20261202T0510-link-previews': linkPreviews,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -47,10 +47,17 @@ export interface ParleyClientOptions {
   typingIntervalMs?: number;
 }
 
-/** Edits, deletes and reaction changes of a message. */
+/** Edits, deletes, reaction changes and server updates (link preview) of a message. */
 export type MessageUpdate = Extract<
   DurableEvent,
-  { type: 'message.edited' | 'message.deleted' | 'reaction.added' | 'reaction.removed' }
+  {
+    type:
+      | 'message.edited'
+      | 'message.updated'
+      | 'message.deleted'
+      | 'reaction.added'
+      | 'reaction.removed';
+  }
 >;
 export type ReceiptEvent = Extract<DurableEvent, { type: 'receipt' }>;
 export type ConversationEvent = Extract<
@@ -66,6 +73,14 @@ export type MemberEvent = Extract<
 export type PinEvent = Extract<DurableEvent, { type: 'message.pinned' | 'message.unpinned' }>;
 /** A thread got a reply (`thread.updated`) or you read it on a device (`thread.read`). */
 export type ThreadEvent = Extract<DurableEvent, { type: 'thread.updated' | 'thread.read' }>;
+/** Your own archive / pin / unread / mute state of a conversation changed (any of your devices). */
+export type ConversationStateEvent = Extract<DurableEvent, { type: 'conversation.state_changed' }>;
+/** An admin deleted a group you were in: drop it and its messages. */
+export type ConversationDeletedEvent = Extract<DurableEvent, { type: 'conversation.deleted' }>;
+/** Your draft of a conversation was saved on one of your devices. */
+export type DraftEvent = Extract<DurableEvent, { type: 'draft.updated' }>;
+/** A profile changed: yours (from another device) or a contact's. */
+export type UserUpdatedEvent = Extract<DurableEvent, { type: 'user.updated' }>;
 export type TypingEvent = Extract<EphemeralEvent, { type: 'typing' }>;
 /** You blocked or unblocked someone (from any of your devices). */
 export type BlockChangedEvent = Extract<DurableEvent, { type: 'block.changed' }>;
@@ -106,6 +121,10 @@ export interface ParleyEvents {
   conversation: ConversationEvent;
   /** Group membership changed; a `member.left` about you is the last event of that group. */
   member: MemberEvent;
+  conversationState: ConversationStateEvent;
+  conversationDeleted: ConversationDeletedEvent;
+  draft: DraftEvent;
+  user: UserUpdatedEvent;
   /** One of the messages you sent from this device changed status. */
   status: OutgoingMessage;
   connection: ConnectionState;
@@ -157,7 +176,10 @@ export interface ParleyClient {
     listener: (payload: ParleyEvents[K]) => void,
   ): () => void;
   readonly messages: MessagesClient;
-  /** `markRead` moves your read watermark (and tells your other devices and the sender). */
+  /**
+   * `markRead` moves your read watermark (and tells your other devices and the sender);
+   * `archive`, `pin`, `markUnread`, `saveDraft` change your own view, synced to your devices.
+   */
   readonly conversations: ConversationsApi;
   /**
    * Profiles, blocks (`block`, `unblock`, `blocks`), privacy (`updatePrivacy`), sessions,

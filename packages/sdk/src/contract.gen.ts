@@ -70,6 +70,15 @@ export type Message = {
     /** Who replied, in order of their first reply. */
     participantIds: string[];
   } | null;
+  /** Filled in after the send (`message.updated`) when the text links a page with a preview. */
+  linkPreview: {
+    url: string;
+    title: string | null;
+    description: string | null;
+    siteName: string | null;
+    /** The page image's thumbnail (WebP), a path on this server; null without one. */
+    imageUrl: string | null;
+  } | null;
 };
 
 export type Reaction = {
@@ -211,6 +220,12 @@ export type DurableEvent = {
   at: string;
 } | {
   type: "message.deleted";
+  conversationId: string;
+  message: Message;
+  id: string;
+  at: string;
+} | {
+  type: "message.updated";
   conversationId: string;
   message: Message;
   id: string;
@@ -1181,6 +1196,8 @@ export interface Procedures {
       threadRootId?: string | null;
       /** A thread reply that also shows in the conversation's history. */
       alsoSendToConversation?: boolean;
+      /** No link preview for this message (previews may also be off on the server). */
+      noPreview?: boolean;
     };
     output: Message;
   };
@@ -2015,6 +2032,8 @@ export interface MessagesApi {
     threadRootId?: string | null;
     /** A thread reply that also shows in the conversation's history. */
     alsoSendToConversation?: boolean;
+    /** No link preview for this message (previews may also be off on the server). */
+    noPreview?: boolean;
   }): Promise<Message>;
   /** Delivered/read per recipient and overall. */
   status(input: {

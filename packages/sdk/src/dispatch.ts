@@ -54,6 +54,7 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
         emitter.emit('member', event);
         break;
       case 'message.edited':
+      case 'message.updated':
       case 'message.deleted':
       case 'reaction.added':
       case 'reaction.removed':
@@ -72,6 +73,19 @@ export function createDispatch({ emitter, me, outbox, acks, statuses }: Dispatch
       case 'thread.updated':
       case 'thread.read':
         emitter.emit('thread', event);
+        break;
+      case 'conversation.state_changed':
+        emitter.emit('conversationState', event);
+        break;
+      case 'conversation.deleted':
+        statuses.forget(event.conversationId);
+        emitter.emit('conversationDeleted', event);
+        break;
+      case 'draft.updated':
+        emitter.emit('draft', event);
+        break;
+      case 'user.updated':
+        emitter.emit('user', event);
         break;
       // Kinds newer than this SDK reach the app through the `event` listener only.
     }

@@ -2,7 +2,10 @@ export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
   BlockChangedEvent,
+  ConversationDeletedEvent,
   ConversationEvent,
+  ConversationStateEvent,
+  DraftEvent,
   MemberEvent,
   MessagesClient,
   MessageUpdate,
@@ -17,6 +20,7 @@ export type {
   SessionEvent,
   ThreadEvent,
   TypingEvent,
+  UserUpdatedEvent,
 } from './client-types.ts';
 export type {
   AdminApi,

@@ -26,6 +26,12 @@ export interface OutgoingMessage {
   /** When it was sent on this device (ISO-8601). */
   readonly createdAt: string;
   readonly status: OutgoingStatus;
+  /**
+   * How many of the other members have read it ("read by `readBy` of `recipientCount`"), kept
+   * current from the live receipts; 0 of 0 until the members are loaded after sending.
+   */
+  readonly readBy: number;
+  readonly recipientCount: number;
   /** The stored message, once the server has it. */
   readonly message: Message | null;
   /** Why it failed (`status: 'failed'`). */
@@ -48,6 +54,8 @@ export interface StoredOutgoing {
 
 export class Outgoing implements OutgoingMessage {
   status: OutgoingStatus;
+  readBy = 0;
+  recipientCount = 0;
   message: Message | null = null;
   error: ParleyError | null = null;
   attempts: number;

@@ -9,7 +9,8 @@ const MAX_TRACKED = 500;
 
 /**
  * Moves this device's sent messages from `sent` to `delivered` to `read` as receipts arrive:
- * a message is delivered (read) once every other member's watermark has passed its seq. The
+ * a message is delivered (read) once every other member's watermark has passed its seq; in
+ * between, `readBy` counts the members who have read it (groups: "read by N of M"). The
  * members' watermarks are loaded once per conversation, then kept current from receipts.
  */
 export class StatusTracker {
@@ -80,14 +81,21 @@ export class StatusTracker {
     if (others.length === 0) return;
     for (const item of this.tracked.filter((i) => i.conversationId === conversationId)) {
       const seq = item.message!.seq;
-      const status = others.every((m) => m.read >= seq)
-        ? 'read'
-        : others.every((m) => m.delivered >= seq)
-          ? 'delivered'
-          : 'sent';
-      if (status === item.status || (item.status === 'read' && status !== 'read')) continue;
-      if (item.status === 'delivered' && status === 'sent') continue;
-      item.status = status;
+      const readBy = others.filter((m) => m.read >= seq).length;
+      const counted = readBy !== item.readBy || others.length !== item.recipientCount;
+      item.readBy = readBy;
+      item.recipientCount = others.length;
+      const status =
+        readBy === others.length
+          ? 'read'
+          : others.every((m) => m.delivered >= seq)
+            ? 'delivered'
+            : 'sent';
+      const backwards =
+        (item.status === 'read' && status !== 'read') ||
+        (item.status === 'delivered' && status === 'sent');
+      if (status !== item.status && !backwards) item.status = status;
+      else if (!counted) continue;
       this.onChange(item);
     }
     this.tracked = this.tracked.filter((i) => i.status !== 'read');

@@ -52,6 +52,8 @@ export function testConfig(
     // Suites register many users from 127.0.0.1; the tests of these limits set their own.
     REGISTER_RATE_LIMIT: '100000',
     WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    // No test reaches out for link previews unless it serves the pages itself.
+    LINK_PREVIEWS: 'false',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });

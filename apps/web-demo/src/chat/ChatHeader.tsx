@@ -69,6 +69,17 @@ export function ChatHeader({
           {status}
         </p>
       </div>
+      <button
+        type="button"
+        onClick={() =>
+          void store.organize(conversation.id, conversation.pinnedAt ? 'unpin' : 'pin')
+        }
+      >
+        {conversation.pinnedAt ? 'Unpin' : 'Pin'}
+      </button>
+      <button type="button" onClick={() => void store.organize(conversation.id, 'archive')}>
+        Archive
+      </button>
       {group && (
         <button type="button" onClick={() => onOpen('groupInfo')}>
           Group info

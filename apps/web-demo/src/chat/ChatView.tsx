@@ -29,7 +29,12 @@ export function ChatView({ conversationId, onOpen }: ChatViewProps) {
         <PinnedBar conversationId={conversationId} />
         <MessageList conversation={conversation} onDraft={setDraft} />
         <IncomingAnnouncer conversationId={conversationId} />
-        <Composer conversationId={conversationId} draft={draft} onDraft={setDraft} />
+        <Composer
+          key={conversationId}
+          conversationId={conversationId}
+          draft={draft}
+          onDraft={setDraft}
+        />
       </section>
       {openThread && threadHere && <ThreadPanel rootId={openThread} />}
     </div>

@@ -14,11 +14,18 @@ interface ComposerProps {
   onDraft: (draft: Draft) => void;
 }
 
+const DRAFT_SAVE_DELAY_MS = 400;
+
 /** Enter sends (Shift+Enter: new line), Escape cancels a reply or an edit. */
 export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const store = useChatStore();
   const users = useChat((s) => s.users);
-  const [text, setText] = useState('');
+  // My draft of this chat, synced with my other devices (saved as I type, after a pause).
+  const saved = useChat(
+    (s) => s.conversations.find((c) => c.id === conversationId)?.draft?.text ?? '',
+  );
+  const [text, setText] = useState(saved);
+  const lastSaved = useRef(saved);
   const [files, setFiles] = useState<FileInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [picked, setPicked] = useState<PickedMention[]>([]);
@@ -39,6 +46,28 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     }
     if (draft.kind !== 'new') input.current?.focus();
   }, [draft]);
+
+  // Texts this composer saved: their echoes (my own devices get every draft event) are not news.
+  const mine = useRef(new Set<string>());
+  const mode = draft.kind;
+  useEffect(() => {
+    // Saved on another device while I am not writing here: take it over.
+    const fromElsewhere = saved !== lastSaved.current && !mine.current.has(saved);
+    if (fromElsewhere && mode === 'new' && document.activeElement !== input.current) {
+      setText(saved);
+    }
+    lastSaved.current = saved;
+  }, [saved, mode]);
+
+  useEffect(() => {
+    if (mode === 'edit' || text === lastSaved.current) return;
+    const timer = setTimeout(() => {
+      lastSaved.current = text;
+      mine.current.add(text);
+      store.parley.conversations.saveDraft({ conversationId, text }).catch(() => undefined);
+    }, DRAFT_SAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, mode, conversationId, store]);
 
   const cancel = () => {
     if (draft.kind === 'edit') setText('');

@@ -33,12 +33,24 @@ export function ConversationItem({ conversation }: { conversation: Conversation 
         />
         <span className="conversation-text">
           <span className="conversation-top">
-            <span className="conversation-name">{name}</span>
+            <span className="conversation-name">
+              {conversation.pinnedAt && <span className="sr-only">Pinned: </span>}
+              {name}
+              {conversation.pinnedAt && (
+                <span className="pin-badge" aria-hidden="true">
+                  pinned
+                </span>
+              )}
+            </span>
             {last && <span className="muted small">{timeLabel(last.createdAt)}</span>}
           </span>
           <span className="conversation-bottom">
             {typingLine ? (
               <span className="typing-preview">{typingLine}</span>
+            ) : conversation.draft && !active ? (
+              <span className="preview">
+                <span className="draft-label">Draft:</span> {conversation.draft.text}
+              </span>
             ) : (
               <span className="preview">
                 {last ? sender + messageSummary(last) : 'No messages yet'}

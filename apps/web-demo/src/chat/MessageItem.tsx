@@ -1,14 +1,22 @@
-import type { Conversation, Message } from '@parley/sdk';
+import type { Conversation, Message, Participant } from '@parley/sdk';
 import { useBlocked } from '../state/blocks.tsx';
 import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { tickFor } from '../state/threads.ts';
 import { Attachment } from './Attachment.tsx';
 import type { Draft } from './draft.ts';
+import { LinkPreview } from './LinkPreview.tsx';
 import { MentionText } from './MentionText.tsx';
 import { MessageActions } from './MessageActions.tsx';
 import { messageSummary, timeLabel, userName } from './names.ts';
 import { Reactions } from './Reactions.tsx';
 import { Tick } from './Tick.tsx';
+
+/** "Read by N of M": the other members whose read watermark (moved by live receipts) passed it. */
+function readBy(message: Message, members: Participant[], me: string): string {
+  const others = members.filter((p) => p.user.id !== me);
+  const read = others.filter((p) => p.lastReadSeq >= message.seq).length;
+  return `Read by ${read} of ${others.length}`;
+}
 
 interface MessageItemProps {
   message: Message;
@@ -69,6 +77,7 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
         ) : (
           message.text && <MentionText message={message} users={users} me={store.me} />
         )}
+        {!deleted && message.linkPreview && <LinkPreview preview={message.linkPreview} />}
         {message.attachments.map((file) => (
           <Attachment key={file.id} file={file} />
         ))}
@@ -76,6 +85,9 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
           {message.editedAt && !deleted && <span>edited · </span>}
           <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>
           {mine && !deleted && <Tick status={tickFor(message, members, store.me)} />}
+          {mine && !deleted && conversation.type === 'group' && members && (
+            <span className="read-by"> · {readBy(message, members, store.me)}</span>
+          )}
         </p>
       </div>
       {message.thread && (

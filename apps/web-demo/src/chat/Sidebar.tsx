@@ -1,6 +1,7 @@
 import { useChat } from '../state/chat-context.tsx';
 import { useParley, useSession } from '../state/parley-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
+import { ArchivedList } from './ArchivedList.tsx';
 import { ConversationItem } from './ConversationItem.tsx';
 import type { DialogName } from './dialog-name.ts';
 
@@ -44,6 +45,7 @@ export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
           <ConversationItem key={c.id} conversation={c} />
         ))}
       </ul>
+      <ArchivedList />
     </nav>
   );
 }

@@ -46,6 +46,7 @@ export interface LiveStore {
   readonly me: string;
   update(change: (state: ChatState) => Partial<ChatState>): void;
   refreshConversation(conversationId: string): Promise<Conversation | null>;
+  removeConversation(conversationId: string): void;
   upsertConversation(conversation: Conversation): void;
   loadParticipants(conversationId: string): Promise<void>;
   setThread(conversationId: string, thread: Thread): void;

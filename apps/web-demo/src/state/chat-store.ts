@@ -86,17 +86,36 @@ export class ChatStore implements LiveStore {
     try {
       const conversation = await this.parley.conversations.get({ conversationId });
       const known = this.state.conversations.some((c) => c.id === conversationId);
+      if (conversation.archived) {
+        this.removeConversation(conversationId);
+        return conversation;
+      }
       this.upsertConversation(conversation);
       if (!known && conversation.peer) void this.loadPresence([conversation.peer.id]);
       return conversation;
     } catch (error) {
       if (!(error instanceof ParleyError && error.code === 'NOT_FOUND')) throw error;
-      this.update((s) => ({
-        conversations: s.conversations.filter((c) => c.id !== conversationId),
-        activeId: s.activeId === conversationId ? null : s.activeId,
-      }));
+      this.removeConversation(conversationId);
       return null;
     }
+  }
+
+  /** Out of the list (archived, left, deleted); closed if it was open. */
+  removeConversation(conversationId: string): void {
+    this.update((s) => ({
+      conversations: s.conversations.filter((c) => c.id !== conversationId),
+      activeId: s.activeId === conversationId ? null : s.activeId,
+    }));
+  }
+
+  /** Pin, unpin, archive, unarchive, mark unread: the answer is my new view of the chat. */
+  async organize(
+    conversationId: string,
+    action: 'pin' | 'unpin' | 'archive' | 'unarchive' | 'markUnread',
+  ): Promise<void> {
+    const conversation = await this.parley.conversations[action]({ conversationId });
+    if (conversation.archived) this.removeConversation(conversationId);
+    else this.upsertConversation(conversation);
   }
 
   upsertConversation(conversation: Conversation): void {

@@ -27,12 +27,16 @@ export async function uploadFile(parley: ParleyClient, file: File): Promise<File
 
 const objectUrls = new Map<string, Promise<string>>();
 
-/** An object URL for a file or one of its thumbnails (`path` below /api/v1/files/), cached. */
+/**
+ * An object URL for a file or one of its thumbnails (`path` below /api/v1/files/, or a full
+ * `/api/v1/...` path such as a link preview's image), cached.
+ */
 export function fileObjectUrl(parley: ParleyClient, path: string): Promise<string> {
   let url = objectUrls.get(path);
   if (!url) {
     url = (async () => {
-      const res = await fetch(`/api/v1/files/${path}`, await authorized(parley));
+      const url = path.startsWith('/api/v1/') ? path : `/api/v1/files/${path}`;
+      const res = await fetch(url, await authorized(parley));
       if (!res.ok) throw await failure(res);
       return URL.createObjectURL(await res.blob());
     })();

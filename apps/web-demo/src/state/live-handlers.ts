@@ -118,8 +118,37 @@ export function liveHandlers(store: LiveStore): Array<() => void> {
       });
     }),
 
+    // My archive / pin / unread / mute state, changed on another device.
+    parley.on('conversationState', ({ conversationId }) => {
+      void store.refreshConversation(conversationId);
+    }),
+
+    parley.on('conversationDeleted', ({ conversationId }) =>
+      store.removeConversation(conversationId),
+    ),
+
+    // My draft, saved on another device: the composer follows (see Composer).
+    parley.on('draft', ({ conversationId, draft }) => {
+      const known = store.state.conversations.find((c) => c.id === conversationId);
+      if (known) store.upsertConversation({ ...known, draft: draft.text ? draft : null });
+    }),
+
+    // A contact (or I, elsewhere) changed their profile: names and pictures follow.
+    parley.on('user', ({ user }) =>
+      store.update((s) => ({
+        users: { ...s.users, [user.id]: user },
+        conversations: s.conversations.map((c) =>
+          c.peer?.id === user.id ? { ...c, peer: user } : c,
+        ),
+      })),
+    ),
+
     parley.on('status', (outgoing) => {
-      if (outgoing.message) store.putMessage(outgoing.message);
+      // Into the thread once; later status events (delivered, read by N) must not put back
+      // the message as sent, over its updates (edits, link preview).
+      const stored = outgoing.message;
+      const thread = stored ? store.state.threads[stored.conversationId] : undefined;
+      if (stored && !thread?.messages.some((m) => m.id === stored.id)) store.putMessage(stored);
       store.refreshPending(outgoing.conversationId);
     }),
   ];

@@ -24,6 +24,7 @@ const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   threadRootId: null,
   inChannel: true,
   thread: null,
+  linkPreview: null,
   ...extra,
 });
 

@@ -25,7 +25,13 @@ export function prependMessages(messages: Message[], older: Message[]): Message[
 
 /** A message with an edit, delete or reaction change applied. */
 export function applyUpdate(message: Message, update: MessageUpdate): Message {
-  if (update.type === 'message.edited' || update.type === 'message.deleted') return update.message;
+  if (
+    update.type === 'message.edited' ||
+    update.type === 'message.updated' ||
+    update.type === 'message.deleted'
+  ) {
+    return update.message;
+  }
   if (message.id !== update.messageId) return message;
   const adding = update.type === 'reaction.added';
   const others = message.reactions.filter((r) => r.emoji !== update.emoji);
@@ -42,10 +48,12 @@ export function updateId(update: MessageUpdate): string {
   return 'messageId' in update ? update.messageId : update.message.id;
 }
 
-/** Newest activity first. */
+/** Pinned first (most recently pinned on top), then newest activity first. */
 export function sortConversations(list: Conversation[]): Conversation[] {
   const at = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt;
-  return [...list].sort((a, b) => at(b).localeCompare(at(a)));
+  return [...list].sort(
+    (a, b) => (b.pinnedAt ?? '').localeCompare(a.pinnedAt ?? '') || at(b).localeCompare(at(a)),
+  );
 }
 
 /** What my own message shows: read / delivered once every other member got that far. */

@@ -40,6 +40,8 @@ export const durableEventSchemas = {
   'message.created': messageEvent('message.created', 'MessageCreatedEvent'),
   'message.edited': messageEvent('message.edited', 'MessageEditedEvent'),
   'message.deleted': messageEvent('message.deleted', 'MessageDeletedEvent'),
+  /** The server changed a message (a link preview was attached). */
+  'message.updated': messageEvent('message.updated', 'MessageUpdatedEvent'),
   reaction: z
     .object({
       type: z.enum(['reaction.added', 'reaction.removed']),

@@ -93,5 +93,6 @@ export function messageRow(m: AppendMessage, seq: number): MessageRow {
     forwarded: m.forwarded ? 1 : 0,
     thread_root_id: m.threadRootId ?? null,
     in_channel: m.inChannel === false ? 0 : 1,
+    link_preview: null,
   };
 }

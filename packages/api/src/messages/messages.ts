@@ -2,6 +2,7 @@ import type { DbOrTx, MessageRow } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound, tooManyRequests } from '../errors.ts';
 import { toFileDto } from '../files/files.ts';
+import { previewUrlOf } from '../link-previews/jobs.ts';
 import { onlineRecipients } from '../notifications/queue.ts';
 import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireMember, requireVisibleMessage } from '../shared/access.ts';
@@ -90,7 +91,8 @@ export async function submitSend(
     }
   }
   const online = await onlineRecipients(deps, input.conversationId, senderId);
-  const outcome = await sends.submit({ senderId, input, online });
+  const previewUrl = previewUrlOf(deps, input);
+  const outcome = await sends.submit({ senderId, input, online, previewUrl });
   switch (outcome.kind) {
     case 'failed':
       throw outcome.error;

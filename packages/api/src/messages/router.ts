@@ -68,6 +68,8 @@ export const messagesRouter = {
         threadRootId: idSchema.nullish(),
         /** A thread reply that also shows in the conversation's history. */
         alsoSendToConversation: z.boolean().optional(),
+        /** No link preview for this message (previews may also be off on the server). */
+        noPreview: z.boolean().optional(),
       }),
     )
     .output(messageSchema)

@@ -22,6 +22,8 @@ export interface SendInput {
   alsoSendToConversation?: boolean;
   /** A forward: the message whose text and attachments are copied (`text` is ignored). */
   forwardFromId?: string | null;
+  /** No link preview for this message. */
+  noPreview?: boolean;
 }
 
 export interface PendingSend {
@@ -29,6 +31,8 @@ export interface PendingSend {
   input: SendInput;
   /** Members with a connected device, when notification sinks are configured (else null). */
   online: Set<string> | null;
+  /** The URL to unfurl after the commit (a durable job written with the message), or null. */
+  previewUrl?: string | null;
 }
 
 /** A member's watermarks and join point, as a send reads them in its transaction. */
@@ -68,6 +72,8 @@ export interface BatchResult {
   at: string;
   /** Notification rows queued (wakes the dispatcher). */
   queued: number;
+  /** Link-preview jobs queued (wakes the preview worker). */
+  previews?: number;
 }
 
 export interface SendBatcher {
@@ -201,6 +207,7 @@ export function createSendBatcher(
     if (result.queued > 0) deps.notifications.queued.notify();
     // The writer takes ids in conversation order, not arrival order: hand over in id order.
     committed.sort((a, b) => (a.event.id < b.event.id ? -1 : 1));
+    if ((result.previews ?? 0) > 0) deps.linkPreviews.queued.notify();
     const last = committed.at(-1);
     if (!last) return;
     hub.deliverCommitted(result.previousEventId, committed);
@@ -239,14 +246,15 @@ export function createSendBatcher(
 }
 
 /**
- * Text (and reply) sends without notifications to queue: the prepared-statement path. Mentions,
- * threads and forwards take the general path, so a plain send pays nothing for them.
+ * Text (and reply) sends without notifications or link previews to queue: the prepared path.
+ * Mentions, threads and forwards take the general path, so a plain send pays nothing for them.
  */
 function isSimple(send: PendingSend): boolean {
   const { input } = send;
   return (
     (input.attachments?.length ?? 0) === 0 &&
     send.online === null &&
+    !send.previewUrl &&
     !input.mentions &&
     !input.threadRootId &&
     !input.forwardFromId

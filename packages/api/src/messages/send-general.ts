@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { attachToMessage, requireOwnFiles } from '../files/attachments.ts';
 import { toFileDto } from '../files/files.ts';
+import { queuePreviewJob } from '../link-previews/jobs.ts';
 import type { DurableEvent } from '../live/events.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import { queueMessageNotifications } from '../notifications/queue.ts';
@@ -60,6 +61,7 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
     const outcomes: SendOutcome[] = new Array(sends.length);
     const stored: { index: number; written: Stored }[] = [];
     let queued = 0;
+    let previews = 0;
     for (const index of order) {
       const send = sends[index]!;
       await sql`savepoint send`.execute(trx);
@@ -67,6 +69,10 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         const written = await writeOne(trx, send, at);
         if (written.kind === 'stored') {
           queued += await queueMessageNotifications(deps, trx, [written.row], send.online);
+          if (send.previewUrl) {
+            await queuePreviewJob(trx, written.row.id, send.previewUrl, at);
+            previews += 1;
+          }
           stored.push({ index, written });
         } else {
           outcomes[index] = written;
@@ -129,7 +135,7 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
       };
     }
     await insertEvents(trx, events);
-    return { outcomes, previousEventId: previous, at, queued };
+    return { outcomes, previousEventId: previous, at, queued, previews };
   });
 }
 

@@ -130,6 +130,7 @@ export function writeSendsSqlite(
           created_at: at,
           edited_at: null,
           deleted_at: null,
+          link_preview: null,
           system: null,
           ...PLAIN_MESSAGE,
         };

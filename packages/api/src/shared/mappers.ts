@@ -2,6 +2,7 @@ import type { ConversationRow, MessageRow, ReactionRow, UserRow } from '@parley/
 import type { ConversationSummary } from '../live/events.ts';
 import type {
   FileDto,
+  LinkPreviewDto,
   MeDto,
   MentionDto,
   MessageDto,
@@ -82,6 +83,9 @@ export function toMessageDto(
               : [],
           }
         : null,
+    // A deleted message shows no preview.
+    linkPreview:
+      row.link_preview && !row.deleted_at ? (JSON.parse(row.link_preview) as LinkPreviewDto) : null,
   };
 }
 

@@ -173,6 +173,18 @@ export const threadSummarySchema = z
   })
   .meta({ id: 'ThreadSummary' });
 export type ThreadSummaryDto = z.infer<typeof threadSummarySchema>;
+/** A preview of the first link in a message, attached by the server after it was stored. */
+export const linkPreviewSchema = z
+  .object({
+    url: z.string(),
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    siteName: z.string().nullable(),
+    /** The page image's thumbnail (WebP), a path on this server; null without one. */
+    imageUrl: z.string().nullable(),
+  })
+  .meta({ id: 'LinkPreview' });
+export type LinkPreviewDto = z.infer<typeof linkPreviewSchema>;
 
 export const messageSchema = z
   .object({
@@ -209,6 +221,8 @@ export const messageSchema = z
     inChannel: z.boolean(),
     /** A thread root: its replies so far; else null. */
     thread: threadSummarySchema.nullable(),
+    /** Filled in after the send (`message.updated`) when the text links a page with a preview. */
+    linkPreview: linkPreviewSchema.nullable(),
   })
   .meta({ id: 'Message' });
 export type MessageDto = z.infer<typeof messageSchema>;

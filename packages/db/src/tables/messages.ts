@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 export type MessageKind = 'text' | 'system';
 export type MessageDeletedBy = 'sender' | 'group_admin' | 'moderator';
@@ -33,6 +33,23 @@ export interface MessagesTable {
   thread_last_reply_at: string | null;
   thread_last_reply_seq: number | null;
   thread_participants: string | null;
+  /** JSON of the link preview attached after the send; null until then (or without one). */
+  link_preview: string | null;
+}
+
+export interface LinkPreviewsTable {
+  url: string;
+  /** JSON of the preview; null when the page gave nothing to show. */
+  preview: string | null;
+  fetched_at: string;
+}
+
+export interface LinkPreviewJobsTable {
+  message_id: string;
+  url: string;
+  attempts: Generated<number>;
+  /** Claimable once this time has passed (a claim sets it ahead: a lease). */
+  lease_until: string;
 }
 /** Rows the send paths build in memory leave `deleted_by` out (a new message is not deleted). */
 export type MessageRow = Omit<Selectable<MessagesTable>, 'deleted_by'> & {

@@ -153,5 +153,21 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
     );
   });
 
+  // Link-preview thumbnails (stored by the link-preview worker), for any signed-in user.
+  app.use('/link-previews/*', auth);
+  app.get('/link-previews/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!/^[0-9a-f]{64}\.webp$/.test(name)) throw new HttpError(404, 'NOT_FOUND', 'Not found');
+    const key = `link-previews/${name}`;
+    const stored = await api.blobs.head(key);
+    if (!stored) throw new HttpError(404, 'NOT_FOUND', 'Not found');
+    return blobResponse(
+      c,
+      api,
+      { key, size: stored.size, etag: `"${name}"`, contentType: 'image/webp', fileName: name },
+      { presignSeconds },
+    );
+  });
+
   return app;
 }
