@@ -1,14 +1,20 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { startTestServer } from '@parley/server/testing';
 import { expect, it, vi } from 'vitest';
-import { type Conversation, type Message, memoryStorage, type ParleyClient } from '../src/index.ts';
+import {
+  type ConversationSummary,
+  type Message,
+  memoryStorage,
+  type ParleyClient,
+} from '../src/index.ts';
 import { connected, signedUpClient, testClient } from './helpers/sdk.ts';
 
 const DAY = 24 * 3600_000;
 
 /** What an app keeps: conversations and their messages, from events and resync snapshots. */
 class AppState {
-  conversations = new Map<string, Conversation>();
+  /** What a list shows of each conversation (events carry the summary). */
+  conversations = new Map<string, ConversationSummary>();
   messages = new Map<string, Map<string, Message>>();
 
   attach(parley: ParleyClient): void {
