@@ -1,14 +1,20 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { startTestServer } from '@parley/server/testing';
 import { expect, it, vi } from 'vitest';
-import { type Conversation, type Message, memoryStorage, type ParleyClient } from '../src/index.ts';
+import {
+  type ConversationSummary,
+  type Message,
+  memoryStorage,
+  type ParleyClient,
+} from '../src/index.ts';
 import { connected, signedUpClient, testClient } from './helpers/sdk.ts';
 
 const DAY = 24 * 3600_000;
 
 /** What an app keeps: conversations and their messages, from events and resync snapshots. */
 class AppState {
-  conversations = new Map<string, Pick<Conversation, 'id'>>();
+  /** What a list shows of each conversation (events carry the summary). */
+  conversations = new Map<string, ConversationSummary>();
   messages = new Map<string, Map<string, Message>>();
 
   attach(parley: ParleyClient): void {
@@ -83,6 +89,11 @@ describeEachDialect('resync after the event log was pruned', (dialect) => {
     // While Ben is away: new messages, an edit, a delete, a new group with him in it.
     const away = await ada.parley.messages.send({ conversationId: chat.id, text: 'away' }).sent;
     await ada.parley.messages.edit({ messageId: before.id, text: 'before (edited)' });
+    const policy = await ada.parley.conversations.setRetention({
+      conversationId: chat.id,
+      retention: '90d',
+    });
+    expect(policy.messageRetention).toBe('90d');
     const team = await cy.parley.groups.create({ name: 'Team', userIds: [benId] });
     await cy.parley.messages.send({ conversationId: team.id, text: 'team hello' }).sent;
     // ... for longer than the log is kept.
@@ -114,6 +125,7 @@ describeEachDialect('resync after the event log was pruned', (dialect) => {
     expect(app.recent(chat.id, 50).map((m) => [m.text, m.deletedAt !== null])).toEqual([
       ['before (edited)', false],
       ['', true],
+      ['Ada set messages to disappear after 90 days', false],
       ['after the gap', false],
       ['live', false],
     ]);
