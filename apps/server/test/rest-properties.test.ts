@@ -78,7 +78,12 @@ const snapshot = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Document;
 const destructive = (method: string, path: string) =>
   method === 'delete' || path.endsWith('/leave') || path.endsWith('/members/{userId}');
 const operations = Object.entries(snapshot.paths)
-  .flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })))
+  .flatMap(([path, item]) =>
+    Object.keys(item)
+      // A path item also holds `servers` (the SSE stream's) and `parameters`: not operations.
+      .filter((key) => ['get', 'put', 'post', 'delete', 'patch', 'head'].includes(key))
+      .map((method) => ({ method, path })),
+  )
   .filter(({ method, path }) => !SKIPPED.some((skip) => skip.test(`${method} ${path}`)))
   .sort((a, b) => Number(destructive(a.method, a.path)) - Number(destructive(b.method, b.path)));
 
