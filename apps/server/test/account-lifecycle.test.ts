@@ -8,7 +8,6 @@ import {
   httpClient,
   registerUser,
   registerUsers,
-  rejection,
   type TestUser,
 } from './helpers/clients.ts';
 import { authHeader, filesUnder, upload } from './helpers/files.ts';

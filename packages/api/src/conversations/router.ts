@@ -49,7 +49,11 @@ const watermarkOutput = receiptSchema.extend({
 
 export const conversationsRouter = {
   openDirect: authedProcedure
-    .meta(rest('POST', '/conversations', 'Open (or get) the direct chat with a user'))
+    .meta(
+      rest('POST', '/conversations', 'Open (or get) the direct chat with a user', {
+        errors: { 403: 'You cannot message this user' },
+      }),
+    )
     .input(
       z.strictObject({
         userId: idSchema,

@@ -52,7 +52,12 @@ export const messagesRouter = {
         'POST',
         '/conversations/{conversationId}/messages',
         'Send a message (idempotent per clientMessageId)',
-        { errors: { 409: 'clientMessageId already used in another conversation' } },
+        {
+          errors: {
+            403: 'A direct chat where either person blocked the other',
+            409: 'clientMessageId already used in another conversation',
+          },
+        },
       ),
     )
     .input(
