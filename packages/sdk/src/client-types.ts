@@ -3,6 +3,7 @@ import type {
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
+  FileInfo,
   FilesApi,
   GroupsApi,
   Message,
@@ -15,6 +16,7 @@ import type { ConnectionState, WebSocketConstructor } from './live.ts';
 import type { OutgoingMessage, SendInput } from './outgoing.ts';
 import type { Session, SessionChange } from './session.ts';
 import type { ParleyStorage } from './storage.ts';
+import type { UploadOptions, UploadSource } from './uploads.ts';
 
 export interface ParleyClientOptions {
   /** The server's base URL, e.g. `https://chat.example.com` (the SDK adds `/trpc`). */
@@ -40,6 +42,33 @@ export interface ParleyClientOptions {
   deliveryAckDelayMs?: number;
   /** At most one "typing" signal per conversation per this interval. Default 3000 ms. */
   typingIntervalMs?: number;
+  /**
+   * Uploads of at least `resumableThreshold` bytes (default 4 MiB) are resumable (tus), sent in
+   * `chunkSize` pieces (default 1 MiB); smaller ones are one multipart request.
+   */
+  uploads?: { resumableThreshold?: number; chunkSize?: number };
+}
+
+export interface FilesClient extends FilesApi {
+  /**
+   * Uploads a file: one multipart request when small, resumable (tus) from the threshold on.
+   * A resumable upload survives dropped connections (it asks the server how far it got and goes
+   * on) and a reload: uploading the same bytes again continues from the upload URL kept in the
+   * SDK's storage. Refusals reject with a ParleyError: `PAYLOAD_TOO_LARGE` (413),
+   * `UNSUPPORTED_MEDIA_TYPE` (415), `UNPROCESSABLE_CONTENT` (422), with the server's code in
+   * `reason`. Aborting the signal rejects with its reason and abandons the upload.
+   */
+  upload(source: UploadSource, options?: UploadOptions): Promise<FileInfo>;
+  /**
+   * A short-lived signed URL for the file (or one thumbnail size) that works without the bearer
+   * token, e.g. in `<img src>`. Cached until shortly before it expires.
+   */
+  url(fileId: string, options?: { thumbnail?: 64 | 256 | 1024 }): Promise<string>;
+  /** The file's bytes (or a thumbnail's). */
+  download(
+    fileId: string,
+    options?: { thumbnail?: 64 | 256 | 1024; signal?: AbortSignal },
+  ): Promise<Blob>;
 }
 
 /** Edits, deletes and reaction changes of a message. */
@@ -122,8 +151,8 @@ export interface ParleyClient {
   /** `markRead` moves your read watermark (and tells your other devices and the sender). */
   readonly conversations: ConversationsApi;
   readonly users: UsersApi;
-  /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
-  readonly files: FilesApi;
+  /** Uploads, signed download URLs, and file metadata. */
+  readonly files: FilesClient;
   readonly presence: PresenceApi;
   /** Groups: create, rename, add/remove members, roles, leave (read them as conversations). */
   readonly groups: GroupsApi;

@@ -40,6 +40,7 @@ export interface ParleyErrorOptions {
   retryAfterMs?: number;
   httpStatus?: number;
   issues?: unknown[];
+  reason?: string;
 }
 
 /** Every error the SDK throws or reports. Switch on `code`. */
@@ -51,6 +52,11 @@ export class ParleyError extends Error {
   readonly httpStatus: number | undefined;
   /** With `BAD_REQUEST` from input validation: which fields and why. */
   readonly issues: unknown[] | undefined;
+  /**
+   * The server's own, finer code where it has one, e.g. `CONTENT_TYPE_MISMATCH` or
+   * `IMAGE_TOO_LARGE` from a file route.
+   */
+  readonly reason: string | undefined;
 
   constructor(code: ParleyErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -58,6 +64,7 @@ export class ParleyError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.httpStatus = options.httpStatus;
     this.issues = options.issues;
+    this.reason = options.reason;
   }
 
   /** Whether the same call may succeed later (network trouble, rate limit, server error). */

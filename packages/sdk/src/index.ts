@@ -2,6 +2,7 @@ export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
   ConversationEvent,
+  FilesClient,
   MemberEvent,
   MessagesClient,
   MessageUpdate,
@@ -45,3 +46,4 @@ export type { ConnectionState, ConnectionStatus, WebSocketConstructor } from './
 export type { OutgoingMessage, OutgoingStatus, SendInput } from './outgoing.ts';
 export type { Session, SessionChange } from './session.ts';
 export { defaultStorage, memoryStorage, type ParleyStorage } from './storage.ts';
+export type { UploadOptions, UploadProgress, UploadSource } from './uploads.ts';
