@@ -4,7 +4,8 @@ import { defineConfig } from 'tsup';
 // contract, so the bundled d.ts mentions neither @parley/* nor tRPC; dependencies stay
 // external (tRPC's client is installed next to the SDK, and apps' bundlers tree-shake it).
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The store is its own entry (`@parley/sdk/store`): apps that do not use it do not load it.
+  entry: { index: 'src/index.ts', store: 'src/store/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   target: 'es2022',

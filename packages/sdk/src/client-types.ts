@@ -136,7 +136,29 @@ export interface MessagesClient extends Omit<MessagesApi, 'send'> {
   pending(conversationId?: string): OutgoingMessage[];
 }
 
+/** Events of one conversation (see `parley.conversation(id)`). */
+export interface ConversationEvents {
+  message: Message;
+  messageUpdated: MessageUpdate;
+  receipt: ReceiptEvent;
+  typing: TypingEvent;
+  conversation: ConversationEvent;
+  member: MemberEvent;
+  /** Your messages to it from this device changed status. */
+  status: OutgoingMessage;
+}
+
+export interface ConversationHandle {
+  readonly id: string;
+  on<K extends keyof ConversationEvents>(
+    name: K,
+    listener: (payload: ConversationEvents[K]) => void,
+  ): () => void;
+}
+
 export interface ParleyClient {
+  /** Listeners for one conversation's events only. */
+  conversation(conversationId: string): ConversationHandle;
   readonly auth: AuthClient;
   /** The signed-in user, or null. */
   readonly session: Session | null;

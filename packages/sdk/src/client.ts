@@ -229,6 +229,13 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
     ready,
     on: (name, listener) => emitter.on(name, listener),
+    conversation: (id) => ({
+      id,
+      on: (name, listener) =>
+        emitter.on(name, (payload) => {
+          if (payload.conversationId === id) listener(payload as never);
+        }),
+    }),
     messages: {
       ...messages,
       send(input) {

@@ -2,6 +2,8 @@ export { createParleyClient } from './client.ts';
 export type {
   AuthClient,
   ConversationEvent,
+  ConversationEvents,
+  ConversationHandle,
   FilesClient,
   MemberEvent,
   MessagesClient,
