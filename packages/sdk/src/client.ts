@@ -110,6 +110,18 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   const { onDurable, onEphemeral } = createDispatch({ emitter, me, outbox, acks, statuses });
 
+  // Browsers: back online, or the tab shown again: reconnect (and send what waited) at once.
+  const page = globalThis as unknown as Partial<EventTarget> & {
+    document?: Partial<EventTarget> & { visibilityState?: string };
+  };
+  const wake = () => {
+    if (page.document?.visibilityState === 'hidden') return;
+    live?.reconnectNow();
+    outbox.flush();
+  };
+  page.addEventListener?.('online', wake);
+  page.document?.addEventListener?.('visibilitychange', wake);
+
   function connect(): void {
     live ??= new LiveConnection({
       wsUrl,
@@ -284,6 +296,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     getAccessToken: () => session.accessToken(),
     async close() {
       closed = true;
+      page.removeEventListener?.('online', wake);
+      page.document?.removeEventListener?.('visibilitychange', wake);
       await live?.stop();
       live = null;
       session.stop();
