@@ -119,7 +119,8 @@ export function createUploader(options: UploaderOptions) {
 
   async function multipart(blob: Blob, name: string, opts: UploadOptions): Promise<FileInfo> {
     const form = new FormData();
-    form.set('file', blob, name);
+    // A File carries its name in every FormData implementation (some drop the third argument).
+    form.set('file', new File([blob], name, { type: blob.type }));
     opts.onProgress?.({ loaded: 0, total: blob.size });
     const response = await retrying(
       () => send('/api/v1/files', { method: 'POST', body: form }, opts.signal),

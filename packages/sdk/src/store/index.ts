@@ -61,6 +61,8 @@ export interface ChatStore {
    * unwatched timelines are trimmed to their newest page.
    */
   watch(conversationId: string): () => void;
+  /** Loads these users' presence (then kept up to date by the stream). */
+  loadPresence(userIds: readonly string[]): Promise<void>;
   /** Loads the page before the oldest message; false when there is nothing older. */
   loadOlder(conversationId: string): Promise<boolean>;
   /** Stops listening to the client. */
@@ -402,6 +404,11 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       return () => listeners.delete(check);
     },
     loadConversations,
+    async loadPresence(userIds) {
+      for (let i = 0; i < userIds.length; i += 100) {
+        setPresence(await parley.presence.get({ userIds: userIds.slice(i, i + 100) }));
+      }
+    },
     watch(id) {
       watchers.set(id, (watchers.get(id) ?? 0) + 1);
       const at = inactive.indexOf(id);
