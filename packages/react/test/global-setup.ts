@@ -1,12 +1,6 @@
 import { startTestServer, type TestServer } from '@parley/server/testing';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    parleyUrl: string;
-  }
-}
-
 let server: TestServer | undefined;
 
 /**
