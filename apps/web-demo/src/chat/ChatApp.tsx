@@ -17,6 +17,8 @@ export function ChatApp() {
   const close = () => setDialog(null);
   return (
     <div className="app" data-view={activeId ? 'chat' : 'list'}>
+      {/* The page's one h1, for screen-reader navigation on every screen size. */}
+      <h1 className="sr-only">Parley</h1>
       <ConnectionBanner />
       <Sidebar onOpen={setDialog} />
       <main className="chat-pane" aria-label="Chat">
