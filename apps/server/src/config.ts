@@ -84,6 +84,8 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: int(50_000_000),
   FILE_UNATTACHED_TTL_SECONDS: int(24 * 3600),
   FILE_SWEEP_INTERVAL_SECONDS: int(3600),
+  // Signed download URLs (for <img src> without a bearer header): at most a day.
+  FILE_URL_TTL_SECONDS: z.coerce.number().int().positive().max(86_400).default(600),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),

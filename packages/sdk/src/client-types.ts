@@ -5,6 +5,7 @@ import type {
   ConversationsApi,
   DurableEvent,
   EphemeralEvent,
+  FileInfo,
   FilesApi,
   GroupsApi,
   Message,
@@ -18,6 +19,7 @@ import type { ConnectionState, WebSocketConstructor } from './live.ts';
 import type { OutgoingMessage, SendInput } from './outgoing.ts';
 import type { Session, SessionChange } from './session.ts';
 import type { ParleyStorage } from './storage.ts';
+import type { UploadOptions, UploadSource } from './uploads.ts';
 
 export interface ParleyClientOptions {
   /** The server's base URL, e.g. `https://chat.example.com` (the SDK adds `/trpc`). */
@@ -45,6 +47,33 @@ export interface ParleyClientOptions {
   deliveryAckDelayMs?: number;
   /** At most one "typing" signal per conversation per this interval. Default 3000 ms. */
   typingIntervalMs?: number;
+  /**
+   * Uploads of at least `resumableThreshold` bytes (default 4 MiB) are resumable (tus), sent in
+   * `chunkSize` pieces (default 1 MiB); smaller ones are one multipart request.
+   */
+  uploads?: { resumableThreshold?: number; chunkSize?: number };
+}
+
+export interface FilesClient extends FilesApi {
+  /**
+   * Uploads a file: one multipart request when small, resumable (tus) from the threshold on.
+   * A resumable upload survives dropped connections (it asks the server how far it got and goes
+   * on) and a reload: uploading the same bytes again continues from the upload URL kept in the
+   * SDK's storage. Refusals reject with a ParleyError: `PAYLOAD_TOO_LARGE` (413),
+   * `UNSUPPORTED_MEDIA_TYPE` (415), `UNPROCESSABLE_CONTENT` (422), with the server's code in
+   * `reason`. Aborting the signal rejects with its reason and abandons the upload.
+   */
+  upload(source: UploadSource, options?: UploadOptions): Promise<FileInfo>;
+  /**
+   * A short-lived signed URL for the file (or one thumbnail size) that works without the bearer
+   * token, e.g. in `<img src>`. Cached until shortly before it expires.
+   */
+  url(fileId: string, options?: { thumbnail?: 64 | 256 | 1024 }): Promise<string>;
+  /** The file's bytes (or a thumbnail's). */
+  download(
+    fileId: string,
+    options?: { thumbnail?: 64 | 256 | 1024; signal?: AbortSignal },
+  ): Promise<Blob>;
 }
 
 /** Edits, deletes, reaction changes and server updates (link preview) of a message. */
@@ -164,7 +193,29 @@ export interface MessagesClient extends Omit<MessagesApi, 'send'> {
   pending(conversationId?: string): OutgoingMessage[];
 }
 
+/** Events of one conversation (see `parley.conversation(id)`). */
+export interface ConversationEvents {
+  message: Message;
+  messageUpdated: MessageUpdate;
+  receipt: ReceiptEvent;
+  typing: TypingEvent;
+  conversation: ConversationEvent;
+  member: MemberEvent;
+  /** Your messages to it from this device changed status. */
+  status: OutgoingMessage;
+}
+
+export interface ConversationHandle {
+  readonly id: string;
+  on<K extends keyof ConversationEvents>(
+    name: K,
+    listener: (payload: ConversationEvents[K]) => void,
+  ): () => void;
+}
+
 export interface ParleyClient {
+  /** Listeners for one conversation's events only. */
+  conversation(conversationId: string): ConversationHandle;
   readonly auth: AuthClient;
   /** The signed-in user, or null. */
   readonly session: Session | null;
@@ -187,8 +238,8 @@ export interface ParleyClient {
    * this device out).
    */
   readonly users: UsersApi;
-  /** File metadata; the bytes go over HTTP (`/api/v1/files`, with `getAccessToken()`). */
-  readonly files: FilesApi;
+  /** Uploads, signed download URLs, and file metadata. */
+  readonly files: FilesClient;
   readonly presence: PresenceApi;
   /** Groups: create, rename, add/remove members, roles, leave (read them as conversations). */
   readonly groups: GroupsApi;

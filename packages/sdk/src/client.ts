@@ -16,6 +16,7 @@ import type {
 import { DeliveryAcks } from './delivery-acks.ts';
 import { createDispatch } from './dispatch.ts';
 import { Emitter } from './emitter.ts';
+import { ParleyError } from './errors.ts';
 import { type ConnectionState, LiveConnection, type WebSocketConstructor } from './live.ts';
 import { createNamespaces } from './namespaces.ts';
 import { Outbox } from './outbox.ts';
@@ -26,6 +27,7 @@ import { StatusTracker } from './status-tracker.ts';
 import { defaultStorage } from './storage.ts';
 import { createTransport, type Request } from './transport.ts';
 import { TypingSender } from './typing.ts';
+import { createUploader, httpError } from './uploads.ts';
 
 /** Creates the client. Nothing connects until a user signs in (or a stored session loads). */
 export function createParleyClient(options: ParleyClientOptions): ParleyClient {
@@ -67,8 +69,41 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 100, () => !!socket());
   const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
   const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
+  const fetchFn = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const upload = createUploader({
+    url,
+    fetch: fetchFn,
+    store,
+    token: () => session.accessToken(),
+    owner: () => (session.session ? owner : null),
+    backoff,
+    maxAttempts: options.maxSendAttempts ?? 5,
+    resumableThreshold: options.uploads?.resumableThreshold ?? 4 * 1024 * 1024,
+    chunkSize: options.uploads?.chunkSize ?? 1024 * 1024,
+  });
+  const fileUrls = new Map<string, { url: string; renewAt: number }>();
+  async function fileUrl(fileId: string, thumbnail?: number): Promise<string> {
+    const key = `${fileId}:${thumbnail ?? ''}`;
+    const cached = fileUrls.get(key);
+    if (cached && Date.now() < cached.renewAt) return cached.url;
+    const query = thumbnail ? `?thumbnail=${thumbnail}` : '';
+    const path = `${url}/api/v1/files/${encodeURIComponent(fileId)}/url${query}`;
+    const response = await fetchFn(path, {
+      headers: { authorization: `Bearer ${await session.accessToken()}` },
+    }).catch((cause) => {
+      throw new ParleyError('NETWORK_ERROR', (cause as Error).message, { cause });
+    });
+    if (!response.ok) throw await httpError(response);
+    const signed = (await response.json()) as { url: string; expiresAt: string };
+    const absolute = new URL(signed.url, `${url}/`).toString();
+    // Handed out until a minute before it expires (an <img> may load it a little later).
+    const ttl = Date.parse(signed.expiresAt) - Date.now();
+    fileUrls.set(key, { url: absolute, renewAt: Date.now() + Math.max(0, ttl - 60_000) });
+    return absolute;
+  }
   const outbox = new Outbox({
     request,
+    upload,
     store,
     backoff,
     maxAttempts: options.maxSendAttempts ?? 5,
@@ -108,6 +143,18 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     statuses.clear();
     emitter.emit('resync', { conversations, messages });
   }
+
+  // Browsers: back online, or the tab shown again: reconnect (and send what waited) at once.
+  const page = globalThis as unknown as Partial<EventTarget> & {
+    document?: Partial<EventTarget> & { visibilityState?: string };
+  };
+  const wake = () => {
+    if (page.document?.visibilityState === 'hidden') return;
+    live?.reconnectNow();
+    outbox.flush();
+  };
+  page.addEventListener?.('online', wake);
+  page.document?.addEventListener?.('visibilitychange', wake);
 
   function connect(): void {
     live ??= new LiveConnection({
@@ -150,6 +197,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       live = null;
       outbox.setActive(false);
       acks.setActive(false);
+      fileUrls.clear();
       statuses.clear();
       typing.clear();
       // An expired session keeps its outbox: the same user signing in again sends it.
@@ -228,6 +276,13 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
     ready,
     on: (name, listener) => emitter.on(name, listener),
+    conversation: (id) => ({
+      id,
+      on: (name, listener) =>
+        emitter.on(name, (payload) => {
+          if (payload.conversationId === id) listener(payload as never);
+        }),
+    }),
     messages: {
       ...messages,
       send(input) {
@@ -264,7 +319,21 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       },
     },
     presence: api.presence as unknown as PresenceApi,
-    files: api.files as unknown as FilesApi,
+    files: {
+      ...(api.files as unknown as FilesApi),
+      upload,
+      url: (fileId, opts) => fileUrl(fileId, opts?.thumbnail),
+      async download(fileId, opts) {
+        const response = await fetchFn(await fileUrl(fileId, opts?.thumbnail), {
+          signal: opts?.signal,
+        }).catch((cause) => {
+          if (opts?.signal?.aborted) throw opts.signal.reason;
+          throw new ParleyError('NETWORK_ERROR', (cause as Error).message, { cause });
+        });
+        if (!response.ok) throw await httpError(response);
+        return response.blob();
+      },
+    },
     groups: api.groups as unknown as GroupsApi,
     broadcasts: api.broadcasts as unknown as BroadcastsApi,
     reports: api.reports as unknown as ReportsApi,
@@ -275,6 +344,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     getAccessToken: () => session.accessToken(),
     async close() {
       closed = true;
+      page.removeEventListener?.('online', wake);
+      page.document?.removeEventListener?.('visibilitychange', wake);
       await live?.stop();
       live = null;
       session.stop();

@@ -53,8 +53,9 @@ export class ParleyError extends Error {
   /** With `BAD_REQUEST` from input validation: which fields and why. */
   readonly issues: unknown[] | undefined;
   /**
-   * What exactly to do about `code`, when the server says: `RESYNC_REQUIRED` (with
-   * `PRECONDITION_FAILED`) on the live stream, which the client handles itself (see `resync`).
+   * The server's own, finer code where it has one: `RESYNC_REQUIRED` (with
+   * `PRECONDITION_FAILED`) on the live stream, which the client handles itself (see `resync`);
+   * `CONTENT_TYPE_MISMATCH` or `IMAGE_TOO_LARGE` from a file route.
    */
   readonly reason: string | undefined;
 

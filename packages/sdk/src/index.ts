@@ -4,8 +4,11 @@ export type {
   BlockChangedEvent,
   ConversationDeletedEvent,
   ConversationEvent,
+  ConversationEvents,
+  ConversationHandle,
   ConversationStateEvent,
   DraftEvent,
+  FilesClient,
   MemberEvent,
   MessagesClient,
   MessageUpdate,
@@ -56,3 +59,4 @@ export type { ConnectionState, ConnectionStatus, WebSocketConstructor } from './
 export type { OutgoingMessage, OutgoingStatus, SendInput } from './outgoing.ts';
 export type { Session, SessionChange } from './session.ts';
 export { defaultStorage, memoryStorage, type ParleyStorage } from './storage.ts';
+export type { UploadOptions, UploadProgress, UploadSource } from './uploads.ts';

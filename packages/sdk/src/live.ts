@@ -138,6 +138,20 @@ export class LiveConnection {
     await this.close(link);
   }
 
+  /**
+   * The network is back (`online`) or the tab visible again: reconnect now on a fresh socket
+   * rather than wait out the backoff (up to its maximum after a long outage).
+   */
+  reconnectNow(): void {
+    if (!this.running || this.current.status === 'connected') return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    const old = this.link;
+    this.link = null;
+    void this.close(old);
+    this.open();
+  }
+
   /** After a token refresh: move to a socket that authenticates with the new token. */
   renew(): void {
     const token = this.link?.token;

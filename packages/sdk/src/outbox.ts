@@ -5,9 +5,11 @@ import { newClientMessageId } from './ids.ts';
 import { closedError, Outgoing, type SendInput, type StoredOutgoing } from './outgoing.ts';
 import type { PersistedStore } from './persisted.ts';
 import type { Request } from './transport.ts';
+import type { Upload } from './uploads.ts';
 
 export interface OutboxOptions {
   request: Request;
+  upload: Upload;
   store: PersistedStore;
   backoff: BackoffOptions;
   /** Failed attempts (while online) before a message is `failed`. */
@@ -24,6 +26,9 @@ export interface OutboxOptions {
  * connection, a reload, a crash) store it once. Messages go out one at a time in the order they
  * were written; a message waiting for a retry holds back the ones after it.
  */
+const lostFilesError = () =>
+  new ParleyError('CLIENT_CLOSED', 'The app closed before the attachments were uploaded');
+
 export class Outbox {
   private items: Outgoing[] = [];
   /** Whose outbox this is: stored per user, so another account never sends it. */
@@ -42,6 +47,8 @@ export class Outbox {
     for (const entry of stored ?? []) {
       const item = this.create(entry.input, entry.createdAt, entry.attempts);
       if (entry.failed) item.status = 'failed';
+      // The bytes of files not uploaded yet were in memory only: they are gone with the app.
+      if (entry.uploads) item.fail(lostFilesError());
       this.items.push(item);
     }
   }
@@ -54,12 +61,20 @@ export class Outbox {
   }
 
   send(input: SendInput): Outgoing {
-    const { clientMessageId, ...rest } = input;
+    const { clientMessageId, attachments, ...rest } = input;
+    const ids = attachments?.map((a) => (typeof a === 'string' ? a : ''));
     const item = this.create(
-      { ...rest, clientMessageId: clientMessageId ?? newClientMessageId() },
+      {
+        ...rest,
+        ...(ids ? { attachments: ids } : {}),
+        clientMessageId: clientMessageId ?? newClientMessageId(),
+      },
       new Date().toISOString(),
       0,
     );
+    attachments?.forEach((a, i) => {
+      if (typeof a !== 'string') item.sources.set(i, a);
+    });
     if (!this.active || !this.owner) {
       item.fail(new ParleyError('UNAUTHORIZED', 'Not signed in'));
       return item;
@@ -128,6 +143,7 @@ export class Outbox {
   /** One attempt; false when the queue must wait for a retry. */
   private async attempt(item: Outgoing): Promise<boolean> {
     try {
+      await this.uploadFiles(item);
       this.settle(item, await this.options.request('messages.send', item.input));
       this.round = 0;
       return true;
@@ -150,6 +166,18 @@ export class Outbox {
       const delay = error.retryAfterMs ?? backoffDelay(this.round++, this.options.backoff);
       this.timer = setTimeout(() => void this.run(), delay);
       return false;
+    }
+  }
+
+  /** Attachments first: each uploaded file's id takes its place in the message. */
+  private async uploadFiles(item: Outgoing): Promise<void> {
+    const lost = item.input.attachments?.some((id, i) => !id && !item.sources.has(i));
+    if (lost) throw lostFilesError();
+    for (const [index, source] of item.sources) {
+      const file = await this.options.upload(source, { conversationId: item.conversationId });
+      item.input.attachments![index] = file.id;
+      item.sources.delete(index);
+      this.persist();
     }
   }
 

@@ -1,13 +1,22 @@
 import type { Message, Procedures } from './contract.gen.ts';
 import { ParleyError } from './errors.ts';
+import type { UploadSource } from './uploads.ts';
 
 /** `pending` until the server has it; then `sent`, `delivered` and `read` (by every recipient). */
 export type OutgoingStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 /** What `parley.messages.send` takes: the server's input; `clientMessageId` is optional. */
-export type SendInput = Omit<Procedures['messages.send']['input'], 'clientMessageId'> & {
+export type SendInput = Omit<
+  Procedures['messages.send']['input'],
+  'clientMessageId' | 'attachments'
+> & {
   /** Your own idempotency key (a UUID is made when omitted). */
   clientMessageId?: string;
+  /**
+   * File ids uploaded beforehand, and/or files to upload: those are uploaded first, by the
+   * outbox (resumably when large), so the send survives going offline like a text send.
+   */
+  attachments?: Array<string | UploadSource>;
 };
 
 /** A message you sent from this device: a live view of it, updated in place. */
@@ -16,8 +25,10 @@ export interface OutgoingMessage {
   readonly conversationId: string;
   /** '' for a message of attachments only. */
   readonly text: string;
-  /** File ids (uploaded beforehand). */
+  /** Ids of the attachments uploaded so far. */
   readonly attachments: string[];
+  /** Attachments still to upload before the message goes out. */
+  readonly uploading: number;
   readonly replyToId: string | null;
   /** Mention ranges in `text`. */
   readonly mentions: { userId: string; start: number; length: number }[];
@@ -50,6 +61,8 @@ export interface StoredOutgoing {
   createdAt: string;
   failed: boolean;
   attempts: number;
+  /** Attachments not uploaded yet when this was stored (their bytes are not persisted). */
+  uploads?: number;
 }
 
 export class Outgoing implements OutgoingMessage {
@@ -60,6 +73,8 @@ export class Outgoing implements OutgoingMessage {
   error: ParleyError | null = null;
   attempts: number;
   sent!: Promise<Message>;
+  /** Files to upload, by their index in `input.attachments` (which holds '' until then). */
+  readonly sources = new Map<number, UploadSource>();
   private resolve!: (message: Message) => void;
   private reject!: (error: ParleyError) => void;
 
@@ -84,7 +99,10 @@ export class Outgoing implements OutgoingMessage {
     return this.input.text ?? '';
   }
   get attachments(): string[] {
-    return this.input.attachments ?? [];
+    return (this.input.attachments ?? []).filter(Boolean);
+  }
+  get uploading(): number {
+    return this.sources.size;
   }
   get replyToId(): string | null {
     return this.input.replyToId ?? null;
@@ -138,6 +156,7 @@ export class Outgoing implements OutgoingMessage {
       createdAt: this.createdAt,
       failed: this.status === 'failed',
       attempts: this.attempts,
+      ...(this.sources.size ? { uploads: this.sources.size } : {}),
     };
   }
 }

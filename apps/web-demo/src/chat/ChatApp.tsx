@@ -20,6 +20,8 @@ export function ChatApp() {
   return (
     <BlocksProvider>
       <div className="app" data-view={activeId ? 'chat' : 'list'}>
+        {/* The page's one h1, for screen-reader navigation on every screen size. */}
+        <h1 className="sr-only">Parley</h1>
         <ConnectionBanner />
         <Sidebar onOpen={setDialog} />
         <main className="chat-pane" aria-label="Chat">

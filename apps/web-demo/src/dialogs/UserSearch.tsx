@@ -21,18 +21,25 @@ export function UserSearch({
   const store = useChatStore();
   const [q, setQ] = useState('');
   const [results, setResults] = useState<User[]>([]);
+  /** The query the results answer: until it matches what is typed, the search is running. */
+  const [answered, setAnswered] = useState('');
   const id = useId();
   useEffect(() => {
     const query = q.trim();
     if (!query) {
       setResults([]);
+      setAnswered('');
       return;
     }
     let live = true;
     const timer = setTimeout(() => {
       store.parley.users.search({ q: query }).then(
-        (page) => live && setResults(page.items),
-        () => undefined,
+        (page) => {
+          if (!live) return;
+          setResults(page.items);
+          setAnswered(query);
+        },
+        () => live && setAnswered(query),
       );
     }, 200);
     return () => {
@@ -41,6 +48,11 @@ export function UserSearch({
     };
   }, [q, store]);
   const shown = results.filter((u) => u.id !== store.me && !exclude.includes(u.id));
+  const searching = q.trim() !== '' && answered !== q.trim();
+  // People with the same name are told apart by their "about" line, else their id's end.
+  const named = (user: User) => shown.filter((u) => u.displayName === user.displayName).length;
+  const detail = (user: User) =>
+    named(user) > 1 ? user.about.slice(0, 40) || `#${user.id.slice(-4)}` : null;
   return (
     <div className="user-search">
       <label className="field" htmlFor={id}>
@@ -55,23 +67,31 @@ export function UserSearch({
         autoComplete="off"
       />
       <ul className="user-results" aria-label="People found">
-        {shown.map((user) => (
-          <li key={user.id}>
-            <button
-              type="button"
-              className="user-result"
-              aria-label={actionLabel ? `${actionLabel} ${user.displayName}` : user.displayName}
-              onClick={() => {
-                setQ('');
-                onPick(user);
-              }}
-            >
-              <Avatar name={user.displayName} fileId={user.avatarFileId} />
-              <span>{user.displayName}</span>
-            </button>
-          </li>
-        ))}
-        {q.trim() && shown.length === 0 && <li className="muted small">Nobody found yet.</li>}
+        {shown.map((user) => {
+          const extra = detail(user);
+          const name = extra ? `${user.displayName} (${extra})` : user.displayName;
+          return (
+            <li key={user.id}>
+              <button
+                type="button"
+                className="user-result"
+                aria-label={actionLabel ? `${actionLabel} ${name}` : name}
+                onClick={() => {
+                  setQ('');
+                  onPick(user);
+                }}
+              >
+                <Avatar name={user.displayName} fileId={user.avatarFileId} />
+                <span>{user.displayName}</span>
+                {extra && <span className="muted small">{extra}</span>}
+              </button>
+            </li>
+          );
+        })}
+        {searching && shown.length === 0 && <li className="muted small">Searching…</li>}
+        {!searching && q.trim() && shown.length === 0 && (
+          <li className="muted small">Nobody found yet.</li>
+        )}
       </ul>
     </div>
   );

@@ -1,7 +1,8 @@
 import { type ApiDeps, createContext, type LiveServices } from '@parley/api';
 import { createMiddleware } from 'hono/factory';
 
-export type FilesEnv = { Variables: { userId: string } };
+/** `signed`: a download authorized by its signed URL (no user; the route checks the URL). */
+export type FilesEnv = { Variables: { userId: string; signed?: boolean } };
 
 /**
  * The same bearer access token as tRPC, checked by the same code (createContext): a missing,

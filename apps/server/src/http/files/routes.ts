@@ -6,7 +6,8 @@ import {
   requireReadableFile,
   thumbnailSizesOf,
 } from '@parley/api';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
@@ -16,6 +17,7 @@ import { blobResponse } from './download.ts';
 import { errorResponse, HttpError, tooLarge } from './http-error.ts';
 import { ingestFile } from './ingest.ts';
 import { receiveMultipart } from './multipart.ts';
+import { createDownloadSigner, type SignedVariant } from './signed-urls.ts';
 import { LEGACY_TUS_PATH, TUS_PATH, type TusUploads } from './tus.ts';
 
 export interface FilesRoutesDeps {
@@ -33,6 +35,9 @@ const MULTIPART_OVERHEAD = 16 * 1024;
 const id = z.string().regex(/^[0-9A-Za-z]{1,64}$/);
 const fileParams = z.object({ id });
 const thumbnailParams = z.object({ id, size: z.coerce.number().int().positive() });
+const urlQuery = z.strictObject({
+  thumbnail: z.coerce.number().int().positive().max(4096).optional(),
+});
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -55,8 +60,41 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   app.onError((error, c) =>
     errorResponse(c, error, (err) => logger.error({ err, path: c.req.path }, 'file route failed')),
   );
+  const signer = createDownloadSigner(api.auth.jwtSecret, config.FILE_URL_TTL_SECONDS, () =>
+    api.clock.now(),
+  );
   const auth = requireUser(api, deps.live);
-  for (const path of ['/files', '/files/*', '/uploads', '/uploads/*']) app.use(path, auth);
+  // A download with `?signature=` carries its own authority (checked by the route, for exactly
+  // that file); everything else needs the bearer token.
+  const signedOrBearer = createMiddleware<FilesEnv>(async (c, next) => {
+    const read = c.req.method === 'GET' || c.req.method === 'HEAD';
+    if (read && c.req.query('signature') !== undefined) {
+      c.set('userId', '');
+      c.set('signed', true);
+      return next();
+    }
+    return auth(c, next);
+  });
+  app.use('/files', auth);
+  app.use('/files/*', signedOrBearer);
+  for (const path of ['/uploads', '/uploads/*']) app.use(path, auth);
+
+  /** The file row for a download: through the signed URL, or the caller's access rules. */
+  async function readableRow(c: Context<FilesEnv>, fileId: string, variant: SignedVariant) {
+    if (!c.get('signed')) return requireReadableFile(api.db, fileId, c.get('userId'));
+    const { expires = '', signature = '' } = c.req.query();
+    if (!signer.verify(fileId, variant, expires, signature)) {
+      throw new HttpError(403, 'FORBIDDEN', 'Invalid or expired download link');
+    }
+    const row = await api.db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', fileId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new HttpError(404, 'NOT_FOUND', 'File not found');
+    return row;
+  }
 
   // tus at /uploads; the former /files/tus paths are handed over as if sent to /uploads.
   const tusRequest = (req: Request): Request => {
@@ -82,12 +120,34 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
   app.get('/uploads/:uploadId', (c) => {
     if (c.req.method !== 'HEAD')
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
+    if (c.get('signed')) throw new HttpError(404, 'NOT_FOUND', 'Upload not found');
     return deps.tus.handle(c.req.raw, c.get('userId'));
   });
   app.get('/files/tus/:uploadId', (c) => {
     if (c.req.method !== 'HEAD')
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use HEAD or PATCH');
     return deps.tus.handle(tusRequest(c.req.raw), c.get('userId'));
+  });
+
+  // A short-lived URL that downloads one file (or one thumbnail size) without a bearer header.
+  app.get('/files/:id/url', async (c) => {
+    if (c.get('signed')) throw new HttpError(404, 'NOT_FOUND', 'File not found');
+    const { id } = parse(fileParams, c.req.param());
+    const query = urlQuery.safeParse(c.req.query());
+    if (!query.success) throw new HttpError(400, 'BAD_REQUEST', 'thumbnail must be a size');
+    const row = await requireReadableFile(api.db, id, c.get('userId'));
+    const size = query.data.thumbnail;
+    if (size !== undefined && !thumbnailSizesOf(row).includes(size)) {
+      throw new HttpError(404, 'NOT_FOUND', 'Thumbnail not found');
+    }
+    const path =
+      size === undefined ? `/api/v1/files/${row.id}` : `/api/v1/files/${row.id}/thumbnail/${size}`;
+    const signed = signer.sign(row.id, size === undefined ? 'original' : `thumb-${size}`);
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      url: `${config.PUBLIC_URL?.replace(/\/+$/, '') ?? ''}${path}?${signed.query}`,
+      expiresAt: signed.expiresAt.toISOString(),
+    });
   });
 
   app.post('/files', async (c) => {
@@ -118,7 +178,7 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
 
   app.get('/files/:id', async (c) => {
     const { id } = parse(fileParams, c.req.param());
-    const row = await requireReadableFile(api.db, id, c.get('userId'));
+    const row = await readableRow(c, id, 'original');
     return blobResponse(
       c,
       api,
@@ -135,7 +195,7 @@ export function filesRoutes(deps: FilesRoutesDeps): Hono<FilesEnv> {
 
   app.get('/files/:id/thumbnail/:size', async (c) => {
     const { id, size } = parse(thumbnailParams, c.req.param());
-    const row = await requireReadableFile(api.db, id, c.get('userId'));
+    const row = await readableRow(c, id, `thumb-${size}`);
     const key = fileKeys.thumbnail(row.id, size);
     const stored = thumbnailSizesOf(row).includes(size) ? await api.blobs.head(key) : null;
     if (!stored) throw new HttpError(404, 'NOT_FOUND', 'Thumbnail not found');

@@ -16,6 +16,10 @@ const errors = (codes: Record<number, string>) =>
   );
 const fileId = z.string().meta({ description: 'File id', example: '01JF0000000000000000000000' });
 const bearer = [{ Authorization: [] }];
+const signedQuery = z.object({
+  expires: z.string().optional().meta({ description: 'From a signed URL: expiry (Unix seconds)' }),
+  signature: z.string().optional().meta({ description: 'From a signed URL: its HMAC' }),
+});
 const binary = { schema: z.string().meta({ format: 'binary' }) };
 const uploadId = z
   .string()
@@ -62,9 +66,12 @@ export const filePaths: ZodOpenApiPathsObject = {
       operationId: 'files-download',
       tags: ['files'],
       summary: 'Download the bytes (Range, ETag, If-None-Match)',
-      security: bearer,
+      description:
+        'With the bearer token, or with `expires` and `signature` from `GET /files/{fileId}/url` instead (403 when the link is invalid or expired).',
+      security: [...bearer, {}],
       requestParams: {
         path: z.object({ fileId }),
+        query: signedQuery,
         header: z.object({
           range: z.string().optional().meta({ example: 'bytes=0-1023' }),
           'if-none-match': z.string().optional(),
@@ -80,8 +87,40 @@ export const filePaths: ZodOpenApiPathsObject = {
         304: { description: 'Not modified (ETag matched)' },
         ...errors({
           401: 'Not authenticated',
+          403: 'Invalid or expired signed link',
           404: 'Not found or not visible to you',
           416: 'Range not satisfiable',
+        }),
+      },
+    },
+  },
+  '/files/{fileId}/url': {
+    get: {
+      operationId: 'files-url',
+      tags: ['files'],
+      summary: 'A short-lived signed download URL (works without a bearer header)',
+      description:
+        'For `<img src>` and plain links: the URL downloads this one file (or, with `thumbnail`, that one thumbnail size) until `expiresAt` (`FILE_URL_TTL_SECONDS`), and nothing else. It is an HMAC-SHA256 over the file id, the variant and the expiry, with a key derived from the server secret. Access is checked when the URL is issued; a deleted file answers 404 through it. Relative to the server unless `PUBLIC_URL` is set.',
+      security: bearer,
+      requestParams: {
+        path: z.object({ fileId }),
+        query: z.object({ thumbnail: z.enum(['64', '256', '1024']).optional() }),
+      },
+      responses: {
+        200: {
+          description: 'The URL and when it stops working',
+          content: {
+            'application/json': {
+              schema: z
+                .object({ url: z.string(), expiresAt: z.iso.datetime() })
+                .meta({ id: 'FileUrl' }),
+            },
+          },
+        },
+        ...errors({
+          400: 'thumbnail is not a number',
+          401: 'Not authenticated',
+          404: 'Not found, no such thumbnail, or not visible to you',
         }),
       },
     },
@@ -91,14 +130,18 @@ export const filePaths: ZodOpenApiPathsObject = {
       operationId: 'files-thumbnail',
       tags: ['files'],
       summary: 'An image thumbnail (WebP) at 64, 256 or 1024 px',
-      security: bearer,
+      description:
+        'With the bearer token, or a signed URL from `GET /files/{fileId}/url?thumbnail=`.',
+      security: [...bearer, {}],
       requestParams: {
         path: z.object({ fileId, size: z.enum(['64', '256', '1024']) }),
+        query: signedQuery,
       },
       responses: {
         200: { description: 'The thumbnail', content: { 'image/webp': binary } },
         ...errors({
           401: 'Not authenticated',
+          403: 'Invalid or expired signed link',
           404: 'Not found, not an image, or not visible to you',
         }),
       },

@@ -1,0 +1,167 @@
+import { describeEachDialect } from '@parley/db/testing';
+import { startTestServer } from '@parley/server/testing';
+import { expect, it, vi } from 'vitest';
+import type { Message, ParleyClient } from '../src/index.ts';
+import { type ChatStore, createChatStore } from '../src/store/index.ts';
+import { connected, signedUpClient, type TestClient } from './helpers/sdk.ts';
+import { startTcpProxy } from './helpers/tcp-proxy.ts';
+
+/** Reactions in a stable order: the comparison is about content. */
+const normal = (m: Message) => ({
+  ...m,
+  reactions: [...m.reactions]
+    .map((r) => ({ ...r, userIds: [...r.userIds].sort() }))
+    .sort((a, b) => a.emoji.localeCompare(b.emoji)),
+});
+
+/** The store's view of a conversation and its timeline equals what the server says now. */
+async function expectStoreMatchesServer(store: ChatStore, parley: ParleyClient, id: string) {
+  const truth = await parley.messages.list({ conversationId: id, limit: 100 });
+  const timeline = store.getState().timelines[id]!;
+  expect(timeline.messages.filter((m) => m.local)).toEqual([]);
+  expect(timeline.messages.map(({ local: _, ...m }) => normal(m))).toEqual(
+    truth.messages.map(normal),
+  );
+  const list = await parley.conversations.list();
+  const mine = store.getState().conversations.map(({ typing: _t, peerPresence: _p, ...c }) => ({
+    ...c,
+    lastMessage: c.lastMessage && normal(c.lastMessage),
+  }));
+  expect(mine).toEqual(
+    list.items.map((c) => ({ ...c, lastMessage: c.lastMessage && normal(c.lastMessage) })),
+  );
+}
+
+describeEachDialect('the client-side store', (dialect) => {
+  it('equals messages.list and conversations.list after a scripted run with drops and resumes', async () => {
+    await using server = await startTestServer({ dialect });
+    await using proxyA = await startTcpProxy(server.url);
+    await using proxyB = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(proxyA.url, 'Ada');
+    await using ben = await signedUpClient(proxyB.url, 'Ben');
+    await using cem = await signedUpClient(server.url, 'Cem');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+    const other = await cem.parley.conversations.openDirect({
+      userId: ada.parley.session!.user.id,
+    });
+    const stores = [ada, ben].map((c) => createChatStore(c.parley, { pageSize: 4 }));
+    const [adaStore, benStore] = stores as [ChatStore, ChatStore];
+    await Promise.all(stores.map((s) => s.loadConversations()));
+    for (const s of stores) s.watch(chat.id);
+    await vi.waitFor(() => expect(adaStore.getState().timelines[chat.id]?.loaded).toBe(true));
+
+    const send = (c: TestClient, text: string, conversationId = chat.id) =>
+      c.parley.messages.send({ conversationId, text }).sent;
+
+    // Optimistic: the send shows at once, then is replaced by the stored message.
+    const first = ada.parley.messages.send({ conversationId: chat.id, text: 'a0' });
+    expect(adaStore.getState().timelines[chat.id]!.messages.at(-1)).toMatchObject({
+      text: 'a0',
+      local: 'pending',
+    });
+    await first.sent;
+    const sent: Message[] = [];
+    for (let i = 1; i < 6; i++) sent.push(await send(ada, `a${i}`));
+    for (let i = 0; i < 3; i++) await send(ben, `b${i}`);
+    await send(cem, 'hello from Cem', other.id);
+    await ada.parley.messages.edit({ messageId: sent[0]!.id, text: 'a1 (edited)' });
+    await ben.parley.messages.react({ messageId: sent[1]!.id, emoji: '👍' });
+    await ada.parley.messages.react({ messageId: sent[1]!.id, emoji: '❤️' });
+    await ben.parley.messages.react({ messageId: sent[1]!.id, emoji: '❤️' });
+    await ben.parley.messages.unreact({ messageId: sent[1]!.id, emoji: '👍' });
+
+    // Ben drops; Ada goes on meanwhile; Ben resumes.
+    proxyB.refuse('HTTP/1.1');
+    proxyB.cut();
+    await send(ada, 'while Ben is away');
+    await ada.parley.messages.delete({ messageId: sent[2]!.id });
+    await ada.parley.messages.react({ messageId: sent[3]!.id, emoji: '🎉' });
+    proxyB.refuse(null);
+    await connected(ben);
+    await ben.parley.conversations.markRead({ conversationId: chat.id });
+
+    // Ada drops; her send waits in the outbox; Ben writes; both resume.
+    proxyA.refuse('HTTP/1.1');
+    proxyA.cut();
+    await vi.waitFor(() => expect(ada.parley.connection.status).not.toBe('connected'));
+    const queued = ada.parley.messages.send({ conversationId: chat.id, text: 'from the outbox' });
+    await send(ben, 'b3');
+    await ben.parley.messages.delete({ messageId: (await send(ben, 'b4 oops')).id });
+    proxyA.refuse(null);
+    await queued.sent;
+    await connected(ada);
+    await ada.parley.conversations.markRead({ conversationId: chat.id, upToSeq: 3 });
+
+    for (const [store, client] of [
+      [adaStore, ada],
+      [benStore, ben],
+    ] as const) {
+      await vi.waitFor(() => expectStoreMatchesServer(store, client.parley, chat.id), {
+        timeout: 10_000,
+      });
+    }
+    // Ada's list: the chat with Ben and the one with Cem, most recent first, unread counted.
+    expect(adaStore.getState().conversations.map((c) => c.id)).toEqual([chat.id, other.id]);
+    expect(adaStore.getState().conversations[1]).toMatchObject({ unreadCount: 1 });
+
+    // A fresh store pages back through history and sees the same.
+    const fresh = createChatStore(ben.parley, { pageSize: 3 });
+    await fresh.loadConversations();
+    fresh.watch(chat.id);
+    await vi.waitFor(() => expect(fresh.getState().timelines[chat.id]?.loaded).toBe(true));
+    while (await fresh.loadOlder(chat.id));
+    await expectStoreMatchesServer(fresh, ben.parley, chat.id);
+    for (const s of [...stores, fresh]) s.destroy();
+  });
+
+  it('notifies selectors only on change, trims unwatched timelines, and scopes listeners', async () => {
+    await using server = await startTestServer({ dialect });
+    await using ada = await signedUpClient(server.url, 'Ada');
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+    const side = await ada.parley.groups.create({ name: 'Side', userIds: [] });
+    const store = createChatStore(ben.parley, { pageSize: 2, keepInactive: 0 });
+    await store.loadConversations();
+
+    const unread: number[] = [];
+    store.select(
+      (s) => s.conversations.find((c) => c.id === chat.id)?.unreadCount ?? -1,
+      (n) => unread.push(n),
+    );
+    const typingSeen: string[][] = [];
+    store.select(
+      (s) => s.conversations.find((c) => c.id === chat.id)?.typing,
+      (t) => typingSeen.push([...(t ?? [])]),
+    );
+    const scoped: string[] = [];
+    ben.parley.conversation(chat.id).on('message', (m) => scoped.push(m.text));
+
+    const release = store.watch(chat.id);
+    await vi.waitFor(() => expect(store.getState().timelines[chat.id]?.loaded).toBe(true));
+    ada.parley.typing(chat.id);
+    await vi.waitFor(() => expect(typingSeen.at(-1)).toEqual([ada.parley.session!.user.id]));
+    for (const text of ['one', 'two', 'three', 'four']) {
+      await ada.parley.messages.send({ conversationId: chat.id, text }).sent;
+    }
+    await ada.parley.messages.send({ conversationId: side.id, text: 'elsewhere' }).sent;
+    await vi.waitFor(() => expect(unread.at(-1)).toBe(4));
+    expect(unread).toEqual([1, 2, 3, 4]);
+    expect(typingSeen.at(-1)).toEqual([]); // a message ends its sender's typing
+    expect(scoped).toEqual(['one', 'two', 'three', 'four']);
+    expect(store.getState().timelines[chat.id]!.messages).toHaveLength(4);
+
+    // Unwatched beyond keepInactive: only the newest page stays, older ones load again.
+    release();
+    const trimmed = store.getState().timelines[chat.id]!;
+    expect(trimmed.messages.map((m) => m.text)).toEqual(['three', 'four']);
+    expect(trimmed.hasOlder).toBe(true);
+    expect(await store.loadOlder(chat.id)).toBe(false);
+    expect(store.getState().timelines[chat.id]!.messages.map((m) => m.text)).toEqual([
+      'one',
+      'two',
+      'three',
+      'four',
+    ]);
+    store.destroy();
+  });
+});
