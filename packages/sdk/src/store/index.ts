@@ -286,7 +286,11 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   const offs = [
     parley.on('message', onMessage),
     parley.on('messageUpdated', (event) => {
-      if (event.type === 'message.edited' || event.type === 'message.deleted') {
+      if (
+        event.type === 'message.edited' ||
+        event.type === 'message.deleted' ||
+        event.type === 'message.updated'
+      ) {
         onChanged(event.message, event.conversationId);
         // A deleted message no longer counts as unread: the server's count is the truth.
         if (event.type === 'message.deleted') void refreshConversation(event.conversationId);

@@ -39,8 +39,15 @@ export function optimistic(item: OutgoingMessage, senderId: string): TimelineMes
     createdAt: item.createdAt,
     editedAt: null,
     deletedAt: null,
+    deletedBy: null,
     status: null,
     system: null,
+    mentions: item.mentions,
+    forwarded: false,
+    threadRootId: item.threadRootId,
+    inChannel: true,
+    thread: null,
+    linkPreview: null,
     local: item.status === 'failed' ? 'failed' : 'pending',
   };
 }
