@@ -126,6 +126,15 @@ async function fill(handle: DbHandle, conversationId: string, senderId: string) 
           edited_at: null,
           deleted_at: null,
           system: null,
+          mentions: null,
+          forwarded: 0,
+          thread_root_id: null,
+          in_channel: 1,
+          thread_reply_count: 0,
+          thread_last_reply_at: null,
+          thread_last_reply_seq: null,
+          thread_participants: null,
+          link_preview: null,
         })),
       )
       .execute();
