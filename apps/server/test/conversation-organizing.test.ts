@@ -333,7 +333,7 @@ describeEachDialect('profile and mute changes reach other devices and contacts',
     const expected = {
       type: 'user.updated',
       userId: ada.id,
-      user: { id: ada.id, displayName: 'Ada L.', about: 'math', avatarFileId: null },
+      user: { id: ada.id, displayName: 'Ada L.', about: 'math', avatarFileId: null, isBot: false },
     };
     await vi.waitFor(() =>
       expect(ofType(adaLaptop, 'user.updated')).toEqual([expect.objectContaining(expected)]),

@@ -3,6 +3,9 @@ import { expect, it } from 'vitest';
 import { errorCode, registerUser, registerUsers, type TestUser } from './helpers/clients.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
+/** The system payload's fields an action leaves empty. */
+const noFields = { name: null, role: null, messageId: null, retention: null };
+
 /** [name, role] of every member, by name. */
 const rolesOf = async (user: TestUser, conversationId: string) =>
   (await user.client.conversations.participants.query({ conversationId }))
@@ -136,10 +139,10 @@ describeEachDialect('group permissions', (dialect) => {
       'Ada removed Cy',
     ]);
     expect(messages[4]!.system).toEqual({
+      ...noFields,
       action: 'role_changed',
       actorId: ada.id,
       userIds: [cy.id],
-      name: null,
       role: 'admin',
     });
     // The actor is the sender of the record, but the record is not theirs to change.
@@ -194,13 +197,10 @@ describeEachDialect('group permissions', (dialect) => {
     ]);
     const { messages } = await cy.client.messages.list.query({ conversationId: groupId });
     expect(messages.slice(-2).map((m) => [m.text, m.system])).toEqual([
-      [
-        'Ben left',
-        { action: 'member_left', actorId: ben.id, userIds: [ben.id], name: null, role: null },
-      ],
+      ['Ben left', { ...noFields, action: 'member_left', actorId: ben.id, userIds: [ben.id] }],
       [
         'Cy is now an admin',
-        { action: 'role_changed', actorId: null, userIds: [cy.id], name: null, role: 'admin' },
+        { ...noFields, action: 'role_changed', actorId: null, userIds: [cy.id], role: 'admin' },
       ],
     ]);
     expect(await errorCode(stepDown(cy))).toBe('PRECONDITION_FAILED');

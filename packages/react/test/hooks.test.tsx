@@ -102,7 +102,7 @@ describe('@parley/react hooks in a DOM, against the real server', () => {
         expect(screen.getByTestId('connection').textContent).toBe('connected'),
       );
       await vi.waitFor(() => expect(texts()).toEqual(['two', 'three']));
-      expect(screen.getByTestId('list').textContent).toBe('Ben:3');
+      await vi.waitFor(() => expect(screen.getByTestId('list').textContent).toBe('Ben:3'));
       await vi.waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('online'));
 
       fireEvent.click(screen.getByRole('button', { name: 'Older' }));

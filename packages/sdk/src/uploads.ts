@@ -141,7 +141,7 @@ export function createUploader(options: UploaderOptions) {
       const type = opts.type ?? blob.type;
       const metadata = [`filename ${b64(name)}`, type ? `filetype ${b64(type)}` : ''];
       const response = await send(
-        '/api/v1/files/tus',
+        '/api/v1/uploads',
         {
           method: 'POST',
           headers: {

@@ -116,7 +116,7 @@ describeEachDialect('file uploads through the SDK', (dialect) => {
       .upload(new Blob([second]), {
         name: 'second.bin',
         onProgress: ({ loaded }) => {
-          if (loaded >= second.length / 3) proxy.refuse('PATCH /api/v1/files/tus');
+          if (loaded >= second.length / 3) proxy.refuse('PATCH /api/v1/uploads');
         },
       })
       .catch((e: unknown) => e);

@@ -158,6 +158,12 @@ async function erase(
   // The event log keeps no copy of what was erased.
   await rewriteLoggedMessages(trx, userId, rewritten);
   await trx.deleteFrom('events').where('user_id', '=', userId).execute();
+  // Profile changes sent to contacts carry the old name and about text: drop them too.
+  await trx
+    .deleteFrom('events')
+    .where('type', '=', 'user.updated')
+    .where('payload', 'like', `%"userId":${JSON.stringify(userId)}%`)
+    .execute();
 
   // Files: rows now, bytes after the commit.
   const files = await trx.selectFrom('files').select('id').where('owner_id', '=', userId).execute();

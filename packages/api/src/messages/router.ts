@@ -26,6 +26,8 @@ const messageInput = z.object({ messageId: idSchema });
 // One emoji, possibly with modifiers and joiners (family emoji are long).
 const emoji = clientString().min(1).max(32);
 const seq = z.coerce.number<number>().int().min(0).max(MAX_SEQ);
+/** A seq in a JSON body: a number, never coerced (query strings above are text by nature). */
+const bodySeq = z.number().int().min(0).max(MAX_SEQ);
 /** Most attachments one message may carry. */
 const MAX_ATTACHMENTS = 10;
 /** A mention as a client sends it: checked against the text and the members in the service. */
@@ -161,7 +163,7 @@ export const messagesRouter = {
 
   readThread: authedProcedure
     .meta(rest('POST', '/messages/{messageId}/thread/read', 'Mark a thread read'))
-    .input(z.strictObject({ messageId: idSchema, upToSeq: seq.nullish() }))
+    .input(z.strictObject({ messageId: idSchema, upToSeq: bodySeq.nullish() }))
     .output(threadRead)
     .mutation(({ ctx, input }) => readThread(ctx.deps, ctx.userId, input)),
 

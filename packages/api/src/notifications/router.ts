@@ -13,7 +13,8 @@ const ENDPOINT_RULE = `The server POSTs to it, so it must be a known push servic
 /** The subscription's push service URL, as `PushSubscription.toJSON()` gives it. */
 const pushEndpoint = endpoint
   .regex(/^https?:\/\//, 'must be an https URL')
-  .describe(`The push service URL from PushSubscription.toJSON(). ${ENDPOINT_RULE}`);
+  .describe(`The push service URL from PushSubscription.toJSON(). ${ENDPOINT_RULE}`)
+  .meta({ example: 'https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91b' });
 
 /**
  * base64url of exactly `bytes` bytes (what `PushSubscription.toJSON()` gives): the unpadded
