@@ -1,22 +1,12 @@
-import { httpClient, type ServerAddress, type TestUser } from './clients.ts';
+import { registerUser, type ServerAddress, type TestUser } from './clients.ts';
 
 /** A user registered with a chosen email (e.g. one listed in ADMIN_EMAILS). */
-export async function registerWithEmail(
+export function registerWithEmail(
   server: ServerAddress,
   name: string,
   email: string,
 ): Promise<TestUser> {
-  const auth = await httpClient(server).auth.register.mutate({
-    email,
-    password: `pw-${name}-long-enough`,
-    displayName: name,
-  });
-  const user: TestUser = {
-    auth,
-    id: auth.user.id,
-    client: httpClient(server, () => user.auth.accessToken),
-  };
-  return user;
+  return registerUser(server, name, email);
 }
 
 /** A REST call under /api/v1 with `token` as the bearer token: status and JSON body. */

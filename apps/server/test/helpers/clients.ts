@@ -60,11 +60,16 @@ export interface TestUser {
 
 let counter = 0;
 
-export async function registerUser(server: ServerAddress, name: string): Promise<TestUser> {
+/** A new account named `name`; `email` when given (e.g. one listed in ADMIN_EMAILS), else unique. */
+export async function registerUser(
+  server: ServerAddress,
+  name: string,
+  email?: string,
+): Promise<TestUser> {
   counter += 1;
   const anonymous = httpClient(server);
   const local = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const email = `${local}.${process.pid}.${counter}@example.com`;
+  email ??= `${local}.${process.pid}.${counter}@example.com`;
   const auth = await anonymous.auth.register.mutate({
     email,
     password: `pw-${name}-long-enough`,
