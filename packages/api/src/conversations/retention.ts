@@ -8,6 +8,7 @@ import { postSystemMessage, systemPayload } from '../groups/system-messages.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { requireMember } from '../shared/access.ts';
 import { conversationSummary, RETENTION_SECONDS, retentionOf } from '../shared/mappers.ts';
+import { startPeriodicJob } from '../shared/periodic.ts';
 import type { ConversationDto, MessageRetention } from '../shared/schemas.ts';
 import { getConversation } from './conversations.ts';
 
@@ -227,31 +228,14 @@ export function startMessageRetentionPruner(
   deps: ApiDeps,
   options: { intervalMs: number },
 ): MessageRetentionPruner {
-  const controller = new AbortController();
-  let running: Promise<MessagePruneResult> | undefined;
-  const prune = () => {
-    running ??= (async () => {
-      try {
-        const result = await pruneExpiredMessages(deps, { signal: controller.signal });
-        if (result.messages + result.events > 0)
-          deps.logger.info(result, 'expired messages deleted');
-        return result;
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => {
-    prune().catch((error) => deps.logger.error({ err: error }, 'message retention failed'));
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    prune,
-    async stop() {
-      clearInterval(timer);
-      controller.abort();
-      await running?.catch(() => {});
+  const job = startPeriodicJob(
+    deps,
+    { intervalMs: options.intervalMs, failure: 'message retention failed' },
+    async (signal) => {
+      const result = await pruneExpiredMessages(deps, { signal });
+      if (result.messages + result.events > 0) deps.logger.info(result, 'expired messages deleted');
+      return result;
     },
-  };
+  );
+  return { prune: job.run, stop: job.stop };
 }

@@ -3,6 +3,7 @@ import { type DbOrTx, dialectOf, latestEventId } from '@parley/db';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
+import { startPeriodicJob } from '../shared/periodic.ts';
 
 const PRUNED_THROUGH = 'pruned_through';
 
@@ -99,34 +100,18 @@ export function startEventLogPruner(
   deps: ApiDeps,
   options: { retentionDays: number; intervalMs: number },
 ): EventLogPruner {
-  const controller = new AbortController();
-  let running: Promise<number> | undefined;
-  const prune = () => {
-    if (options.retentionDays <= 0) return Promise.resolve(0);
-    running ??= (async () => {
-      try {
-        const cutoff = deps.clock.now() - options.retentionDays * 24 * 3600_000;
-        const deleted = await pruneEventLog(deps, new Date(cutoff).toISOString(), {
-          signal: controller.signal,
-        });
-        if (deleted > 0) deps.logger.info({ deleted }, 'pruned the event log');
-        return deleted;
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => {
-    prune().catch((error) => deps.logger.error({ err: error }, 'event log pruning failed'));
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    prune,
-    async stop() {
-      clearInterval(timer);
-      controller.abort();
-      await running?.catch(() => {});
+  const job = startPeriodicJob(
+    deps,
+    { intervalMs: options.intervalMs, failure: 'event log pruning failed' },
+    async (signal) => {
+      const cutoff = deps.clock.now() - options.retentionDays * 24 * 3600_000;
+      const deleted = await pruneEventLog(deps, new Date(cutoff).toISOString(), { signal });
+      if (deleted > 0) deps.logger.info({ deleted }, 'pruned the event log');
+      return deleted;
     },
+  );
+  return {
+    prune: () => (options.retentionDays <= 0 ? Promise.resolve(0) : job.run()),
+    stop: job.stop,
   };
 }
