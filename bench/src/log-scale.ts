@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AppRouter } from '@parley/api';
+import { type AppRouter, PLAIN_MESSAGE } from '@parley/api';
 import { createDb, type DbHandle, latestEventId, nextIds } from '@parley/db';
 import { createPgSchema } from '@parley/db/testing';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
@@ -126,15 +126,7 @@ async function fill(handle: DbHandle, conversationId: string, senderId: string) 
           edited_at: null,
           deleted_at: null,
           system: null,
-          mentions: null,
-          forwarded: 0,
-          thread_root_id: null,
-          in_channel: 1,
-          thread_reply_count: 0,
-          thread_last_reply_at: null,
-          thread_last_reply_seq: null,
-          thread_participants: null,
-          link_preview: null,
+          ...PLAIN_MESSAGE,
         })),
       )
       .execute();

@@ -48,6 +48,7 @@ export {
   startEventLogPruner,
 } from './live/retention.ts';
 export { eventJson } from './live/wire.ts';
+export { PLAIN_MESSAGE } from './messages/append.ts';
 export { startSearchIndexer } from './messages/search.ts';
 export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
 export {

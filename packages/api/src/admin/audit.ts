@@ -1,4 +1,4 @@
-import { type DbOrTx, newId } from '@parley/db';
+import { type DbOrTx, nextIds } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import type { AuditEntryDto } from './schemas.ts';
@@ -12,18 +12,24 @@ export interface AuditEntry {
   details?: Record<string, string | null>;
 }
 
+// The log lists newest first by id; one action can write two entries in the same millisecond
+// (a report resolved by removing its message), so ids from this process strictly increase.
+let lastAuditId = '';
+
 /** Written in the same transaction as the action it records. */
 export async function recordAudit(deps: ApiDeps, trx: DbOrTx, entry: AuditEntry): Promise<void> {
+  const now = deps.clock.now();
+  [lastAuditId] = nextIds(lastAuditId, 1, now) as [string];
   await trx
     .insertInto('audit_log')
     .values({
-      id: newId(),
+      id: lastAuditId,
       actor_id: entry.actorId,
       action: entry.action,
       target_type: entry.targetType,
       target_id: entry.targetId,
       details: JSON.stringify(entry.details ?? {}),
-      created_at: new Date(deps.clock.now()).toISOString(),
+      created_at: new Date(now).toISOString(),
     })
     .execute();
 }

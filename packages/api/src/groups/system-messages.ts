@@ -3,7 +3,7 @@ import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { type Emit, nowIso } from '../live/write.ts';
 import { appendMessage } from '../messages/append.ts';
-import { toMessageDto } from '../shared/mappers.ts';
+import { emptySystemFields, toMessageDto } from '../shared/mappers.ts';
 import type { SystemPayload } from '../shared/schemas.ts';
 
 const RETENTION_LABELS = { '24h': '24 hours', '7d': '7 days', '90d': '90 days' } as const;
@@ -94,14 +94,5 @@ export function systemPayload(
   actorId: string | null,
   fields: Partial<Omit<SystemPayload, 'action' | 'actorId'>> = {},
 ): SystemPayload {
-  return {
-    action,
-    actorId,
-    userIds: [],
-    name: null,
-    role: null,
-    messageId: null,
-    retention: null,
-    ...fields,
-  };
+  return { action, actorId, ...emptySystemFields(), ...fields };
 }

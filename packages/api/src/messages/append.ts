@@ -29,6 +29,7 @@ export const PLAIN_MESSAGE = {
   thread_last_reply_at: null,
   thread_last_reply_seq: null,
   thread_participants: null,
+  link_preview: null,
 } as const;
 
 /**
@@ -93,6 +94,5 @@ export function messageRow(m: AppendMessage, seq: number): MessageRow {
     forwarded: m.forwarded ? 1 : 0,
     thread_root_id: m.threadRootId ?? null,
     in_channel: m.inChannel === false ? 0 : 1,
-    link_preview: null,
   };
 }

@@ -130,7 +130,6 @@ export function writeSendsSqlite(
           created_at: at,
           edited_at: null,
           deleted_at: null,
-          link_preview: null,
           system: null,
           ...PLAIN_MESSAGE,
         };

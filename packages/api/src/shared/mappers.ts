@@ -123,18 +123,15 @@ export function conversationSummary(row: ConversationRow): ConversationSummary {
   };
 }
 
+/** A system payload's fields an action leaves empty (one definition for writers and readers). */
+export function emptySystemFields(): Omit<SystemPayload, 'action' | 'actorId'> {
+  return { userIds: [], name: null, role: null, messageId: null, retention: null };
+}
+
 /** Payloads stored before a field existed read with it empty. */
 function systemOf(json: string): SystemPayload {
   const stored = JSON.parse(json) as Partial<SystemPayload> & Pick<SystemPayload, 'action'>;
-  return {
-    actorId: null,
-    userIds: [],
-    name: null,
-    role: null,
-    messageId: null,
-    retention: null,
-    ...stored,
-  };
+  return { actorId: null, ...emptySystemFields(), ...stored };
 }
 
 /** Seconds of each message retention period ('off': none). */
