@@ -202,4 +202,65 @@ describeEachDialect('broadcast lists', (dialect) => {
     const kept = await cy.client.messages.get.query({ messageId: cyCopy.messageId });
     expect(kept.text).toBe('to the new recipients');
   });
+
+  it('gives no copy to a recipient in a block with the sender, either way, and opens no chat', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben, cy, dee] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Dee');
+    const list = await ada.client.broadcasts.create.mutate({
+      name: 'Friends',
+      recipientIds: [ben.id, cy.id, dee.id],
+    });
+    // Cy blocked Ada; Ada blocked Dee. Only Ben can receive her broadcast.
+    await cy.client.users.block.mutate({ userId: ada.id });
+    await ada.client.users.block.mutate({ userId: dee.id });
+    await using cyPhone = await connectDevice(server, cy);
+    await using benPhone = await connectDevice(server, ben);
+
+    const sent = await ada.client.broadcasts.send.mutate({
+      broadcastId: list.id,
+      clientMessageId: 'b1',
+      text: 'hello friends',
+    });
+    expect(sent.recipients.map((r) => r.userId)).toEqual([ben.id]);
+    await vi.waitFor(() =>
+      expect(benPhone.durable.map((e) => e.type)).toEqual([
+        'conversation.created',
+        'message.created',
+      ]),
+    );
+    // Cy and Dee: no chat with Ada, no message, nothing live.
+    for (const user of [cy, dee]) {
+      const chats = await user.client.conversations.list.query({});
+      expect(chats.items).toEqual([]);
+    }
+    expect(cyPhone.durable).toEqual([]);
+    // A retry answers the same send.
+    const retry = await ada.client.broadcasts.send.mutate({
+      broadcastId: list.id,
+      clientMessageId: 'b1',
+      text: 'hello friends',
+    });
+    expect(retry.id).toBe(sent.id);
+
+    // When nobody on the list can receive it, the send is refused as a direct send would be,
+    // and nothing is stored.
+    await ada.client.users.block.mutate({ userId: ben.id });
+    const refused = ada.client.broadcasts.send.mutate({
+      broadcastId: list.id,
+      clientMessageId: 'b2',
+      text: 'anyone?',
+    });
+    expect(await errorCode(refused)).toBe('FORBIDDEN');
+    await ada.client.users.unblock.mutate({ userId: ben.id });
+    const after = await ada.client.broadcasts.send.mutate({
+      broadcastId: list.id,
+      clientMessageId: 'b2',
+      text: 'anyone?',
+    });
+    expect(after.recipients.map((r) => r.userId)).toEqual([ben.id]);
+    const history = await ben.client.messages.list.query({
+      conversationId: after.recipients[0]!.conversationId,
+    });
+    expect(history.messages.map((m) => m.text)).toEqual(['hello friends', 'anyone?']);
+  });
 });

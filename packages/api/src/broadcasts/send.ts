@@ -1,5 +1,6 @@
 import type { BroadcastSendRow, DbOrTx, MessageRow } from '@parley/db';
 import { newId } from '@parley/db';
+import { cannotMessage, hiddenFrom } from '../blocks/blocks.ts';
 import { ensureDirectChats } from '../conversations/direct-chats.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError } from '../errors.ts';
@@ -156,7 +157,14 @@ export async function sendBroadcast(
     if (recipients.length === 0) {
       throw new DomainError({ code: 'PRECONDITION_FAILED', message: 'The list has no recipients' });
     }
-    const chats = await ensureDirectChats(deps, trx, emit, senderId, recipients);
+    // A recipient who blocked the sender, or whom the sender blocked, gets no copy (no direct
+    // chat opened either), exactly as a direct send between them is refused. The send lists
+    // only the recipients who got a copy; when nobody can receive it, it is refused like a
+    // direct send, with no more said about why.
+    const blocked = await hiddenFrom(trx, senderId, recipients);
+    const reachable = recipients.filter((id) => !blocked.has(id));
+    if (reachable.length === 0) throw cannotMessage();
+    const chats = await ensureDirectChats(deps, trx, emit, senderId, reachable);
     const send: BroadcastSendRow = {
       id: newId(),
       list_id: list.id,
@@ -166,7 +174,7 @@ export async function sendBroadcast(
       created_at: nowIso(deps),
     };
     await trx.insertInto('broadcast_sends').values(send).execute();
-    const copies = await writeCopies(trx, emit, send, recipients, chats);
+    const copies = await writeCopies(trx, emit, send, reachable, chats);
     queued = await queueMessageNotifications(deps, trx, copies, online);
     return send.id;
   });
