@@ -134,7 +134,7 @@ describeEachDialect('moderation: reports, bans and removals', (dialect) => {
 
     // Ben's WebSocket stream.
     const ws = wsClient(server, () => ben.auth.accessToken);
-    let wsError: { code?: string; message: string } | undefined;
+    let wsError: { code?: string; reason?: string; message: string } | undefined;
     const received: StreamEvent[] = [];
     const started = deferred();
     ws.client.events.subscribe.subscribe(
@@ -145,7 +145,7 @@ describeEachDialect('moderation: reports, bans and removals', (dialect) => {
           if ('data' in item) received.push(item.data as StreamEvent);
         },
         onError: (error) => {
-          wsError = { code: error.data?.code, message: error.message };
+          wsError = { code: error.data?.code, reason: error.data?.reason, message: error.message };
         },
       },
     );
@@ -192,14 +192,21 @@ describeEachDialect('moderation: reports, bans and removals', (dialect) => {
       });
 
       await vi.waitFor(() =>
-        expect(wsError).toMatchObject({ code: 'FORBIDDEN', message: 'This account is banned' }),
+        expect(wsError).toMatchObject({
+          code: 'FORBIDDEN',
+          reason: 'ACCOUNT_BANNED',
+          message: 'This account is banned',
+        }),
       );
       await vi.waitFor(() => expect(sseError).toContain('This account is banned'));
       // The banned user's still-valid access token is refused on every path.
       const call = await rejection(ben.client.users.me.query());
-      expect(call.data?.code).toBe('FORBIDDEN');
+      expect(call.data).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' });
       expect(call.message).toBe('This account is banned');
-      expect((await restCall(server, ben.auth.accessToken, 'GET', '/users/me')).status).toBe(403);
+      // Every refusal says why, so a client knows not to retry (REST: in the documented body).
+      const rest = await restCall(server, ben.auth.accessToken, 'GET', '/users/me');
+      expect(rest.status).toBe(403);
+      expect(rest.body.data).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' });
       expect(await errorCode(ws.client.users.me.query())).toBe('FORBIDDEN');
       const login = await rejection(
         httpClient(server).auth.login.mutate({
@@ -207,12 +214,12 @@ describeEachDialect('moderation: reports, bans and removals', (dialect) => {
           password: 'pw-Ben-long-enough',
         }),
       );
-      expect(login.data?.code).toBe('FORBIDDEN');
+      expect(login.data).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' });
       expect(login.message).toBe('This account is banned');
       const refresh = await rejection(
         httpClient(server).auth.refresh.mutate({ refreshToken: ben.auth.refreshToken }),
       );
-      expect(refresh.data?.code).toBe('FORBIDDEN');
+      expect(refresh.data).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' });
       // A moderator cannot ban an admin; nobody can ban themselves.
       expect(await errorCode(admin.client.admin.ban.mutate({ userId: admin.id }))).toBe(
         'FORBIDDEN',

@@ -15,7 +15,7 @@ export type DomainErrorCode =
   /** A dependency failed in a way the client should hear about (e.g. the mail server). */
   | 'INTERNAL_SERVER_ERROR';
 
-export type DomainErrorReason = 'RESYNC_REQUIRED';
+export type DomainErrorReason = 'RESYNC_REQUIRED' | 'ACCOUNT_BANNED';
 
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
@@ -25,6 +25,8 @@ export class DomainError extends Error {
    * A machine-readable reason within the code, for answers a client must act on in a
    * specific way: `RESYNC_REQUIRED` (PRECONDITION_FAILED): the event log no longer holds the
    * events after the resume id; reload state and subscribe from `events.head`.
+   * `ACCOUNT_BANNED` (FORBIDDEN): the account is banned; retrying cannot help, so a client
+   * stops reconnecting and signs out.
    */
   readonly reason: DomainErrorReason | undefined;
 

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
-import { bannedMessage } from './admin/ban-list.ts';
+import { bannedError } from './admin/ban-list.ts';
 import type { Context } from './context.ts';
 import { DomainError, errorReference } from './errors.ts';
 
@@ -81,7 +81,7 @@ export const authedProcedure = base.use(function requireUser({ ctx, next }) {
   }
   // A ban (or a revoked API key: its bot is banned) takes effect on the very next call.
   if (ctx.live.bans.isBanned(ctx.auth.userId, ctx.deps.clock.now())) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: bannedMessage(null) });
+    throw toTRPCError(bannedError(null));
   }
   return next({ ctx: { ...ctx, userId: ctx.auth.userId, tokenExpiresAt: ctx.auth.expiresAt } });
 });

@@ -1,7 +1,7 @@
 import type { OperationContext, TRPCLink } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
-import type { SessionManager } from './session.ts';
+import { isBanned, type SessionManager } from './session.ts';
 
 /** Per-call bookkeeping: which access token actually went out with the call. */
 export interface AuthContext extends OperationContext {
@@ -31,6 +31,8 @@ export function authLink(session: SessionManager): TRPCLink<AnyTRPCRouter> {
             next: (value) => observer.next(value),
             complete: () => observer.complete(),
             error: (error) => {
+              // A ban refuses every call: the session ends (the live stream stops with it).
+              if (!isPublic(op.path) && isBanned(error.data ?? {})) session.signOut('banned');
               const sent = context.parley?.sentToken;
               if (retried || !sent || isPublic(op.path) || error.data?.code !== 'UNAUTHORIZED') {
                 observer.error(error);

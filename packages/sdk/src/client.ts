@@ -191,7 +191,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       else connect();
     } else if (change === 'refresh') {
       live?.renew();
-    } else if (change === 'logout' || change === 'expired') {
+    } else if (change === 'logout' || change === 'expired' || change === 'banned') {
       cursor = live?.lastEventId ?? cursor;
       void live?.stop();
       live = null;
@@ -200,7 +200,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       fileUrls.clear();
       statuses.clear();
       typing.clear();
-      // An expired session keeps its outbox: the same user signing in again sends it.
+      // An expired or banned session keeps its outbox: the same user signing in again sends it.
       if (change === 'logout') forgetUser();
     }
   }

@@ -4,7 +4,7 @@ import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import type { DurableEvent, EphemeralEvent } from './contract.gen.ts';
 import { ParleyError, toParleyError } from './errors.ts';
 import { RecentIds } from './recent-ids.ts';
-import type { SessionManager } from './session.ts';
+import { isBanned, type SessionManager } from './session.ts';
 import type { OpenSocket } from './socket-link.ts';
 
 /**
@@ -130,11 +130,13 @@ export class LiveConnection {
   }
 
   async stop(): Promise<void> {
+    // Closed by a ban: the state keeps its reason.
+    const error = this.running ? null : this.current.error;
     this.running = false;
     clearTimeout(this.retryTimer);
     const link = this.link;
     this.link = null;
-    this.setState('closed', null);
+    this.setState('closed', error);
     await this.close(link);
   }
 
@@ -243,6 +245,14 @@ export class LiveConnection {
     this.link = null;
     void this.close(link);
     if (!this.running) return;
+    if (isBanned(error)) {
+      // Banned: every reconnect would be refused. The connection closes with the reason, and
+      // ending the session stops it for good.
+      this.running = false;
+      this.setState('closed', error);
+      this.options.session.signOut('banned');
+      return;
+    }
     this.setState(this.connectedOnce ? 'reconnecting' : 'connecting', error);
     if (error.reason === 'RESYNC_REQUIRED') {
       // The log was pruned past our cursor: reload, then resume from the head at once.

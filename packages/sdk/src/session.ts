@@ -8,8 +8,22 @@ export interface Session {
   user: Me;
 }
 
-/** Why the session changed: `expired` means the server refused the refresh token. */
-export type SessionChange = 'login' | 'restore' | 'refresh' | 'update' | 'logout' | 'expired';
+/**
+ * Why the session changed: `expired` means the server refused the refresh token; `banned`
+ * that a moderator banned the account (the server's `ACCOUNT_BANNED`: retrying cannot help).
+ */
+export type SessionChange =
+  | 'login'
+  | 'restore'
+  | 'refresh'
+  | 'update'
+  | 'logout'
+  | 'expired'
+  | 'banned';
+
+/** The server refused because the account is banned: the session ends, nothing is retried. */
+export const isBanned = (error: { reason?: string | undefined }): boolean =>
+  error.reason === 'ACCOUNT_BANNED';
 
 interface StoredSession {
   user: Me;
@@ -86,7 +100,7 @@ export class SessionManager {
     this.onChange('update', this.session);
   }
 
-  signOut(change: 'logout' | 'expired'): void {
+  signOut(change: 'logout' | 'expired' | 'banned'): void {
     if (!this.current) return;
     this.current = null;
     clearTimeout(this.timer);
@@ -146,6 +160,7 @@ export class SessionManager {
     } catch (error) {
       const parleyError = toParleyError(error);
       if (parleyError.code === 'UNAUTHORIZED') this.signOut('expired');
+      else if (isBanned(parleyError)) this.signOut('banned');
       throw parleyError;
     }
   }

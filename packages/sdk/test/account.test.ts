@@ -49,4 +49,39 @@ describeEachDialect('blocks, privacy and the account through the SDK', (dialect)
       .catch((e: unknown) => e);
     expect(login).toMatchObject({ code: 'UNAUTHORIZED' });
   });
+
+  it('a ban closes the live connection for good and ends the session; nothing is retried', async () => {
+    const adminEmail = `mod.${process.pid}@example.com`;
+    await using server = await startTestServer({ dialect, env: { ADMIN_EMAILS: adminEmail } });
+    await using mod = testClient(server.url);
+    await mod.parley.auth.register({
+      email: adminEmail,
+      password: 'pw-moderator-long-enough',
+      displayName: 'Mod',
+    });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const benId = ben.parley.session!.user.id;
+
+    await mod.parley.admin.ban({ userId: benId, reason: 'spam' });
+    await vi.waitFor(() => expect(ben.events.session.at(-1)?.change).toBe('banned'));
+    expect(ben.parley.session).toBeNull();
+    expect(ben.parley.connection).toMatchObject({
+      status: 'closed',
+      error: { code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' },
+    });
+    // Closed for good: no reconnecting state after the ban, and a login answers why.
+    const afterBan = ben.events.connection.slice(
+      ben.events.connection.findIndex((s) => s.status === 'closed'),
+    );
+    expect(afterBan.map((s) => s.status)).toEqual(['closed']);
+    const login = await ben.parley.auth
+      .login({ email: ben.email, password: ben.password })
+      .catch((e: unknown) => e);
+    expect(login).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_BANNED' });
+
+    // After the unban the same client signs in and connects again.
+    await mod.parley.admin.unban({ userId: benId });
+    await ben.parley.auth.login({ email: ben.email, password: ben.password });
+    await connected(ben);
+  });
 });

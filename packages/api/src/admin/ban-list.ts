@@ -1,4 +1,5 @@
 import type { Db } from '@parley/db';
+import { DomainError } from '../errors.ts';
 
 /**
  * Which users are banned, held in memory by each instance so that every authenticated call
@@ -40,6 +41,10 @@ export function createBanList(): BanList {
 }
 
 /** The answer to a banned user's calls, logins, refreshes and live streams. */
-export function bannedMessage(until: string | null): string {
-  return until ? `This account is banned until ${until}` : 'This account is banned';
+export function bannedError(until: string | null): DomainError {
+  return new DomainError({
+    code: 'FORBIDDEN',
+    reason: 'ACCOUNT_BANNED',
+    message: until ? `This account is banned until ${until}` : 'This account is banned',
+  });
 }

@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { DbOrTx } from '@parley/db';
 import { newId } from '@parley/db';
-import { bannedMessage } from '../admin/ban-list.ts';
+import { bannedError } from '../admin/ban-list.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, tooManyRequests } from '../errors.ts';
 import { nowIso } from '../live/write.ts';
@@ -80,7 +80,7 @@ function refuseBanned(
   now: number,
 ): void {
   if (row.banned_at && (!row.banned_until || Date.parse(row.banned_until) > now)) {
-    throw new DomainError({ code: 'FORBIDDEN', message: bannedMessage(row.banned_until) });
+    throw bannedError(row.banned_until);
   }
 }
 

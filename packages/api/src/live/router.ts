@@ -1,7 +1,7 @@
 import { latestEventId } from '@parley/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
-import { bannedMessage } from '../admin/ban-list.ts';
+import { bannedError } from '../admin/ban-list.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
 import { streamEvents } from './stream.ts';
@@ -60,12 +60,7 @@ export const eventsRouter = {
             // from the log); a replayed old ban or an unban is skipped.
             if (item.event.type === 'account.banned' || item.event.type === 'account.unbanned') {
               if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
-                throw new TRPCError({
-                  code: 'FORBIDDEN',
-                  message: bannedMessage(
-                    item.event.type === 'account.banned' ? item.event.until : null,
-                  ),
-                });
+                throw bannedError(item.event.type === 'account.banned' ? item.event.until : null);
               }
               continue;
             }

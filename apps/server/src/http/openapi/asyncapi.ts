@@ -151,7 +151,7 @@ export function buildAsyncApiDocument(config: Config) {
             },
           }),
           error: frame(
-            'A failed subscription or call. data.code UNAUTHORIZED with "Access token expired": refresh, reconnect with the new token, resume with lastEventId. data.code PRECONDITION_FAILED with data.reason RESYNC_REQUIRED (on events.subscribe): the server no longer keeps the events after lastEventId (EVENT_RETENTION_DAYS); take GET /api/v1/events/head, reload the conversation list and recent history, then subscribe with that head as lastEventId.',
+            'A failed subscription or call. data.code UNAUTHORIZED with "Access token expired": refresh, reconnect with the new token, resume with lastEventId. data.code PRECONDITION_FAILED with data.reason RESYNC_REQUIRED (on events.subscribe): the server no longer keeps the events after lastEventId (EVENT_RETENTION_DAYS); take GET /api/v1/events/head, reload the conversation list and recent history, then subscribe with that head as lastEventId. data.code FORBIDDEN with data.reason ACCOUNT_BANNED: the account is banned; do not reconnect, sign the user out.',
             {
               type: 'object',
               properties: {
@@ -168,9 +168,9 @@ export function buildAsyncApiDocument(config: Config) {
                         httpStatus: { type: 'integer' },
                         reason: {
                           type: 'string',
-                          enum: ['RESYNC_REQUIRED'],
+                          enum: ['RESYNC_REQUIRED', 'ACCOUNT_BANNED'],
                           description:
-                            'What exactly to do about code: RESYNC_REQUIRED = reload state, then subscribe from events.head',
+                            'What exactly to do about code: RESYNC_REQUIRED = reload state, then subscribe from events.head; ACCOUNT_BANNED = stop reconnecting and sign out',
                         },
                       },
                     },

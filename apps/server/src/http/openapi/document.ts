@@ -91,6 +91,12 @@ function restErrorSchema(code: string) {
             type: 'string',
             description: 'INTERNAL_SERVER_ERROR: the id the server logged the failure under',
           },
+          reason: {
+            type: 'string',
+            enum: ['RESYNC_REQUIRED', 'ACCOUNT_BANNED'],
+            description:
+              'A finer reason the client must act on: ACCOUNT_BANNED (FORBIDDEN) = the account is banned, do not retry, sign out; RESYNC_REQUIRED (PRECONDITION_FAILED, live stream) = reload state, subscribe from events.head',
+          },
         },
         required: ['code', 'httpStatus'],
         additionalProperties: false,
