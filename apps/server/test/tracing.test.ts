@@ -183,7 +183,7 @@ describe('tracing on and off in a server process (issue 18)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 240_000); // two start-ups of the server's TypeScript through tsx
 });
 
 describe('query span names', () => {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { currentTracer } from '@parley/api';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
@@ -51,6 +51,9 @@ export function querySpans(
     },
   });
   return (durationMs, failed, sql) => {
+    // Only inside a traced request or call: the background pollers (event tailer, outbox,
+    // search indexer, link previews) would otherwise make several root spans a second.
+    if (!trace.getActiveSpan()) return;
     const end = performance.now();
     const span = currentTracer().startSpan(querySpanName(sql), options(end - durationMs, sql));
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
