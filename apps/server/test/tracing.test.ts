@@ -158,7 +158,9 @@ describe('tracing on and off in a server process (issue 18)', () => {
           { nodeArgs: ['--import', moduleLog] },
         );
         const url = await proc.listening;
+        // Probes are not traced; an API request is.
         expect((await fetch(`${url}/health/live`)).status).toBe(200);
+        expect((await fetch(`${url}/api/v1/users/me`)).status).toBe(401);
         proc.child.kill('SIGTERM');
         expect(await proc.exited).toBe(0);
         return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
@@ -179,7 +181,8 @@ describe('tracing on and off in a server process (issue 18)', () => {
         path: '/v1/traces',
         contentType: 'application/x-protobuf',
       });
-      expect(receiver.everything()).toContain('GET /health/live');
+      expect(receiver.everything()).toContain('GET /api/v1/users/me');
+      expect(receiver.everything()).not.toContain('/health/live');
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

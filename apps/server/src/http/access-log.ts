@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -36,6 +37,9 @@ const headerGetter: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
 };
 const SERVER_SPAN = { kind: SpanKind.SERVER };
+/** Probes and scrapes (every few seconds, from every prober) are not traced. */
+const untraced = (path: string) => path === '/metrics' || path.startsWith('/health/');
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const procedures = new Set(Object.keys(appRouter._def.procedures));
 
@@ -82,7 +86,9 @@ export function accessLog(
     const requestId = requestIdOf(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
     const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
-    const span = currentTracer().startSpan(c.req.method, SERVER_SPAN, parent);
+    const span = untraced(c.req.path)
+      ? NO_SPAN
+      : currentTracer().startSpan(c.req.method, SERVER_SPAN, parent);
     const traced = span.isRecording();
     let status = 500;
     try {
