@@ -10,6 +10,25 @@ describe('loadConfig', () => {
     expect(config.CORS_ORIGINS).toEqual([]);
   });
 
+  it('reads the OpenTelemetry variables: off by default, headers parsed, grpc refused', () => {
+    const off = loadConfig({});
+    expect(off.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(off.OTEL_SERVICE_NAME).toBe('parley');
+    expect(off.OTEL_EXPORTER_OTLP_PROTOCOL).toBe('http/protobuf');
+    const on = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%2Cb%3Dc, x-team=chat',
+    });
+    expect(on.OTEL_EXPORTER_OTLP_HEADERS).toEqual({ 'api-key': 'a,b=c', 'x-team': 'chat' });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/4318/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(
+      /OTEL_EXPORTER_OTLP_HEADERS/,
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x:4317' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
+
   it('names every invalid variable', () => {
     const attempt = () =>
       loadConfig({

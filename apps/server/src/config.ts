@@ -127,6 +127,41 @@ const envSchema = z.object({
   LINK_PREVIEW_MAX_BYTES: int(1024 * 1024),
   LINK_PREVIEW_CACHE_SECONDS: int(24 * 3600),
   LINK_PREVIEW_POLL_MS: int(2000),
+  // OpenTelemetry traces (docs/operations.md "Tracing"): off unless the endpoint is set.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['http/protobuf', 'http/json', 'grpc'])
+    .default('http/protobuf')
+    .refine(
+      (p) => p !== 'grpc',
+      'grpc is not supported: use http/protobuf or http/json (port 4318)',
+    ),
+  /** `key=value` pairs, comma-separated, values URL-encoded (e.g. an API key of a vendor). */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const at = pair.indexOf('=');
+        const name = pair.slice(0, at).trim();
+        if (at <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+          ctx.addIssue({ code: 'custom', message: 'must be key=value pairs, comma-separated' });
+          return z.NEVER;
+        }
+        try {
+          headers[name] = decodeURIComponent(pair.slice(at + 1).trim());
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `the value of ${name} is not URL-encoded` });
+          return z.NEVER;
+        }
+      }
+      return headers;
+    }),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
   /** Test suites only ("127.0.0.1:PORT" pairs): refused unless NODE_ENV=test. */
   LINK_PREVIEW_TEST_ALLOW: list.refine(
     (pairs) => pairs.every((p) => /^127\.\d+\.\d+\.\d+:\d+$/.test(p)),

@@ -33,6 +33,7 @@ import { createLinkUnfurler } from './link-previews/unfurler.ts';
 import { type AppLogger, createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { devJwtSecret } from './secrets.ts';
+import { querySpans, startTracing } from './tracing/index.ts';
 import { attachWebSocket } from './ws.ts';
 
 export interface StartOptions {
@@ -107,7 +108,16 @@ export async function startServer(
   const startedAt = Date.now();
   const metrics = createMetrics();
   const clock = options.clock ?? { now: () => Date.now() };
-  const adapters = await selectAdapters(config, { logger, clock, onQuery: metrics.observeQuery });
+  // Null unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then the SDK is loaded and registered.
+  const tracing = await startTracing(config, logger);
+  const dbSpans = tracing && querySpans(config.DATABASE_URL ? 'postgres' : 'sqlite');
+  const onQuery = dbSpans
+    ? (durationMs: number, failed: boolean, sql: string) => {
+        metrics.observeQuery(durationMs, failed);
+        dbSpans(durationMs, failed, sql);
+      }
+    : metrics.observeQuery;
+  const adapters = await selectAdapters(config, { logger, clock, onQuery });
   const { db, redis } = adapters;
   const applied = await migrateToLatest(db.db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -284,6 +294,9 @@ export async function startServer(
         await dispatcher.close();
         await searchIndexer.stop();
         await linkPreviews.stop();
+        // The spans of everything above are exported (and the SDK unregistered) before the
+        // database closes: once its last handle goes, a signalled process may end right there.
+        await tracing?.shutdown();
         await adapters.close();
         metrics.close();
         logger.info('parley stopped');

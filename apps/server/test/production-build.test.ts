@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPgSchema, describeEachDialect } from '@parley/db/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startOtlpReceiver } from './helpers/otlp-receiver.ts';
 import { runMain } from './helpers/process.ts';
 import { restFlow } from './helpers/rest-flow.ts';
 import { TEST_JWT_SECRET } from './helpers/test-server.ts';
@@ -55,6 +56,39 @@ describeEachDialect('the production build (issue 18)', (dialect) => {
       expect(await proc.exited).toBe(0);
     } finally {
       await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('the production build with tracing (issue 18)', () => {
+  it('loads the SDK chunk and exports spans when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
+    await using receiver = await startOtlpReceiver();
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-prod-otel-'));
+    try {
+      const proc = runMain(
+        {
+          NODE_ENV: 'production',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          JWT_SECRET: TEST_JWT_SECRET,
+          METRICS_TOKEN,
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        },
+        { built: true },
+      );
+      const url = await proc.listening;
+      expect((await fetch(`${url}/api/v1/users/me`)).status).toBe(401);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      const http = receiver.spans.find((s) => s.name === 'GET /api/v1/users/me');
+      expect(http?.attributes['http.response.status_code']).toBe(401);
+      expect(
+        receiver.spans.some((s) => s.name === 'users.me' && s.parentSpanId === http?.spanId),
+      ).toBe(true);
+    } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);

@@ -82,6 +82,7 @@ export { type AppRouter, appRouter } from './root.ts';
 export type * from './shared/schemas.ts';
 export { fileSchema } from './shared/schemas.ts';
 export { createSignal } from './shared/signal.ts';
+export { currentTracer } from './shared/tracing.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

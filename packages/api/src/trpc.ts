@@ -1,9 +1,11 @@
+import { context, SpanKind, type SpanOptions, SpanStatusCode, trace } from '@opentelemetry/api';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { bannedError } from './admin/ban-list.ts';
 import type { Context } from './context.ts';
 import { DomainError, errorReference } from './errors.ts';
+import { currentTracer } from './shared/tracing.ts';
 
 const t = initTRPC
   .context<Context>()
@@ -49,16 +51,48 @@ export function toTRPCError(error: unknown): unknown {
   return new TRPCError({ code: error.code, message: error.message, cause: error });
 }
 
+/** tRPC codes that are the server's fault (the others are answers: the span stays OK). */
+const SERVER_FAULTS = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'NOT_IMPLEMENTED',
+  'BAD_GATEWAY',
+  'SERVICE_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+]);
+/** A call inside an HTTP request's span is part of it; a WebSocket call starts its trace. */
+const NESTED: SpanOptions = { kind: SpanKind.INTERNAL };
+const ENTRY: SpanOptions = { kind: SpanKind.SERVER };
+
 /**
  * Times every query and mutation (subscriptions run for a connection's lifetime: skipped), and
  * turns the `DomainError`s services throw into the tRPC error of the same code and message.
- * One middleware, not two: each one costs a context copy on every call.
+ * One middleware, not two: each one costs a context copy on every call. With tracing on, each
+ * call is a span named by its path (the database queries it makes are its children); with it
+ * off the span is the API's no-op and the call runs as before.
  */
 const base = t.procedure.use(async function observe({ ctx, path, type, next }) {
   const started = performance.now();
-  const result = await next();
+  const span = currentTracer().startSpan(path, trace.getActiveSpan() ? NESTED : ENTRY);
+  const traced = span.isRecording();
+  if (traced) {
+    span.setAttributes({ 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type });
+    if (ctx.auth.status === 'authenticated') span.setAttribute('enduser.id', ctx.auth.userId);
+  }
+  const result = traced
+    ? await context.with(trace.setSpan(context.active(), span), next)
+    : await next();
   if (type !== 'subscription') {
     ctx.deps.metrics.procedureCompleted(path, type, performance.now() - started, result.ok);
+  }
+  if (traced) {
+    if (!result.ok) {
+      const cause = result.error.cause;
+      const code = cause instanceof DomainError ? cause.code : result.error.code;
+      span.setAttribute('trpc.error_code', code);
+      // The code only: an error's message may quote what the client sent.
+      if (SERVER_FAULTS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    }
+    span.end();
   }
   if (!result.ok && result.error.cause instanceof DomainError)
     throw toTRPCError(result.error.cause);

@@ -27,8 +27,11 @@ export type DbOptions = (
    * drops it and the next query opens a new one; without a listener the process would crash.
    */
   onConnectionError?: (message: string) => void;
-  /** Called with each query's duration (metrics); never with its parameters. */
-  onQuery?: (durationMs: number, failed: boolean) => void;
+  /**
+   * Called with each query's duration and SQL text (metrics, tracing spans), after it ran, in
+   * the caller's async context; never with its parameters (the text has placeholders).
+   */
+  onQuery?: (durationMs: number, failed: boolean, sql: string) => void;
 };
 
 /** The better-sqlite3 connection behind Kysely, for the synchronous hot paths. */
@@ -50,7 +53,7 @@ const INT8_OID = 20;
 function queryLogger(options: DbOptions): KyselyConfig['log'] {
   const { onQuery } = options;
   if (!onQuery) return undefined;
-  return (event) => onQuery(event.queryDurationMillis, event.level === 'error');
+  return (event) => onQuery(event.queryDurationMillis, event.level === 'error', event.query.sql);
 }
 
 export function createDb(options: DbOptions): DbHandle {

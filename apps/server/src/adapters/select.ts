@@ -50,7 +50,7 @@ export async function selectAdapters(
   options: {
     logger: AppLogger;
     clock: Clock;
-    onQuery?: (durationMs: number, failed: boolean) => void;
+    onQuery?: (durationMs: number, failed: boolean, sql: string) => void;
   },
 ): Promise<Adapters> {
   const db = databaseFrom(config, options.logger, options.onQuery);
@@ -75,7 +75,7 @@ export async function selectAdapters(
 export function databaseFrom(
   config: Config,
   logger: AppLogger,
-  onQuery?: (durationMs: number, failed: boolean) => void,
+  onQuery?: (durationMs: number, failed: boolean, sql: string) => void,
 ): DbHandle {
   return config.DATABASE_URL
     ? createDb({

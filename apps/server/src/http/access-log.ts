@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { appRouter } from '@parley/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
+import { appRouter, currentTracer } from '@parley/api';
 import type { MiddlewareHandler } from 'hono';
 import type { AppLogger } from '../logger.ts';
 
@@ -20,6 +30,16 @@ export interface HttpObserver {
 export function requestIdOf(header: string | undefined): string {
   return header && REQUEST_ID.test(header) ? header : randomUUID();
 }
+
+/** W3C trace context (`traceparent`, `tracestate`) from a fetch request's headers. */
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+const SERVER_SPAN = { kind: SpanKind.SERVER };
+/** Probes and scrapes (every few seconds, from every prober) are not traced. */
+const untraced = (path: string) => path === '/metrics' || path.startsWith('/health/');
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const procedures = new Set(Object.keys(appRouter._def.procedures));
 
@@ -50,6 +70,11 @@ export function routeTemplate(
  * duration, user id when known, request id, client address. The path's query string is never
  * logged (download and SSE URLs may carry tokens); neither are headers. The request id is
  * answered in `X-Request-Id`.
+ *
+ * With tracing on (docs/operations.md "Tracing"), also the request's server span: named
+ * `METHOD /route/{template}`, continuing the caller's trace when a `traceparent` header comes
+ * in, the parent of the tRPC procedure and database spans the request makes. With it off the
+ * span is the API's no-op.
  */
 export function accessLog(
   logger: AppLogger,
@@ -60,15 +85,34 @@ export function accessLog(
     const started = performance.now();
     const requestId = requestIdOf(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
+    const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
+    const span = untraced(c.req.path)
+      ? NO_SPAN
+      : currentTracer().startSpan(c.req.method, SERVER_SPAN, parent);
+    const traced = span.isRecording();
     let status = 500;
     try {
-      await next();
+      if (traced) await context.with(trace.setSpan(parent, span), next);
+      else await next();
       status = c.res.status;
     } finally {
       c.res.headers.set(REQUEST_ID_HEADER, requestId);
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const route = routeTemplate(c.req.path, restRoute, c.req.routePath);
       observer.requestCompleted(route, c.req.method, status, durationMs);
+      const userId = c.get('userId');
+      if (traced) {
+        span.updateName(`${c.req.method} ${route}`);
+        span.setAttributes({
+          'http.request.method': c.req.method,
+          'http.route': route,
+          'http.response.status_code': status,
+          'parley.request_id': requestId,
+        });
+        if (userId) span.setAttribute('enduser.id', userId);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
       logger.info(
         {
           kind: 'http',
@@ -77,7 +121,7 @@ export function accessLog(
           route,
           status,
           durationMs,
-          userId: c.get('userId'),
+          userId,
         },
         'request',
       );

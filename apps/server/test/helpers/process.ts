@@ -16,9 +16,13 @@ export interface ServerProcess extends AsyncDisposable {
 /**
  * `src/main.ts` in a child process, exactly as `npm start` runs it, with extra env; or, with
  * `built`, the production build `dist/main.js` exactly as `pnpm start:prod` runs it.
+ * `nodeArgs` go before the script (e.g. `--import` of a test's module hook).
  */
-export function runMain(env: Record<string, string>, { built = false } = {}): ServerProcess {
-  const args = built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+export function runMain(
+  env: Record<string, string>,
+  { built = false, nodeArgs = [] as string[] } = {},
+): ServerProcess {
+  const args = [...nodeArgs, ...(built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: serverDir,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
