@@ -166,7 +166,7 @@ describeEachDialect('the client-side store', (dialect) => {
   });
 
   it('follows pins, archives, drafts, profiles, members and threads, and marks read at once', async () => {
-    await using server = await startTestServer({ dialect });
+    await using server = await startTestServer({ dialect, env: { MESSAGE_MAX_LENGTH: '20' } });
     await using ada = await signedUpClient(server.url, 'Ada');
     await using ben = await signedUpClient(server.url, 'Ben');
     // Ben's second device makes the changes the first one's store must follow.
@@ -222,6 +222,17 @@ describeEachDialect('the client-side store', (dialect) => {
     await ada.parley.users.updateMe({ displayName: 'Ada L.' });
     await vi.waitFor(() => expect(member(adaId)?.user.displayName).toBe('Ada L.'));
     await vi.waitFor(() => expect(entryOf(chat.id)?.peer?.displayName).toBe('Ada L.'));
+
+    // A refused send shows as failed; discarded, it leaves the timeline.
+    const refused = ben.parley.messages.send({
+      conversationId: group.id,
+      text: 'far too long for this server',
+    });
+    await expect(refused.sent).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const local = () => store.getState().timelines[group.id]!.messages.filter((m) => m.local);
+    expect(local().map((m) => m.local)).toEqual(['failed']);
+    expect(refused.discard()).toBe(true);
+    expect(local()).toEqual([]);
 
     // A thread reply sent to its thread only stays out of the timeline; its root's summary
     // follows. Sent from this device too: no optimistic copy in the timeline either.
