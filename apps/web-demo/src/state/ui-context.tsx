@@ -6,6 +6,7 @@ import {
   useContext,
   useEffect,
   useMemo,
+  useRef,
   useState,
   useSyncExternalStore,
 } from 'react';
@@ -43,10 +44,17 @@ export function useMe(): string {
 export function useUsers(): Record<string, User> {
   const conversations = useChatState((s) => s.conversations);
   const members = useChatState((s) => s.members);
+  const last = useRef<Record<string, User>>({});
   return useMemo(() => {
     const users: Record<string, User> = {};
     for (const c of conversations) if (c.peer) users[c.peer.id] = c.peer;
     for (const list of Object.values(members)) for (const p of list) users[p.user.id] = p.user;
-    return users;
+    // The same people as before (a new message moved the list): the same object, no re-render.
+    const before = last.current;
+    const ids = Object.keys(users);
+    const same =
+      ids.length === Object.keys(before).length && ids.every((id) => users[id] === before[id]);
+    if (!same) last.current = users;
+    return last.current;
   }, [conversations, members]);
 }
