@@ -1,15 +1,15 @@
+import { useSession } from '@parley/react';
 import { AuthScreen } from './auth/AuthScreen.tsx';
 import { ChatApp } from './chat/ChatApp.tsx';
-import { ChatProvider } from './state/chat-context.tsx';
-import { useSession } from './state/parley-context.tsx';
+import { UiProvider } from './state/ui-context.tsx';
 
 export function App() {
   const session = useSession();
   if (!session) return <AuthScreen />;
-  // A new store for each user: nothing of one account carries over to the next.
+  // The demo's own state anew for each user (the SDK's store clears itself on sign-out).
   return (
-    <ChatProvider key={session.user.id}>
+    <UiProvider key={session.user.id}>
       <ChatApp />
-    </ChatProvider>
+    </UiProvider>
   );
 }

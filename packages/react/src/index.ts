@@ -3,6 +3,7 @@ import type {
   FileInfo,
   OutgoingMessage,
   ParleyClient,
+  Participant,
   Presence,
   SendInput,
   Session,
@@ -39,6 +40,7 @@ interface ParleyContextValue {
 
 const ParleyContext = createContext<ParleyContextValue | null>(null);
 const NONE: readonly string[] = [];
+const NO_MEMBERS: readonly Participant[] = [];
 
 export interface ParleyProviderProps {
   client: ParleyClient;
@@ -142,6 +144,14 @@ export function useMessages(conversationId: string): {
     hasOlder: timeline?.hasOlder ?? false,
     loadOlder,
   };
+}
+
+/**
+ * The members of a conversation whose timeline is watched (`useMessages`), with their delivered
+ * and read watermarks kept current; empty until loaded.
+ */
+export function useMembers(conversationId: string): readonly Participant[] {
+  return useChatState((s) => s.members[conversationId] ?? NO_MEMBERS);
 }
 
 /** Who is typing in a conversation (user ids, yourself excluded). */

@@ -8,6 +8,7 @@ import {
   useConnectionState,
   useConversation,
   useConversations,
+  useMembers,
   useMessages,
   usePresence,
   useSendMessage,
@@ -40,6 +41,7 @@ function Chat({ id }: { id: string }) {
   const conversation = useConversation(id);
   const { messages, hasOlder, loadOlder } = useMessages(id);
   const typing = useTyping(id);
+  const members = useMembers(id);
   const peer = usePresence(conversation?.peer?.id ?? '');
   const send = useSendMessage();
   return (
@@ -47,6 +49,12 @@ function Chat({ id }: { id: string }) {
       <p data-testid="connection">{connection.status}</p>
       <p data-testid="list">
         {conversations.map((c) => `${c.peer?.displayName}:${c.unreadCount}`)}
+      </p>
+      <p data-testid="members">
+        {members
+          .map((m) => m.user.displayName)
+          .sort()
+          .join(',')}
       </p>
       <p data-testid="typing">{typing.length ? 'typing' : 'quiet'}</p>
       <p data-testid="presence">{peer?.online ? 'online' : 'offline'}</p>
@@ -104,6 +112,7 @@ describe('@parley/react hooks in a DOM, against the real server', () => {
       await vi.waitFor(() => expect(texts()).toEqual(['two', 'three']));
       await vi.waitFor(() => expect(screen.getByTestId('list').textContent).toBe('Ben:3'));
       await vi.waitFor(() => expect(screen.getByTestId('presence').textContent).toBe('online'));
+      expect(screen.getByTestId('members').textContent).toBe('Ada,Ben');
 
       fireEvent.click(screen.getByRole('button', { name: 'Older' }));
       await vi.waitFor(() => expect(texts()).toEqual(['one', 'two', 'three']));

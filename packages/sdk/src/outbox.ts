@@ -123,6 +123,8 @@ export class Outbox {
       discard: (item) => {
         this.items = this.items.filter((i) => i !== item);
         this.persist();
+        // Listeners learn it is gone: it is no longer among `pending()`.
+        this.options.onChange(item);
       },
     });
   }

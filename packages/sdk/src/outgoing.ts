@@ -34,6 +34,8 @@ export interface OutgoingMessage {
   readonly mentions: { userId: string; start: number; length: number }[];
   /** A thread reply: the thread's root message. */
   readonly threadRootId: string | null;
+  /** Shown in the conversation's timeline: false for a thread reply sent to its thread only. */
+  readonly inChannel: boolean;
   /** When it was sent on this device (ISO-8601). */
   readonly createdAt: string;
   readonly status: OutgoingStatus;
@@ -112,6 +114,9 @@ export class Outgoing implements OutgoingMessage {
   }
   get threadRootId(): string | null {
     return this.input.threadRootId ?? null;
+  }
+  get inChannel(): boolean {
+    return !this.input.threadRootId || this.input.alsoSendToConversation === true;
   }
 
   retry(): Promise<Message> {

@@ -3,7 +3,7 @@ import { startTestServer } from '@parley/server/testing';
 import { expect, it, vi } from 'vitest';
 import type { Message, ParleyClient } from '../src/index.ts';
 import { type ChatStore, createChatStore } from '../src/store/index.ts';
-import { connected, signedUpClient, type TestClient } from './helpers/sdk.ts';
+import { connected, signedUpClient, type TestClient, testClient } from './helpers/sdk.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
 /** Reactions in a stable order: the comparison is about content. */
@@ -162,6 +162,104 @@ describeEachDialect('the client-side store', (dialect) => {
       'three',
       'four',
     ]);
+    store.destroy();
+  });
+
+  it('follows pins, archives, drafts, profiles, members and threads, and marks read at once', async () => {
+    await using server = await startTestServer({ dialect, env: { MESSAGE_MAX_LENGTH: '20' } });
+    await using ada = await signedUpClient(server.url, 'Ada');
+    await using ben = await signedUpClient(server.url, 'Ben');
+    // Ben's second device makes the changes the first one's store must follow.
+    await using benPhone = testClient(server.url);
+    await benPhone.parley.auth.login({ email: ben.email, password: ben.password });
+    const benId = ben.parley.session!.user.id;
+    const chat = await ada.parley.conversations.openDirect({ userId: benId });
+    const group = await ada.parley.groups.create({ name: 'Team', userIds: [benId] });
+    const store = createChatStore(ben.parley);
+    await store.loadConversations();
+    const ids = () => store.getState().conversations.map((c) => c.id);
+    const entryOf = (id: string) => store.getState().conversations.find((c) => c.id === id);
+
+    // Pinned first, as conversations.list orders them, whatever the activity.
+    await ada.parley.messages.send({ conversationId: chat.id, text: 'hi' }).sent;
+    await ada.parley.messages.send({ conversationId: group.id, text: 'news' }).sent;
+    await vi.waitFor(() => expect(ids()).toEqual([group.id, chat.id]));
+    await benPhone.parley.conversations.pin({ conversationId: chat.id });
+    await vi.waitFor(() => expect(ids()).toEqual([chat.id, group.id]));
+    expect(ids()).toEqual((await ben.parley.conversations.list()).items.map((c) => c.id));
+
+    // Marked read here: the badge clears before the server answers; the server agrees after.
+    expect(entryOf(chat.id)?.unreadCount).toBe(1);
+    const read = store.markRead(chat.id);
+    expect(entryOf(chat.id)?.unreadCount).toBe(0);
+    await read;
+    expect((await ben.parley.conversations.get({ conversationId: chat.id })).unreadCount).toBe(0);
+
+    // A draft saved on the phone shows here; archived on the phone, it leaves the list.
+    await benPhone.parley.conversations.saveDraft({ conversationId: group.id, text: 'later' });
+    await vi.waitFor(() => expect(entryOf(group.id)?.draft?.text).toBe('later'));
+    await benPhone.parley.conversations.archive({ conversationId: group.id });
+    await vi.waitFor(() => expect(ids()).toEqual([chat.id]));
+    // putConversation: an answer (here unarchive) goes straight into the list.
+    store.putConversation(await ben.parley.conversations.unarchive({ conversationId: group.id }));
+    expect(ids()).toEqual([chat.id, group.id]);
+
+    // Members of a watched conversation, their watermarks and profiles kept current.
+    const release = store.watch(group.id);
+    await vi.waitFor(() => expect(store.getState().members[group.id]).toHaveLength(2));
+    const adaId = ada.parley.session!.user.id;
+    const member = (id: string) =>
+      store.getState().members[group.id]!.find((p) => p.user.id === id);
+    const mine = await ben.parley.messages.send({ conversationId: group.id, text: 'mine' }).sent;
+    await ada.parley.conversations.markRead({ conversationId: group.id });
+    await vi.waitFor(() => expect(member(adaId)?.lastReadSeq).toBe(mine.seq));
+    await vi.waitFor(() =>
+      expect(store.getState().timelines[group.id]!.messages.at(-1)).toMatchObject({
+        id: mine.id,
+        status: 'read',
+      }),
+    );
+    await ada.parley.users.updateMe({ displayName: 'Ada L.' });
+    await vi.waitFor(() => expect(member(adaId)?.user.displayName).toBe('Ada L.'));
+    await vi.waitFor(() => expect(entryOf(chat.id)?.peer?.displayName).toBe('Ada L.'));
+
+    // A refused send shows as failed; discarded, it leaves the timeline.
+    const refused = ben.parley.messages.send({
+      conversationId: group.id,
+      text: 'far too long for this server',
+    });
+    await expect(refused.sent).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const local = () => store.getState().timelines[group.id]!.messages.filter((m) => m.local);
+    expect(local().map((m) => m.local)).toEqual(['failed']);
+    expect(refused.discard()).toBe(true);
+    expect(local()).toEqual([]);
+
+    // A thread reply sent to its thread only stays out of the timeline; its root's summary
+    // follows. Sent from this device too: no optimistic copy in the timeline either.
+    const root = await ada.parley.messages.send({ conversationId: group.id, text: 'root' }).sent;
+    await ada.parley.messages.send({ conversationId: group.id, text: 'r1', threadRootId: root.id })
+      .sent;
+    const reply = ben.parley.messages.send({
+      conversationId: group.id,
+      text: 'r2',
+      threadRootId: root.id,
+    });
+    const texts = () => store.getState().timelines[group.id]!.messages.map((m) => m.text);
+    expect(texts().at(-1)).toBe('root');
+    await reply.sent;
+    await vi.waitFor(() =>
+      expect(
+        store.getState().timelines[group.id]!.messages.find((m) => m.id === root.id)?.thread
+          ?.replyCount,
+      ).toBe(2),
+    );
+    expect(texts().slice(-2)).toEqual(['mine', 'root']);
+
+    // Left the group (removed by Ada): out of the list, timeline and members gone.
+    await ada.parley.groups.removeMember({ groupId: group.id, userId: benId });
+    await vi.waitFor(() => expect(ids()).toEqual([chat.id]));
+    expect(store.getState().members[group.id]).toBeUndefined();
+    release();
     store.destroy();
   });
 });

@@ -1,5 +1,5 @@
+import { useParley } from '@parley/react';
 import { type FormEvent, useState } from 'react';
-import { useParley } from '../state/parley-context.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
 

@@ -1,18 +1,20 @@
+import { useConversations, useParley } from '@parley/react';
 import type { Conversation } from '@parley/sdk';
 import { useCallback, useEffect, useState } from 'react';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useUiStore } from '../state/ui-context.tsx';
 import { conversationName } from './names.ts';
 
 /** "Archived chats": loaded when opened, each with a way back into the list. */
 export function ArchivedList() {
-  const store = useChatStore();
+  const parley = useParley();
+  const ui = useUiStore();
   const [items, setItems] = useState<Conversation[] | null>(null);
   const [open, setOpen] = useState(false);
   // The main list changes when a chat is archived or comes back: reload while shown.
-  const listed = useChat((s) => s.conversations.length);
+  const listed = useConversations().conversations.length;
   const load = useCallback(
-    async () => setItems((await store.parley.conversations.listArchived({})).items),
-    [store],
+    async () => setItems((await parley.conversations.listArchived({})).items),
+    [parley],
   );
   useEffect(() => {
     if (open && listed >= 0) void load();
@@ -30,7 +32,7 @@ export function ArchivedList() {
               className="link"
               aria-label={`Unarchive ${conversationName(c)}`}
               onClick={async () => {
-                await store.organize(c.id, 'unarchive');
+                await ui.organize(c.id, 'unarchive');
               }}
             >
               Unarchive

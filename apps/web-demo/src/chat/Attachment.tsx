@@ -1,6 +1,6 @@
+import { useParley } from '@parley/react';
 import type { FileInfo } from '@parley/sdk';
 import { downloadFile, thumbnailPath } from '../state/files.ts';
-import { useParley } from '../state/parley-context.tsx';
 import { useFileUrl } from '../ui/use-file-url.ts';
 
 function sizeLabel(bytes: number): string {

@@ -6,7 +6,7 @@ import { NewGroupDialog } from '../dialogs/NewGroupDialog.tsx';
 import { PrivacyDialog } from '../dialogs/PrivacyDialog.tsx';
 import { ProfileDialog } from '../dialogs/ProfileDialog.tsx';
 import { BlocksProvider } from '../state/blocks.tsx';
-import { useChat } from '../state/chat-context.tsx';
+import { useUi } from '../state/ui-context.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import type { DialogName } from './dialog-name.ts';
@@ -14,7 +14,7 @@ import { Sidebar } from './Sidebar.tsx';
 
 /** The signed-in app: list and chat side by side (one at a time on narrow screens). */
 export function ChatApp() {
-  const activeId = useChat((s) => s.activeId);
+  const activeId = useUi((s) => s.activeId);
   const [dialog, setDialog] = useState<DialogName | null>(null);
   const close = () => setDialog(null);
   return (

@@ -1,15 +1,13 @@
+import { useMembers, useParley, usePresence, useTyping } from '@parley/react';
 import type { Conversation } from '@parley/sdk';
 import { useState } from 'react';
 import { ReportPanel } from '../moderation/ReportPanel.tsx';
 import { useBlocked } from '../state/blocks.tsx';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
-import { useParley } from '../state/parley-context.tsx';
+import { useMe, useUiStore, useUsers } from '../state/ui-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { useAction } from '../ui/use-action.ts';
 import type { DialogName } from './dialog-name.ts';
 import { conversationName, typingText, userName } from './names.ts';
-
-const NOBODY: string[] = [];
 
 const memberCount = (n: number | undefined) =>
   n === undefined ? 'members' : n === 1 ? '1 member' : `${n} members`;
@@ -22,14 +20,15 @@ export function ChatHeader({
   conversation: Conversation;
   onOpen: (dialog: DialogName) => void;
 }) {
-  const store = useChatStore();
+  const ui = useUiStore();
+  const me = useMe();
   const parley = useParley();
   const blockedIds = useBlocked();
-  const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
-  const users = useChat((s) => s.users);
-  const members = useChat((s) => s.participants[conversation.id]);
+  const typing = useTyping(conversation.id);
+  const users = useUsers();
+  const members = useMembers(conversation.id);
   const peer = conversation.peer;
-  const online = useChat((s) => (peer ? s.online[peer.id] : undefined));
+  const online = usePresence(peer?.id ?? '')?.online;
   const name = conversationName(conversation);
   const group = conversation.type === 'group';
   const [reporting, setReporting] = useState(false);
@@ -42,9 +41,9 @@ export function ChatHeader({
   const status = blocked
     ? 'blocked'
     : typing.length
-      ? typingText(typing.map((id) => userName(users, id, store.me)))
+      ? typingText(typing.map((id) => userName(users, id, me)))
       : group
-        ? memberCount(members?.length)
+        ? memberCount(members.length || undefined)
         : online
           ? 'online'
           : 'offline';
@@ -54,7 +53,7 @@ export function ChatHeader({
         type="button"
         className="icon-button back"
         aria-label="Back to conversations"
-        onClick={() => void store.select(null)}
+        onClick={() => void ui.select(null)}
       >
         ←
       </button>
@@ -71,13 +70,11 @@ export function ChatHeader({
       </div>
       <button
         type="button"
-        onClick={() =>
-          void store.organize(conversation.id, conversation.pinnedAt ? 'unpin' : 'pin')
-        }
+        onClick={() => void ui.organize(conversation.id, conversation.pinnedAt ? 'unpin' : 'pin')}
       >
         {conversation.pinnedAt ? 'Unpin' : 'Pin'}
       </button>
-      <button type="button" onClick={() => void store.organize(conversation.id, 'archive')}>
+      <button type="button" onClick={() => void ui.organize(conversation.id, 'archive')}>
         Archive
       </button>
       {group && (

@@ -1,5 +1,6 @@
+import { useChatState, useConversation } from '@parley/react';
 import { useState } from 'react';
-import { useChat } from '../state/chat-context.tsx';
+import { useUi } from '../state/ui-context.tsx';
 import { ChatHeader } from './ChatHeader.tsx';
 import { Composer } from './Composer.tsx';
 import type { DialogName } from './dialog-name.ts';
@@ -15,10 +16,10 @@ interface ChatViewProps {
 }
 
 export function ChatView({ conversationId, onOpen }: ChatViewProps) {
-  const conversation = useChat((s) => s.conversations.find((c) => c.id === conversationId));
-  const openThread = useChat((s) => s.openThread);
-  const threadHere = useChat(
-    (s) => s.threads[conversationId]?.messages.some((m) => m.id === s.openThread) ?? false,
+  const conversation = useConversation(conversationId);
+  const openThread = useUi((s) => s.openThread);
+  const threadHere = useChatState(
+    (s) => s.timelines[conversationId]?.messages.some((m) => m.id === openThread) ?? false,
   );
   const [draft, setDraft] = useState<Draft>({ kind: 'new' });
   if (!conversation) return null;

@@ -1,6 +1,7 @@
+import { useConversation, useParley, useSendMessage } from '@parley/react';
 import type { FileInfo } from '@parley/sdk';
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useMe, useUsers } from '../state/ui-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import { DraftBar } from './DraftBar.tsx';
 import type { Draft } from './draft.ts';
@@ -18,12 +19,12 @@ const DRAFT_SAVE_DELAY_MS = 400;
 
 /** Enter sends (Shift+Enter: new line), Escape cancels a reply or an edit. */
 export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
-  const store = useChatStore();
-  const users = useChat((s) => s.users);
+  const parley = useParley();
+  const send = useSendMessage();
+  const me = useMe();
+  const users = useUsers();
   // My draft of this chat, synced with my other devices (saved as I type, after a pause).
-  const saved = useChat(
-    (s) => s.conversations.find((c) => c.id === conversationId)?.draft?.text ?? '',
-  );
+  const saved = useConversation(conversationId)?.draft?.text ?? '';
   const [text, setText] = useState(saved);
   const lastSaved = useRef(saved);
   const [files, setFiles] = useState<FileInfo[]>([]);
@@ -64,15 +65,15 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     const timer = setTimeout(() => {
       lastSaved.current = text;
       mine.current.add(text);
-      store.parley.conversations.saveDraft({ conversationId, text }).catch(() => undefined);
+      parley.conversations.saveDraft({ conversationId, text }).catch(() => undefined);
     }, DRAFT_SAVE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [text, mode, conversationId, store]);
+  }, [text, mode, conversationId, parley]);
 
   const cancel = () => {
     if (draft.kind === 'edit') setText('');
     onDraft({ kind: 'new' });
-    store.parley.typing(conversationId, false);
+    parley.typing(conversationId, false);
   };
 
   const submit = () => {
@@ -82,20 +83,21 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
     setPicked([]);
     if (draft.kind === 'edit') {
       if (!body) return;
-      store.parley.messages.edit({ messageId: draft.message.id, text: body, mentions }).then(
-        (m) => store.putMessage(m),
-        (e) => setError(errorText(e)),
-      );
+      // The store applies the edit when its event arrives.
+      parley.messages
+        .edit({ messageId: draft.message.id, text: body, mentions })
+        .catch((e) => setError(errorText(e)));
     } else {
       if (!body && files.length === 0) return;
       const replyToId = draft.kind === 'reply' ? draft.to.id : null;
-      store.send(
+      // Optimistic: the timeline shows it at once, the outbox delivers it.
+      send({
         conversationId,
-        body,
+        text: body,
         replyToId,
-        files.map((f) => f.id),
-        mentions.length > 0 ? { mentions } : {},
-      );
+        attachments: files.map((f) => f.id),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      });
       setFiles([]);
     }
     setText('');
@@ -120,7 +122,7 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
         submit();
       }}
     >
-      <DraftBar draft={draft} users={users} me={store.me} onCancel={cancel} />
+      <DraftBar draft={draft} users={users} me={me} onCancel={cancel} />
       {error && (
         <p className="form-error" role="alert">
           {error}
@@ -130,7 +132,7 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
         <MentionPicker
           conversationId={conversationId}
           query={query}
-          me={store.me}
+          me={me}
           onPick={(m) => {
             setText(completeMention(text, m.name));
             setPicked((list) => [...list.filter((p) => p.userId !== m.userId), m]);
@@ -152,7 +154,7 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
           placeholder="Write a message…"
           onChange={(e) => {
             setText(e.target.value);
-            store.parley.typing(conversationId, e.target.value.length > 0);
+            parley.typing(conversationId, e.target.value.length > 0);
           }}
           onKeyDown={onKeyDown}
         />

@@ -1,4 +1,4 @@
-import { useChat } from '../state/chat-context.tsx';
+import { useConnectionState } from '@parley/react';
 
 const TEXT: Record<string, string> = {
   connecting: 'Connecting…',
@@ -8,7 +8,7 @@ const TEXT: Record<string, string> = {
 
 /** The live connection's state; the region is always there so changes are announced. */
 export function ConnectionBanner() {
-  const status = useChat((s) => s.connection);
+  const status = useConnectionState().status;
   const text = TEXT[status];
   return (
     <div

@@ -1,30 +1,28 @@
+import { usePresence, useTyping } from '@parley/react';
 import type { Conversation } from '@parley/sdk';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useMe, useUi, useUiStore, useUsers } from '../state/ui-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { conversationName, messageSummary, timeLabel, typingText, userName } from './names.ts';
 
-const NOBODY: string[] = [];
-
 /** One row of the list: picture and presence, name, last message or typing, unread badge. */
 export function ConversationItem({ conversation }: { conversation: Conversation }) {
-  const store = useChatStore();
-  const active = useChat((s) => s.activeId === conversation.id);
-  const typing = useChat((s) => s.typing[conversation.id] ?? NOBODY);
-  const users = useChat((s) => s.users);
-  const peerOnline = useChat((s) =>
-    conversation.peer ? s.online[conversation.peer.id] : undefined,
-  );
+  const ui = useUiStore();
+  const me = useMe();
+  const active = useUi((s) => s.activeId === conversation.id);
+  const typing = useTyping(conversation.id);
+  const users = useUsers();
+  const peerOnline = usePresence(conversation.peer?.id ?? '')?.online;
   const name = conversationName(conversation);
   const last = conversation.lastMessage;
-  const typingLine = typingText(typing.map((id) => userName(users, id, store.me)));
-  const sender = last && last.senderId === store.me && last.kind !== 'system' ? 'You: ' : '';
+  const typingLine = typingText(typing.map((id) => userName(users, id, me)));
+  const sender = last && last.senderId === me && last.kind !== 'system' ? 'You: ' : '';
   return (
     <li>
       <button
         type="button"
         className="conversation-item"
         aria-current={active ? 'true' : undefined}
-        onClick={() => void store.select(conversation.id)}
+        onClick={() => void ui.select(conversation.id)}
       >
         <Avatar
           name={name}

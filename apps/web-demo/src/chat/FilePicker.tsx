@@ -1,7 +1,6 @@
+import { useUpload } from '@parley/react';
 import type { FileInfo } from '@parley/sdk';
 import { useState } from 'react';
-import { uploadFile } from '../state/files.ts';
-import { useParley } from '../state/parley-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import { RemovableChip } from '../ui/RemovableChip.tsx';
 
@@ -11,17 +10,23 @@ interface FilePickerProps {
   onError: (message: string) => void;
 }
 
-/** Uploads chosen files right away; the message then carries their ids. */
+/**
+ * Uploads chosen files right away, one after the other, showing the progress; the message then
+ * carries their ids. Large files go up resumably: picked again after a reload, they go on from
+ * where they were.
+ */
 export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
-  const parley = useParley();
+  const { upload, progress } = useUpload();
   const [uploading, setUploading] = useState(0);
+  const [current, setCurrent] = useState('');
   const pick = async (list: FileList | null) => {
     const chosen = [...(list ?? [])];
     setUploading((n) => n + chosen.length);
     const uploaded: FileInfo[] = [];
     for (const file of chosen) {
       try {
-        uploaded.push(await uploadFile(parley, file));
+        setCurrent(file.name);
+        uploaded.push(await upload(file));
       } catch (error) {
         onError(`${file.name}: ${errorText(error)}`);
       } finally {
@@ -62,7 +67,12 @@ export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
               onRemove={() => onFiles(files.filter((x) => x.id !== f.id))}
             />
           ))}
-          {uploading > 0 && <li className="chip muted">Uploading…</li>}
+          {uploading > 0 && (
+            <li className="chip muted">
+              Uploading {current}
+              {progress?.total ? `: ${Math.floor((progress.loaded / progress.total) * 100)}%` : '…'}
+            </li>
+          )}
         </ul>
       )}
     </div>

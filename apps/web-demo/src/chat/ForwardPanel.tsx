@@ -1,6 +1,6 @@
+import { useConversations, useParley } from '@parley/react';
 import type { Message } from '@parley/sdk';
 import { useState } from 'react';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import { conversationName } from './names.ts';
 
@@ -11,19 +11,17 @@ interface ForwardPanelProps {
 
 /** Pick conversations, forward once (one clientMessageId, so a retry never doubles). */
 export function ForwardPanel({ message, onDone }: ForwardPanelProps) {
-  const store = useChatStore();
-  const conversations = useChat((s) => s.conversations);
+  const parley = useParley();
+  const { conversations } = useConversations();
   const [chosen, setChosen] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [clientMessageId] = useState(() => crypto.randomUUID());
   const forward = () => {
-    store.parley.messages
+    // The forwarded copies reach the timelines as live messages.
+    parley.messages
       .forward({ messageId: message.id, conversationIds: chosen, clientMessageId })
       .then(
-        ({ messages }) => {
-          for (const m of messages) store.putMessage(m);
-          onDone();
-        },
+        () => onDone(),
         (e) => setError(errorText(e)),
       );
   };

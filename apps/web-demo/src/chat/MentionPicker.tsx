@@ -1,4 +1,4 @@
-import { useChat } from '../state/chat-context.tsx';
+import { useConversation, useMembers } from '@parley/react';
 import type { PickedMention } from './mentions.ts';
 
 interface MentionPickerProps {
@@ -10,10 +10,8 @@ interface MentionPickerProps {
 
 /** The members matching the `@word` being typed; "everyone" in groups. */
 export function MentionPicker({ conversationId, query, me, onPick }: MentionPickerProps) {
-  const members = useChat((s) => s.participants[conversationId]) ?? [];
-  const isGroup = useChat(
-    (s) => s.conversations.find((c) => c.id === conversationId)?.type === 'group',
-  );
+  const members = useMembers(conversationId);
+  const isGroup = useConversation(conversationId)?.type === 'group';
   const q = query.toLowerCase();
   const options: PickedMention[] = members
     .filter((p) => p.user.id !== me && p.user.displayName.toLowerCase().includes(q))

@@ -1,7 +1,8 @@
+import { useParley } from '@parley/react';
 import type { Message } from '@parley/sdk';
 import { useState } from 'react';
 import { ReportPanel } from '../moderation/ReportPanel.tsx';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useUi, useUiStore } from '../state/ui-context.tsx';
 import { errorText } from '../ui/errors.ts';
 import type { Draft } from './draft.ts';
 import { ForwardPanel } from './ForwardPanel.tsx';
@@ -19,28 +20,27 @@ interface MessageActionsProps {
  * messages report to the moderators.
  */
 export function MessageActions({ message, mine, onDraft }: MessageActionsProps) {
-  const store = useChatStore();
+  const parley = useParley();
+  const ui = useUiStore();
   const [panel, setPanel] = useState<'none' | 'react' | 'delete' | 'forward' | 'report'>('none');
-  const pinned = useChat((s) =>
+  const pinned = useUi((s) =>
     (s.pins[message.conversationId] ?? []).some((p) => p.message.id === message.id),
   );
   const pin = () => {
     setPanel('none');
     const call = pinned
-      ? store.parley.messages.unpin({ messageId: message.id })
-      : store.parley.messages.pin({ messageId: message.id });
+      ? parley.messages.unpin({ messageId: message.id })
+      : parley.messages.pin({ messageId: message.id });
     call.then(
-      () => store.loadPins(message.conversationId),
+      () => ui.loadPins(message.conversationId),
       (e) => setError(errorText(e)),
     );
   };
   const [error, setError] = useState<string | null>(null);
   const run = (call: Promise<Message>) => {
     setPanel('none');
-    call.then(
-      (m) => store.putMessage(m),
-      (e) => setError(errorText(e)),
-    );
+    // The store applies the change when its event arrives.
+    call.catch((e) => setError(errorText(e)));
   };
   return (
     <div className="message-actions" role="toolbar" aria-label="Message actions">
@@ -55,7 +55,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
         React
       </button>
       {!message.threadRootId && (
-        <button type="button" onClick={() => void store.openThread(message.id)}>
+        <button type="button" onClick={() => void ui.openThread(message.id)}>
           Reply in thread
         </button>
       )}
@@ -100,7 +100,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
               key={emoji}
               type="button"
               aria-label={`React with ${emoji}`}
-              onClick={() => run(store.parley.messages.react({ messageId: message.id, emoji }))}
+              onClick={() => run(parley.messages.react({ messageId: message.id, emoji }))}
             >
               {emoji}
             </button>
@@ -114,7 +114,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
           <button
             type="button"
             className="danger"
-            onClick={() => run(store.parley.messages.delete({ messageId: message.id }))}
+            onClick={() => run(parley.messages.delete({ messageId: message.id }))}
           >
             Delete for everyone
           </button>

@@ -1,7 +1,7 @@
+import { useChatState, useMembers } from '@parley/react';
 import type { Conversation, Message, Participant } from '@parley/sdk';
 import { useBlocked } from '../state/blocks.tsx';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
-import { tickFor } from '../state/threads.ts';
+import { useMe, useUiStore, useUsers } from '../state/ui-context.tsx';
 import { Attachment } from './Attachment.tsx';
 import type { Draft } from './draft.ts';
 import { LinkPreview } from './LinkPreview.tsx';
@@ -12,7 +12,7 @@ import { Reactions } from './Reactions.tsx';
 import { Tick } from './Tick.tsx';
 
 /** "Read by N of M": the other members whose read watermark (moved by live receipts) passed it. */
-function readBy(message: Message, members: Participant[], me: string): string {
+function readBy(message: Message, members: readonly Participant[], me: string): string {
   const others = members.filter((p) => p.user.id !== me);
   const read = others.filter((p) => p.lastReadSeq >= message.seq).length;
   return `Read by ${read} of ${others.length}`;
@@ -26,19 +26,20 @@ interface MessageItemProps {
 
 /** One message: sender (groups), reply quote, text or tombstone, files, reactions, ticks. */
 export function MessageItem({ message, conversation, onDraft }: MessageItemProps) {
-  const store = useChatStore();
-  const users = useChat((s) => s.users);
-  const members = useChat((s) => s.participants[conversation.id]);
-  const quoted = useChat((s) =>
+  const ui = useUiStore();
+  const me = useMe();
+  const users = useUsers();
+  const members = useMembers(conversation.id);
+  const quoted = useChatState((s) =>
     message.replyToId
-      ? s.threads[conversation.id]?.messages.find((m) => m.id === message.replyToId)
+      ? s.timelines[conversation.id]?.messages.find((m) => m.id === message.replyToId)
       : undefined,
   );
   const blocked = useBlocked();
   if (message.kind === 'system') {
     return <li className="system-message">{message.text}</li>;
   }
-  const mine = message.senderId === store.me;
+  const mine = message.senderId === me;
   // Group messages from someone I blocked still arrive; they are collapsed here.
   if (!mine && blocked.has(message.senderId)) {
     return (
@@ -49,7 +50,7 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
       </li>
     );
   }
-  const sender = userName(users, message.senderId, store.me);
+  const sender = userName(users, message.senderId, me);
   const deleted = message.deletedAt !== null;
   return (
     <li
@@ -63,8 +64,7 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
             <span className="sr-only">In reply to </span>
             {quoted ? (
               <>
-                <strong>{userName(users, quoted.senderId, store.me)}</strong>{' '}
-                {messageSummary(quoted)}
+                <strong>{userName(users, quoted.senderId, me)}</strong> {messageSummary(quoted)}
               </>
             ) : (
               'an earlier message'
@@ -75,7 +75,7 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
         {deleted ? (
           <p className="tombstone">Message deleted</p>
         ) : (
-          message.text && <MentionText message={message} users={users} me={store.me} />
+          message.text && <MentionText message={message} users={users} me={me} />
         )}
         {!deleted && message.linkPreview && <LinkPreview preview={message.linkPreview} />}
         {message.attachments.map((file) => (
@@ -84,9 +84,9 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
         <p className="meta">
           {message.editedAt && !deleted && <span>edited · </span>}
           <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>
-          {mine && !deleted && <Tick status={tickFor(message, members, store.me)} />}
-          {mine && !deleted && conversation.type === 'group' && members && (
-            <span className="read-by"> · {readBy(message, members, store.me)}</span>
+          {mine && !deleted && <Tick status={message.status ?? 'sent'} />}
+          {mine && !deleted && conversation.type === 'group' && members.length > 0 && (
+            <span className="read-by"> · {readBy(message, members, me)}</span>
           )}
         </p>
       </div>
@@ -94,7 +94,7 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
         <button
           type="button"
           className="link thread-link"
-          onClick={() => void store.openThread(message.id)}
+          onClick={() => void ui.openThread(message.id)}
         >
           {message.thread.replyCount} {message.thread.replyCount === 1 ? 'reply' : 'replies'}
         </button>

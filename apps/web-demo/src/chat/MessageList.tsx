@@ -1,11 +1,9 @@
+import { useMessages, useParley } from '@parley/react';
 import type { Conversation } from '@parley/sdk';
-import { useEffect, useLayoutEffect, useRef } from 'react';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Draft } from './draft.ts';
 import { MessageItem } from './MessageItem.tsx';
 import { PendingItem } from './PendingItem.tsx';
-
-const NONE: never[] = [];
 
 interface MessageListProps {
   conversation: Conversation;
@@ -17,13 +15,26 @@ interface MessageListProps {
  * older pages (the button does the same from the keyboard) without moving what is on screen.
  */
 export function MessageList({ conversation, onDraft }: MessageListProps) {
-  const store = useChatStore();
-  const thread = useChat((s) => s.threads[conversation.id]);
-  const pending = useChat((s) => s.pending[conversation.id] ?? NONE);
+  const parley = useParley();
+  // The newest page, older ones on demand, live changes and my unsent messages (at the end).
+  const timeline = useMessages(conversation.id);
+  const { hasOlder } = timeline;
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const loadOlder = useRef(timeline.loadOlder);
+  loadOlder.current = async () => {
+    if (loadingOlder) return false;
+    setLoadingOlder(true);
+    try {
+      return await timeline.loadOlder();
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
   const scroller = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLLIElement>(null);
   const anchor = useRef({ first: '', height: 0, atBottom: true });
-  const messages = thread?.messages ?? NONE;
+  const messages = timeline.messages.filter((m) => !m.local);
+  const pending = timeline.messages.filter((m) => m.local);
   const first = messages[0]?.id ?? '';
   const last = messages.at(-1)?.id ?? '';
 
@@ -40,14 +51,14 @@ export function MessageList({ conversation, onDraft }: MessageListProps) {
 
   useEffect(() => {
     const el = top.current;
-    if (!el || !thread?.hasMore) return;
+    if (!el || !hasOlder) return;
     const observer = new IntersectionObserver(
-      ([entry]) => entry?.isIntersecting && void store.loadOlder(conversation.id),
+      ([entry]) => entry?.isIntersecting && void loadOlder.current(),
       { root: scroller.current, rootMargin: '200px 0px 0px 0px' },
     );
     observer.observe(el);
     return () => observer.disconnect();
-  }, [store, conversation.id, thread?.hasMore]);
+  }, [hasOlder]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -59,27 +70,30 @@ export function MessageList({ conversation, onDraft }: MessageListProps) {
   return (
     <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={-1}>
       <ol className="message-list" aria-label="Messages">
-        {thread?.hasMore && (
+        {hasOlder && (
           <li ref={top} className="load-older">
             <button
               type="button"
               className="link"
-              disabled={thread.loadingOlder}
-              onClick={() => void store.loadOlder(conversation.id)}
+              disabled={loadingOlder}
+              onClick={() => void loadOlder.current()}
             >
-              {thread.loadingOlder ? 'Loading…' : 'Load older messages'}
+              {loadingOlder ? 'Loading…' : 'Load older messages'}
             </button>
           </li>
         )}
-        {thread && !thread.hasMore && messages.length > 0 && (
+        {timeline.loaded && !hasOlder && messages.length > 0 && (
           <li className="muted small center">Beginning of the conversation</li>
         )}
         {messages.map((m) => (
           <MessageItem key={m.id} message={m} conversation={conversation} onDraft={onDraft} />
         ))}
-        {pending.map((p) => (
-          <PendingItem key={p.clientMessageId} outgoing={p} />
-        ))}
+        {pending.map((p) => {
+          const outgoing = parley.messages
+            .pending(conversation.id)
+            .find((o) => o.clientMessageId === p.clientMessageId);
+          return outgoing && <PendingItem key={p.clientMessageId} outgoing={outgoing} />;
+        })}
       </ol>
     </div>
   );

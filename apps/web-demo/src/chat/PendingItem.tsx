@@ -1,10 +1,8 @@
 import type { OutgoingMessage } from '@parley/sdk';
-import { useChatStore } from '../state/chat-context.tsx';
 import { Tick } from './Tick.tsx';
 
 /** A message of mine the server does not have yet: shown at once, with retry if it failed. */
 export function PendingItem({ outgoing }: { outgoing: OutgoingMessage }) {
-  const store = useChatStore();
   const failed = outgoing.status === 'failed';
   const files = outgoing.attachments.length;
   return (
@@ -22,13 +20,7 @@ export function PendingItem({ outgoing }: { outgoing: OutgoingMessage }) {
           <button type="button" onClick={() => void outgoing.retry().catch(() => undefined)}>
             Retry
           </button>
-          <button
-            type="button"
-            onClick={() => {
-              outgoing.discard();
-              store.refreshPending(outgoing.conversationId);
-            }}
-          >
+          <button type="button" onClick={() => outgoing.discard()}>
             Discard
           </button>
         </div>

@@ -1,11 +1,11 @@
-import { useChat } from '../state/chat-context.tsx';
+import { useUi } from '../state/ui-context.tsx';
 import { messageSummary } from './names.ts';
 
 const NONE: never[] = [];
 
 /** The conversation's pinned messages, newest pin first. */
 export function PinnedBar({ conversationId }: { conversationId: string }) {
-  const pins = useChat((s) => s.pins[conversationId] ?? NONE);
+  const pins = useUi((s) => s.pins[conversationId] ?? NONE);
   if (pins.length === 0) return null;
   return (
     <section className="pinned-bar" aria-label="Pinned messages">

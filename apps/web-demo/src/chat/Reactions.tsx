@@ -1,21 +1,21 @@
+import { useParley } from '@parley/react';
 import type { Message } from '@parley/sdk';
-import { useChatStore } from '../state/chat-context.tsx';
+import { useMe } from '../state/ui-context.tsx';
 
 /** Reaction counts; pressing one adds or takes back mine. */
 export function Reactions({ message }: { message: Message }) {
-  const store = useChatStore();
+  const parley = useParley();
+  const me = useMe();
   if (message.reactions.length === 0) return null;
   const toggle = (emoji: string, mine: boolean) => {
-    const call = mine ? store.parley.messages.unreact : store.parley.messages.react;
-    call({ messageId: message.id, emoji }).then(
-      (m) => store.putMessage(m),
-      () => undefined,
-    );
+    // The store applies the change when its event arrives.
+    const call = mine ? parley.messages.unreact : parley.messages.react;
+    call({ messageId: message.id, emoji }).catch(() => undefined);
   };
   return (
     <ul className="reactions" aria-label="Reactions">
       {message.reactions.map((r) => {
-        const mine = r.userIds.includes(store.me);
+        const mine = r.userIds.includes(me);
         return (
           <li key={r.emoji}>
             <button

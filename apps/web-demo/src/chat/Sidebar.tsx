@@ -1,5 +1,4 @@
-import { useChat } from '../state/chat-context.tsx';
-import { useParley, useSession } from '../state/parley-context.tsx';
+import { useConversations, useParley, useSession } from '@parley/react';
 import { Avatar } from '../ui/Avatar.tsx';
 import { ArchivedList } from './ArchivedList.tsx';
 import { ConversationItem } from './ConversationItem.tsx';
@@ -9,8 +8,7 @@ import type { DialogName } from './dialog-name.ts';
 export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
   const parley = useParley();
   const session = useSession();
-  const conversations = useChat((s) => s.conversations);
-  const loaded = useChat((s) => s.listLoaded);
+  const { conversations, loaded } = useConversations();
   const me = session?.user;
   return (
     <nav className="sidebar" aria-label="Conversations">

@@ -1,5 +1,6 @@
+import { useChatState, useSendMessage } from '@parley/react';
 import { useState } from 'react';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useMe, useUi, useUiStore, useUsers } from '../state/ui-context.tsx';
 import { MentionText } from './MentionText.tsx';
 import { userName } from './names.ts';
 
@@ -7,11 +8,13 @@ const NONE: never[] = [];
 
 /** A thread beside the chat: its root, its replies, and a reply box. */
 export function ThreadPanel({ rootId }: { rootId: string }) {
-  const store = useChatStore();
-  const users = useChat((s) => s.users);
-  const replies = useChat((s) => s.replies[rootId] ?? NONE);
-  const root = useChat((s) =>
-    Object.values(s.threads)
+  const ui = useUiStore();
+  const send = useSendMessage();
+  const me = useMe();
+  const users = useUsers();
+  const replies = useUi((s) => s.replies[rootId] ?? NONE);
+  const root = useChatState((s) =>
+    Object.values(s.timelines)
       .flatMap((t) => t.messages)
       .find((m) => m.id === rootId),
   );
@@ -21,7 +24,9 @@ export function ThreadPanel({ rootId }: { rootId: string }) {
   const submit = () => {
     const body = text.trim();
     if (!body) return;
-    store.send(root.conversationId, body, null, [], {
+    send({
+      conversationId: root.conversationId,
+      text: body,
       threadRootId: rootId,
       alsoSendToConversation: alsoSend,
     });
@@ -31,19 +36,19 @@ export function ThreadPanel({ rootId }: { rootId: string }) {
     <aside className="thread-panel" aria-label="Thread">
       <header className="thread-header">
         <h3>Thread</h3>
-        <button type="button" onClick={() => void store.openThread(null)}>
+        <button type="button" onClick={() => void ui.openThread(null)}>
           Close thread
         </button>
       </header>
       <div className="thread-root">
-        <strong>{userName(users, root.senderId, store.me)}</strong>
-        <MentionText message={root} users={users} me={store.me} />
+        <strong>{userName(users, root.senderId, me)}</strong>
+        <MentionText message={root} users={users} me={me} />
       </div>
       <ol className="thread-replies" aria-label="Replies">
         {replies.map((m) => (
           <li key={m.id} className="thread-reply">
-            <strong>{userName(users, m.senderId, store.me)}</strong>
-            <MentionText message={m} users={users} me={store.me} />
+            <strong>{userName(users, m.senderId, me)}</strong>
+            <MentionText message={m} users={users} me={me} />
           </li>
         ))}
       </ol>

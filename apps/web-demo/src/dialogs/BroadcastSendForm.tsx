@@ -1,17 +1,17 @@
+import { useParley } from '@parley/react';
 import type { Broadcast } from '@parley/sdk';
 import { type FormEvent, useId, useState } from 'react';
-import { useChatStore } from '../state/chat-context.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
 
 /** One message to every recipient of a list (each in their direct chat with me). */
 export function BroadcastSendForm({ list }: { list: Broadcast }) {
-  const store = useChatStore();
+  const parley = useParley();
   const id = useId();
   const [text, setText] = useState('');
   const [result, setResult] = useState('');
   const send = useAction(async () => {
-    const sent = await store.parley.broadcasts.send({
+    const sent = await parley.broadcasts.send({
       broadcastId: list.id,
       clientMessageId: crypto.randomUUID(),
       text,

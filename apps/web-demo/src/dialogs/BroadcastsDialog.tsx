@@ -1,6 +1,6 @@
+import { useParley } from '@parley/react';
 import type { Broadcast, User } from '@parley/sdk';
 import { type FormEvent, useEffect, useState } from 'react';
-import { useChatStore } from '../state/chat-context.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
@@ -9,13 +9,13 @@ import { PeoplePicker } from './PeoplePicker.tsx';
 
 /** My broadcast lists: create one, and send a message to everyone on it. */
 export function BroadcastsDialog({ onClose }: { onClose: () => void }) {
-  const store = useChatStore();
+  const parley = useParley();
   const [lists, setLists] = useState<Broadcast[] | null>(null);
   const [name, setName] = useState('');
   const [recipients, setRecipients] = useState<User[]>([]);
-  const load = useAction(async () => setLists((await store.parley.broadcasts.list()).items));
+  const load = useAction(async () => setLists((await parley.broadcasts.list()).items));
   const create = useAction(async () => {
-    const list = await store.parley.broadcasts.create({
+    const list = await parley.broadcasts.create({
       name,
       recipientIds: recipients.map((u) => u.id),
     });

@@ -1,12 +1,10 @@
-import type { Participant } from '@parley/sdk';
-import { useChat, useChatStore } from '../state/chat-context.tsx';
+import { useChatStore, useConversation, useMembers, useParley } from '@parley/react';
+import { useMe } from '../state/ui-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
 import { UserSearch } from './UserSearch.tsx';
-
-const NONE: Participant[] = [];
 
 /** Members and roles; admins add, remove and promote; anyone can leave. */
 export function GroupInfoDialog({
@@ -17,19 +15,20 @@ export function GroupInfoDialog({
   onClose: () => void;
 }) {
   const store = useChatStore();
-  const { groups } = store.parley;
-  const group = useChat((s) => s.conversations.find((c) => c.id === conversationId));
-  const members = useChat((s) => s.participants[conversationId] ?? NONE);
+  const me = useMe();
+  const { groups } = useParley();
+  const group = useConversation(conversationId);
+  const members = useMembers(conversationId);
   const admin = group?.myRole === 'admin';
   const groupId = conversationId;
   const { run, error } = useAction(async (change: () => Promise<unknown>) => {
     await change();
-    await store.loadParticipants(conversationId);
+    await store.loadMembers(conversationId);
   });
   const leave = useAction(async () => {
     await groups.leave({ groupId });
     onClose();
-    await store.refreshConversation(conversationId);
+    // The group leaves the list when the stream tells that I left.
   });
   if (!group) return null;
   return (
@@ -37,7 +36,7 @@ export function GroupInfoDialog({
       <h3>{members.length === 1 ? '1 member' : `${members.length} members`}</h3>
       <ul className="member-list" aria-label="Members">
         {members.map((m) => {
-          const self = m.user.id === store.me;
+          const self = m.user.id === me;
           const name = self ? `${m.user.displayName} (you)` : m.user.displayName;
           const next = m.role === 'admin' ? 'member' : 'admin';
           return (

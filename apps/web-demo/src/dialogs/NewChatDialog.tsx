@@ -1,4 +1,5 @@
-import { useChatStore } from '../state/chat-context.tsx';
+import { useParley } from '@parley/react';
+import { useUiStore } from '../state/ui-context.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
@@ -6,12 +7,12 @@ import { UserSearch } from './UserSearch.tsx';
 
 /** Finds someone and opens (or reopens) the direct chat with them. */
 export function NewChatDialog({ onClose }: { onClose: () => void }) {
-  const store = useChatStore();
+  const parley = useParley();
+  const ui = useUiStore();
   const { run, error } = useAction(async (userId: string) => {
-    const conversation = await store.parley.conversations.openDirect({ userId });
-    store.upsertConversation(conversation);
+    const conversation = await parley.conversations.openDirect({ userId });
     onClose();
-    await store.select(conversation.id);
+    await ui.open(conversation);
   });
   return (
     <Dialog title="New chat" onClose={onClose}>

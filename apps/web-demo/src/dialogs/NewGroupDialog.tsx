@@ -1,6 +1,7 @@
+import { useParley } from '@parley/react';
 import type { User } from '@parley/sdk';
 import { type FormEvent, useState } from 'react';
-import { useChatStore } from '../state/chat-context.tsx';
+import { useUiStore } from '../state/ui-context.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';
@@ -8,14 +9,14 @@ import { PeoplePicker } from './PeoplePicker.tsx';
 
 /** A named group with the people chosen; I become its first admin. */
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
-  const store = useChatStore();
+  const parley = useParley();
+  const ui = useUiStore();
   const [name, setName] = useState('');
   const [members, setMembers] = useState<User[]>([]);
   const { run, busy, error } = useAction(async () => {
-    const group = await store.parley.groups.create({ name, userIds: members.map((u) => u.id) });
-    store.upsertConversation(group);
+    const group = await parley.groups.create({ name, userIds: members.map((u) => u.id) });
     onClose();
-    await store.select(group.id);
+    await ui.open(group);
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,5 +1,5 @@
+import { useParley, useSession } from '@parley/react';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { useParley, useSession } from '../state/parley-context.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
 import { useAction } from '../ui/use-action.ts';

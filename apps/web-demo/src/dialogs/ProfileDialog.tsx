@@ -1,6 +1,5 @@
+import { useParley, useSession } from '@parley/react';
 import { type FormEvent, useState } from 'react';
-import { uploadFile } from '../state/files.ts';
-import { useParley, useSession } from '../state/parley-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { FormError } from '../ui/FormError.tsx';
@@ -18,7 +17,7 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
     setSaved('Profile saved.');
   });
   const avatar = useAction(async (file: File) => {
-    const uploaded = await uploadFile(parley, file);
+    const uploaded = await parley.files.upload(file);
     await parley.users.updateMe({ avatarFileId: uploaded.id });
     setSaved('Picture updated.');
   });

@@ -1,6 +1,7 @@
+import { useParley } from '@parley/react';
 import type { User } from '@parley/sdk';
 import { useEffect, useId, useState } from 'react';
-import { useChatStore } from '../state/chat-context.tsx';
+import { useMe } from '../state/ui-context.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 
 interface UserSearchProps {
@@ -18,7 +19,8 @@ export function UserSearch({
   onPick,
   actionLabel,
 }: UserSearchProps) {
-  const store = useChatStore();
+  const parley = useParley();
+  const me = useMe();
   const [q, setQ] = useState('');
   const [results, setResults] = useState<User[]>([]);
   /** The query the results answer: until it matches what is typed, the search is running. */
@@ -33,7 +35,7 @@ export function UserSearch({
     }
     let live = true;
     const timer = setTimeout(() => {
-      store.parley.users.search({ q: query }).then(
+      parley.users.search({ q: query }).then(
         (page) => {
           if (!live) return;
           setResults(page.items);
@@ -46,8 +48,8 @@ export function UserSearch({
       live = false;
       clearTimeout(timer);
     };
-  }, [q, store]);
-  const shown = results.filter((u) => u.id !== store.me && !exclude.includes(u.id));
+  }, [q, parley]);
+  const shown = results.filter((u) => u.id !== me && !exclude.includes(u.id));
   const searching = q.trim() !== '' && answered !== q.trim();
   // People with the same name are told apart by their "about" line, else their id's end.
   const named = (user: User) => shown.filter((u) => u.displayName === user.displayName).length;

@@ -1,6 +1,6 @@
+import { useParley } from '@parley/react';
 import type { ReportsApi } from '@parley/sdk';
 import { useEffect, useId, useRef, useState } from 'react';
-import { useChatStore } from '../state/chat-context.tsx';
 import { errorText } from '../ui/errors.ts';
 
 type Reason = Parameters<ReportsApi['create']>[0]['reason'];
@@ -27,7 +27,7 @@ interface ReportPanelProps {
 
 /** Sends a report to the server's moderators: a reason from the fixed list, an optional note. */
 export function ReportPanel({ targetType, targetId, title, onClose }: ReportPanelProps) {
-  const store = useChatStore();
+  const parley = useParley();
   const id = useId();
   const [reason, setReason] = useState<Reason>('spam');
   const [comment, setComment] = useState('');
@@ -51,7 +51,7 @@ export function ReportPanel({ targetType, targetId, title, onClose }: ReportPane
   const submit = () => {
     setState('sending');
     setError(null);
-    store.parley.reports
+    parley.reports
       .create({ targetType, targetId, reason, ...(comment.trim() ? { comment } : {}) })
       .then(
         () => setState('sent'),

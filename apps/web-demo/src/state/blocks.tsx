@@ -1,5 +1,5 @@
+import { useParley } from '@parley/react';
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
-import { useParley } from './parley-context.tsx';
 
 const EMPTY = new Set<string>();
 const BlocksContext = createContext<Set<string>>(EMPTY);

@@ -13,18 +13,6 @@ async function failure(res: Response): Promise<Error> {
   return new Error(body?.message ?? `The server answered ${res.status}`);
 }
 
-/** Uploads one file (multipart); attach its id to a message or use it as an avatar. */
-export async function uploadFile(parley: ParleyClient, file: File): Promise<FileInfo> {
-  const form = new FormData();
-  form.append('file', file, file.name);
-  const res = await fetch(
-    '/api/v1/files',
-    await authorized(parley, { method: 'POST', body: form }),
-  );
-  if (!res.ok) throw await failure(res);
-  return (await res.json()) as FileInfo;
-}
-
 const objectUrls = new Map<string, Promise<string>>();
 
 /**

@@ -1,6 +1,6 @@
+import { useParley } from '@parley/react';
 import { useEffect, useState } from 'react';
 import { fileObjectUrl } from '../state/files.ts';
-import { useParley } from '../state/parley-context.tsx';
 
 /** An object URL for an authorized file path (images cannot send a bearer token themselves). */
 export function useFileUrl(path: string | null): string | null {

@@ -1,5 +1,5 @@
 import type { ParleyClient } from '../client-types.ts';
-import type { Conversation, Message, Presence } from '../contract.gen.ts';
+import type { Conversation, Message, Participant, Presence } from '../contract.gen.ts';
 import type { ConnectionState } from '../live.ts';
 import type { OutgoingMessage } from '../outgoing.ts';
 import {
@@ -32,6 +32,11 @@ export interface ChatState {
   readonly conversationsLoaded: boolean;
   readonly timelines: Readonly<Record<string, Timeline>>;
   readonly presence: Readonly<Record<string, Presence>>;
+  /**
+   * Members of the watched conversations (loaded with the timeline), their watermarks kept
+   * current by the live receipts.
+   */
+  readonly members: Readonly<Record<string, readonly Participant[]>>;
   readonly connection: ConnectionState;
 }
 
@@ -65,6 +70,15 @@ export interface ChatStore {
   loadPresence(userIds: readonly string[]): Promise<void>;
   /** Loads the page before the oldest message; false when there is nothing older. */
   loadOlder(conversationId: string): Promise<boolean>;
+  /** (Re)loads a conversation's members, e.g. after changing them. */
+  loadMembers(conversationId: string): Promise<void>;
+  /**
+   * Puts the server's answer about a conversation into the list (`openDirect`, `groups.create`,
+   * `conversations.pin` / `archive`...): archived ones leave the list, as in `conversations.list`.
+   */
+  putConversation(conversation: Conversation): void;
+  /** Marks a conversation read up to its newest message: the badge clears at once. */
+  markRead(conversationId: string): Promise<void>;
   /** Stops listening to the client. */
   destroy(): void;
 }
@@ -84,10 +98,10 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     conversationsLoaded: false,
     timelines: {},
     presence: {},
+    members: {},
     connection: parley.connection,
   };
   const listeners = new Set<() => void>();
-  const marks = new Map<string, Map<string, { delivered: number; read: number }>>();
   const watchers = new Map<string, number>();
   /** Unwatched timelines, least recently released first. */
   const inactive: string[] = [];
@@ -99,8 +113,15 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     for (const listener of [...listeners]) listener();
   }
 
+  /** As `conversations.list` orders them: pinned first (last pinned on top), then by activity. */
   const sortByActivity = (list: ConversationEntry[]) =>
-    list.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
+    list.sort(
+      (a, b) =>
+        Number(b.pinnedAt !== null) - Number(a.pinnedAt !== null) ||
+        (b.pinnedAt ?? '').localeCompare(a.pinnedAt ?? '') ||
+        (a.pinnedAt ? 0 : b.updatedAt.localeCompare(a.updatedAt)) ||
+        b.id.localeCompare(a.id),
+    );
 
   function entry(conversation: Conversation, previous?: ConversationEntry): ConversationEntry {
     const peer = conversation.peer?.id;
@@ -127,9 +148,18 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     if (next !== current) set({ timelines: { ...state.timelines, [id]: next } });
   }
 
+  /** The member watermarks of a conversation whose members are loaded. */
+  function marksOf(conversationId: string) {
+    const members = state.members[conversationId];
+    if (!members) return null;
+    return new Map(
+      members.map((p) => [p.user.id, { delivered: p.lastDeliveredSeq, read: p.lastReadSeq }]),
+    );
+  }
+
   /** Re-derives your messages' statuses from the member watermarks. */
   function restatus(conversationId: string): void {
-    const known = marks.get(conversationId);
+    const known = marksOf(conversationId);
     if (!known) return;
     const fix = <M extends Message>(m: M): M =>
       m.senderId === me() && m.seq > 0 ? { ...m, status: statusFor(m.seq, me(), known) } : m;
@@ -138,13 +168,17 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   }
 
   function moveMark(conversationId: string, userId: string, delivered: number, read: number) {
-    const known = marks.get(conversationId);
-    if (!known) return;
-    const m = known.get(userId) ?? { delivered: 0, read: 0 };
-    known.set(userId, {
-      delivered: Math.max(m.delivered, delivered),
-      read: Math.max(m.read, read),
-    });
+    const members = state.members[conversationId];
+    const at = members?.findIndex((p) => p.user.id === userId) ?? -1;
+    if (!members || at < 0) return;
+    const p = members[at]!;
+    // Watermarks never move backwards; reading implies delivery.
+    const lastDeliveredSeq = Math.max(p.lastDeliveredSeq, delivered, read);
+    const lastReadSeq = Math.max(p.lastReadSeq, read);
+    if (lastDeliveredSeq === p.lastDeliveredSeq && lastReadSeq === p.lastReadSeq) return;
+    const next = [...members];
+    next[at] = { ...p, lastDeliveredSeq, lastReadSeq };
+    set({ members: { ...state.members, [conversationId]: next } });
     restatus(conversationId);
   }
 
@@ -160,8 +194,7 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       if (previous && previous.lastSeq > conversation.lastSeq && tries > 1) {
         return fetchOnce(tries - 1);
       }
-      const others = state.conversations.filter((c) => c.id !== id);
-      set({ conversations: sortByActivity([...others, entry(conversation, previous)]) });
+      putConversation(conversation);
     };
     const job = fetchOnce(3)
       .catch((error: { code?: string }) => {
@@ -172,28 +205,53 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     return job;
   }
 
-  async function loadMarks(id: string): Promise<void> {
+  async function loadMembers(id: string): Promise<void> {
     const participants = await parley.conversations.participants({ conversationId: id });
-    marks.set(
-      id,
-      new Map(
-        participants.map((p) => [
-          p.user.id,
-          { delivered: p.lastDeliveredSeq, read: p.lastReadSeq },
-        ]),
-      ),
-    );
+    // Receipts that arrived meanwhile are kept (watermarks only move forward).
+    const known = new Map((state.members[id] ?? []).map((p) => [p.user.id, p]));
+    const members = participants.map((p) => {
+      const k = known.get(p.user.id);
+      return k
+        ? {
+            ...p,
+            lastDeliveredSeq: Math.max(p.lastDeliveredSeq, k.lastDeliveredSeq),
+            lastReadSeq: Math.max(p.lastReadSeq, k.lastReadSeq),
+          }
+        : p;
+    });
+    set({ members: { ...state.members, [id]: members } });
     restatus(id);
   }
 
   function forget(id: string): void {
     const { [id]: _gone, ...timelines } = state.timelines;
-    marks.delete(id);
-    set({ conversations: state.conversations.filter((c) => c.id !== id), timelines });
+    const { [id]: _left, ...members } = state.members;
+    set({ conversations: state.conversations.filter((c) => c.id !== id), timelines, members });
+  }
+
+  function putConversation(conversation: Conversation): void {
+    const previous = state.conversations.find((c) => c.id === conversation.id);
+    const others = state.conversations.filter((c) => c.id !== conversation.id);
+    // Archived conversations are not in the list (`conversations.listArchived` has them).
+    const list = conversation.archived ? others : [...others, entry(conversation, previous)];
+    set({ conversations: sortByActivity(list) });
+    const peer = conversation.peer?.id;
+    if (!previous && peer && !state.presence[peer]) {
+      void parley.presence
+        .get({ userIds: [peer] })
+        .then(setPresence)
+        .catch(() => {});
+    }
   }
 
   function onMessage(message: Message): void {
     const mine = message.senderId === me();
+    if (!message.inChannel) {
+      // A reply in its thread only: not in the timeline; the list is the server's to say.
+      void refreshConversation(message.conversationId);
+      setTyping(message.conversationId, message.senderId, false);
+      return;
+    }
     const known = setConversation(message.conversationId, (c) => {
       // The same message seen again (from the outbox after the stream) is no newer.
       const newer = c.lastMessage && c.lastMessage.seq >= message.seq;
@@ -270,6 +328,7 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
 
   function onOutgoing(item: OutgoingMessage): void {
     const id = item.conversationId;
+    if (!item.inChannel) return;
     if (item.message) {
       // Status changes of a sent message come back here with the message as it was sent: the
       // timeline's copy (edited, deleted, reacted to since) stays.
@@ -277,9 +336,13 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       if (!seen) onMessage(item.message);
       return;
     }
+    // Discarded: no longer in the outbox.
+    const kept = parley.messages
+      .pending(id)
+      .some((p) => p.clientMessageId === item.clientMessageId);
     setTimeline(id, (t) => {
       const rest = t.messages.filter((m) => m.clientMessageId !== item.clientMessageId || !m.local);
-      return { ...t, messages: [...rest, optimistic(item, me())] };
+      return { ...t, messages: kept ? [...rest, optimistic(item, me())] : rest };
     });
   }
 
@@ -322,7 +385,38 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
         return;
       }
       void refreshConversation(event.conversationId);
-      if (marks.has(event.conversationId)) void loadMarks(event.conversationId).catch(() => {});
+      if (state.members[event.conversationId]) {
+        void loadMembers(event.conversationId).catch(() => {});
+      }
+    }),
+    // Archived, pinned, muted, marked unread on one of your devices.
+    parley.on('conversationState', (event) => void refreshConversation(event.conversationId)),
+    parley.on('conversationDeleted', (event) => forget(event.conversationId)),
+    parley.on('draft', (event) => {
+      setConversation(event.conversationId, (c) => ({
+        ...c,
+        draft: event.draft.text ? event.draft : null,
+      }));
+    }),
+    // A profile changed: names and pictures follow in the list and the member lists.
+    parley.on('user', ({ user }) => {
+      const conversations = state.conversations.map((c) =>
+        c.peer?.id === user.id ? { ...c, peer: user } : c,
+      );
+      const members: Record<string, readonly Participant[]> = {};
+      for (const [id, list] of Object.entries(state.members)) {
+        members[id] = list.some((p) => p.user.id === user.id)
+          ? list.map((p) => (p.user.id === user.id ? { ...p, user } : p))
+          : list;
+      }
+      set({ conversations, members });
+    }),
+    // A thread got a reply: its root shows the new summary.
+    parley.on('thread', (event) => {
+      if (event.type !== 'thread.updated') return;
+      setTimeline(event.conversationId, (t) =>
+        update(t, event.rootId, (m) => ({ ...m, thread: event.thread })),
+      );
     }),
     parley.on('typing', (event) => {
       if (event.userId !== me()) setTyping(event.conversationId, event.userId, event.isTyping);
@@ -344,8 +438,13 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     }),
     parley.on('session', ({ change }) => {
       if (change === 'logout' || change === 'expired') {
-        marks.clear();
-        set({ conversations: [], conversationsLoaded: false, timelines: {}, presence: {} });
+        set({
+          conversations: [],
+          conversationsLoaded: false,
+          timelines: {},
+          presence: {},
+          members: {},
+        });
       }
     }),
   ];
@@ -372,7 +471,7 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   async function loadNewest(id: string): Promise<void> {
     const [page] = await Promise.all([
       parley.messages.list({ conversationId: id, limit: pageSize }),
-      loadMarks(id),
+      loadMembers(id),
     ]);
     const current = state.timelines[id] ?? emptyTimeline;
     const pending = parley.messages.pending(id).map((item) => optimistic(item, me()));
@@ -444,6 +543,21 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       setTimeline(id, (t) => ({ ...merge(t, page.messages), hasOlder: page.hasMore }));
       restatus(id);
       return page.hasMore;
+    },
+    loadMembers,
+    putConversation,
+    async markRead(id) {
+      const unread = state.conversations.find((c) => c.id === id);
+      if (unread && (unread.unreadCount > 0 || unread.markedUnread)) {
+        setConversation(id, (c) => ({
+          ...c,
+          unreadCount: 0,
+          unreadMentionCount: 0,
+          markedUnread: false,
+          lastReadSeq: Math.max(c.lastReadSeq, c.lastSeq),
+        }));
+      }
+      await parley.conversations.markRead({ conversationId: id });
     },
     destroy() {
       for (const off of offs) off();
