@@ -92,13 +92,20 @@ export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<Mess
     return rows;
   }
   const match = s.terms.map((t) => `"${t}"*`).join(' ');
+  // The full-text match drives: its rowids and ranks are collected once (MATERIALIZED keeps
+  // the planner from turning the CTE into a per-row MATCH), then joined to the rows the caller
+  // may read. Joined the other way round, SQLite walked a conversation's messages and ran the
+  // whole MATCH for each of them, quadratic in the matches (100 s for 20,000 messages).
   const { rows } = await sql<MessageRow>`
-    select ${columns} from messages_fts
-    join messages on messages.rowid = messages_fts.rowid
+    with hits as materialized (
+      select rowid, bm25(messages_fts) as rank from messages_fts
+      where messages_fts match ${match}
+    )
+    select ${columns} from hits
+    cross join messages on messages.rowid = hits.rowid
     join members on ${visible}
-    where messages_fts match ${match} and messages.deleted_at is null
-      and messages.kind = 'text' ${inConversation}
-    order by bm25(messages_fts), messages.id desc
+    where messages.deleted_at is null and messages.kind = 'text' ${inConversation}
+    order by hits.rank, messages.id desc
     limit ${s.limit} offset ${s.offset}`.execute(db);
   return rows;
 }
