@@ -25,6 +25,12 @@ export {
   searchMessages,
   searchTerms,
 } from './queries/search.ts';
+export {
+  attachOffThreadReader,
+  createOffThreadReader,
+  type OffThreadReader,
+  offThreadReaderOf,
+} from './reader.ts';
 export * from './tables/administration.ts';
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../database.ts';
 import { dialectOf } from '../dialect.ts';
+import { offThreadReaderOf } from '../reader.ts';
 import type { MessageRow } from '../tables/messages.ts';
 
 export interface MessageSearch {
@@ -96,7 +97,7 @@ export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<Mess
   // the planner from turning the CTE into a per-row MATCH), then joined to the rows the caller
   // may read. Joined the other way round, SQLite walked a conversation's messages and ran the
   // whole MATCH for each of them, quadratic in the matches (100 s for 20,000 messages).
-  const { rows } = await sql<MessageRow>`
+  const query = sql<MessageRow>`
     with hits as materialized (
       select rowid, bm25(messages_fts) as rank from messages_fts
       where messages_fts match ${match}
@@ -106,6 +107,10 @@ export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<Mess
     join members on ${visible}
     where messages.deleted_at is null and messages.kind = 'text' ${inConversation}
     order by hits.rank, messages.id desc
-    limit ${s.limit} offset ${s.offset}`.execute(db);
-  return rows;
+    limit ${s.limit} offset ${s.offset}`;
+  // Ranking every match of a common word costs time in proportion to the corpus: off the
+  // main thread when the database is a file (the event loop only waits for the page).
+  const reader = offThreadReaderOf(db);
+  if (reader) return reader.all<MessageRow>(query.compile(db));
+  return (await query.execute(db)).rows;
 }
