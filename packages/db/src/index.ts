@@ -30,6 +30,7 @@ export {
   createOffThreadReader,
   type OffThreadReader,
   offThreadReaderOf,
+  readOffMainThread,
 } from './reader.ts';
 export * from './tables/administration.ts';
 export * from './tables/broadcasts.ts';

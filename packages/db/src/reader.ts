@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery } from 'kysely';
 import type { DbOrTx } from './database.ts';
 
 // better-sqlite3 runs every query on the calling thread: a read that takes 300 ms (ranking the
@@ -108,4 +108,16 @@ export function attachOffThreadReader(db: DbOrTx, reader: OffThreadReader): void
  */
 export function offThreadReaderOf(db: DbOrTx): OffThreadReader | null {
   return db.isTransaction ? null : (readers.get(db) ?? null);
+}
+
+/**
+ * Runs a read-only query on `db`'s off-thread reader when it has one, else on `db` itself: for
+ * reads whose size the caller does not bound (a user's whole history in an export).
+ */
+export async function readOffMainThread<T>(
+  db: DbOrTx,
+  query: Compilable<T> & { execute(): Promise<T[]> },
+): Promise<T[]> {
+  const reader = offThreadReaderOf(db);
+  return reader ? reader.all<T>(query.compile()) : query.execute();
 }
