@@ -23,6 +23,7 @@ export {
   catchUpSearchIndex,
   type MessageSearch,
   searchMessages,
+  searchQuery,
   searchTerms,
 } from './queries/search.ts';
 export {

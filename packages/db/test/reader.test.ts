@@ -23,7 +23,9 @@ it('reads a SQLite file off the main thread: committed rows, read-only, errors p
       { n: 3, word: 'three' },
     ]);
     // The connection cannot write; a failed query rejects alone and the reader carries on.
-    await expect(reader.all(sql`delete from t returning n`.compile(db))).rejects.toThrow(/readonly/);
+    await expect(reader.all(sql`delete from t returning n`.compile(db))).rejects.toThrow(
+      /readonly/,
+    );
     await expect(reader.all(sql`select nope from t`.compile(db))).rejects.toThrow(/nope/);
     expect(await reader.all(select(3))).toEqual([{ n: 3, word: 'three' }]);
     // Not inside a transaction (it must see its own writes), nor for an in-memory database.
