@@ -62,6 +62,8 @@ export function createOffThreadReader(filename: string): OffThreadReader {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
+      // Idle, the worker does not keep the process alive; busy, it does (a script awaiting).
+      if (pending.size === 0) w.unref();
       if (m.error !== undefined) p.reject(new Error(m.error));
       else p.resolve(m.rows ?? []);
     });
@@ -80,6 +82,7 @@ export function createOffThreadReader(filename: string): OffThreadReader {
       const id = nextId++;
       const w = worker;
       return new Promise<T[]>((resolve, reject) => {
+        if (pending.size === 0) w.ref();
         pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
         w.postMessage({ id, sql: query.sql, parameters: query.parameters });
       });
