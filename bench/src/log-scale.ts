@@ -222,6 +222,14 @@ async function main() {
     }
     // Let the server's tailer and search indexer catch up with the fixture before measuring.
     await new Promise((r) => setTimeout(r, 5000));
+    while (handle.sqlite) {
+      const { behind } = handle.sqlite
+        .prepare(`select (select max(rowid) from messages) >
+            (select indexed_rowid from messages_fts_state) as behind`)
+        .get() as { behind: number };
+      if (!behind) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
 
     const quietClient = client(quiet);
     const resume = await measure(
