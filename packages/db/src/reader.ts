@@ -42,7 +42,10 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Starts the worker on the first query (an idle server pays nothing) and again after a crash. */
+/**
+ * Starts the worker now (a first search must not wait for a thread and a connection to come
+ * up: that took up to a second on a loaded machine) and again on the next query after a crash.
+ */
 export function createOffThreadReader(filename: string): OffThreadReader {
   let worker: Worker | null = null;
   let nextId = 0;
@@ -75,6 +78,7 @@ export function createOffThreadReader(filename: string): OffThreadReader {
     w.on('exit', (code) => gone(new Error(`sqlite reader exited (${code})`)));
     return w;
   };
+  worker = start();
   return {
     all<T>(query: CompiledQuery): Promise<T[]> {
       if (stopped) return Promise.reject(new Error('sqlite reader stopped'));
