@@ -72,9 +72,21 @@ function stallProbe(url: string) {
   };
 }
 
+const METRICS_TOKEN = randomBytes(16).toString('hex');
+
+/** The server's own worst event-loop stall since the previous scrape (its /metrics gauge). */
+async function serverLoopMaxMs(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  }).then((r) => r.text());
+  const line = text.split('\n').find((l) => l.startsWith('parley_event_loop_delay_max_seconds '));
+  return Math.round(Number(line?.split(' ')[1] ?? Number.NaN) * 10_000) / 10;
+}
+
 async function measure(url: string, runs: number, once: () => Promise<void>, what = '') {
   console.error(`${new Date().toISOString()} measuring ${what}`);
   const times: number[] = [];
+  await serverLoopMaxMs(url); // resets the gauge
   const probe = stallProbe(url);
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
@@ -85,6 +97,7 @@ async function measure(url: string, runs: number, once: () => Promise<void>, wha
     medianMs: median(times),
     maxMs: Math.max(...times),
     othersWorstStallMs: await probe.stop(),
+    serverEventLoopMaxStallMs: await serverLoopMaxMs(url),
   };
 }
 
@@ -108,8 +121,9 @@ async function fill(handle: DbHandle, conversationId: string, senderId: string) 
       )
       .execute();
   }
-  for (let done = 0; done < MESSAGES; done += 2000) {
-    const n = Math.min(2000, MESSAGES - done);
+  // 1,000 rows of 21 columns per statement: under SQLite's 32,766 parameters.
+  for (let done = 0; done < MESSAGES; done += 1000) {
+    const n = Math.min(1000, MESSAGES - done);
     await handle.db
       .insertInto('messages')
       .values(
@@ -162,6 +176,7 @@ async function main() {
     databaseUrl: pg?.url,
     instances: 1,
     sqliteSynchronous: 'NORMAL' as const,
+    metricsToken: METRICS_TOKEN,
   };
   const server = await startParley(options);
   const url = server.urls[0]!;
@@ -207,6 +222,14 @@ async function main() {
     }
     // Let the server's tailer and search indexer catch up with the fixture before measuring.
     await new Promise((r) => setTimeout(r, 5000));
+    while (handle.sqlite) {
+      const { behind } = handle.sqlite
+        .prepare(`select (select max(rowid) from messages) >
+            (select indexed_rowid from messages_fts_state) as behind`)
+        .get() as { behind: number };
+      if (!behind) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
 
     const quietClient = client(quiet);
     const resume = await measure(
@@ -235,6 +258,13 @@ async function main() {
       5,
       () => busyClient.trpc.messages.search.query({ q: 'delta' }).then(() => undefined),
       'search',
+    );
+    // A word in every message of the big chat: the most matches to rank.
+    const searchCommon = await measure(
+      url,
+      5,
+      () => busyClient.trpc.messages.search.query({ q: 'message' }).then(() => undefined),
+      'search, a word in every message',
     );
     const latestPage = await measure(
       url,
@@ -274,6 +304,7 @@ async function main() {
       fillMs,
       resume,
       search,
+      searchCommon,
       historyLatestPage: latestPage,
       historyDeepPage: deepPage,
       bytesPerMessage,

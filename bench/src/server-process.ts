@@ -66,6 +66,8 @@ export interface ParleyOptions {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Where each process writes a V8 CPU profile when it exits (`node --cpu-prof`). */
   profileDir?: string | undefined;
+  /** METRICS_TOKEN, for a workload that reads /metrics (random otherwise). */
+  metricsToken?: string;
 }
 
 /**
@@ -88,8 +90,8 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
     REGISTER_RATE_LIMIT: '100000000',
     // Every bench client comes from 127.0.0.1.
     WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-    // Production requires it; the bench never reads /metrics.
-    METRICS_TOKEN: randomBytes(16).toString('hex'),
+    // Production requires it; only workloads that read /metrics pass their own.
+    METRICS_TOKEN: options.metricsToken ?? randomBytes(16).toString('hex'),
     GROUP_MAX_MEMBERS: '10000',
     DATABASE_POOL_SIZE: '10',
     REDIS_PREFIX: prefix,

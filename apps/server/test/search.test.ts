@@ -1,6 +1,7 @@
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it } from 'vitest';
-import { errorCode, registerUsers } from './helpers/clients.ts';
+import { errorCode, registerUsers, type TestUser } from './helpers/clients.ts';
+import { insertMessages } from './helpers/log-fixture.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 describeEachDialect('message search', (dialect) => {
@@ -59,6 +60,75 @@ describeEachDialect('message search', (dialect) => {
     expect(p2.nextCursor).toBeNull();
     expect(
       await errorCode(ben.client.messages.search.query({ q: 'pizza', conversationId: withEve.id })),
+    ).toBe('NOT_FOUND');
+  });
+
+  it('pages a big chat’s matches completely in rank order, never showing a foreign chat’s', async () => {
+    await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '100' } });
+    const [ada, ben, cy, dan] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Dan');
+    const big = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const small = await ada.client.conversations.openDirect.mutate({ userId: cy.id });
+    const foreign = await cy.client.conversations.openDirect.mutate({ userId: dan.id });
+    // Every text has four words, so the rank depends on how often "needle" occurs: three times
+    // (strong) ranks above once (weak) on both dialects; equal ranks go newest first.
+    const strong = (i: number) => `needle needle needle s${i}`;
+    const weak = (i: number) => `needle w${i} hay stack`;
+    const texts = Array.from({ length: 2_400 }, (_, i) => (i % 3 === 0 ? strong(i) : weak(i)));
+    const bigIds = await insertMessages(server, big.id, ada.id, texts);
+    // A bigger chat the searchers are not in, with better matches than any of theirs.
+    await insertMessages(
+      server,
+      foreign.id,
+      cy.id,
+      Array.from({ length: 3_000 }, (_, i) => `needle needle needle needle f${i}`),
+    );
+    const send = (from: TestUser, chatId: string, text: string) =>
+      from.client.messages.send.mutate({ conversationId: chatId, clientMessageId: text, text });
+    // Sent through the API just before searching: the search must see them (index catch-up).
+    const fresh = await send(ben, big.id, 'needle needle needle fresh');
+    const inSmall = [await send(cy, small.id, 'needle in the small chat')];
+    inSmall.push(await send(ada, small.id, 'needle needle needle small'));
+
+    // Every hit of a search by `user`, page by page; each from a chat `user` is in.
+    const chatsOf = new Map([
+      [ada.id, [big.id, small.id]],
+      [ben.id, [big.id]],
+      [dan.id, [foreign.id]],
+    ]);
+    const all = async (user: TestUser, q: string, conversationId?: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: { id: string; conversationId: string }[]; nextCursor: string | null } =
+          await user.client.messages.search.query({ q, conversationId, cursor, limit: 100 });
+        for (const m of page.items) {
+          expect(chatsOf.get(user.id)).toContain(m.conversationId);
+          ids.push(m.id);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    const newestFirst = (ids: string[]) => [...ids].sort().reverse();
+    const strongIds = [...bigIds.filter((_, i) => i % 3 === 0), fresh.id];
+    const weakIds = bigIds.filter((_, i) => i % 3 !== 0);
+
+    // Ben (the big chat only): every match once, strong ones first, each tier newest first.
+    const bens = await all(ben, 'needle');
+    expect(new Set(bens).size).toBe(bens.length);
+    expect(bens).toEqual([...newestFirst(strongIds), ...newestFirst(weakIds)]);
+    // Ada: both of her chats; restricted to one of them, only its messages.
+    const adas = await all(ada, 'needle');
+    expect(adas).toHaveLength(bigIds.length + 3);
+    expect(new Set(adas)).toEqual(new Set([...bigIds, fresh.id, ...inSmall.map((m) => m.id)]));
+    expect(await all(ada, 'needle', small.id)).toEqual([inSmall[1]!.id, inSmall[0]!.id]);
+    expect(await all(ada, 'needle fresh', big.id)).toEqual([fresh.id]);
+    // Dan sees only his chat (a search never leaks beyond membership, whatever the rank).
+    const dans = await all(dan, 'needle');
+    expect(dans).toHaveLength(3_000);
+    expect(await all(dan, 'needle fresh')).toEqual([]);
+    expect(
+      await errorCode(dan.client.messages.search.query({ q: 'needle', conversationId: big.id })),
     ).toBe('NOT_FOUND');
   });
 });

@@ -5,6 +5,7 @@ import { Kysely, type KyselyConfig, PostgresDialect, SqliteDialect } from 'kysel
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.ts';
 import type { Database } from './database.ts';
+import { attachOffThreadReader, createOffThreadReader } from './reader.ts';
 
 export type DbDialect = 'sqlite' | 'postgres';
 
@@ -75,11 +76,15 @@ export function createDb(options: DbOptions): DbHandle {
             intervalMs: 1000,
             onError: (message) => options.onCheckpointError?.(message),
           });
+    // Long reads (search) run on a read-only connection in a worker thread (reader.ts).
+    const reader = options.filename === ':memory:' ? null : createOffThreadReader(options.filename);
+    if (reader) attachOffThreadReader(db, reader);
     return {
       db,
       dialect: 'sqlite',
       sqlite: database,
       async destroy() {
+        await reader?.stop();
         await checkpointer?.stop();
         await db.destroy();
       },

@@ -23,8 +23,16 @@ export {
   catchUpSearchIndex,
   type MessageSearch,
   searchMessages,
+  searchQuery,
   searchTerms,
 } from './queries/search.ts';
+export {
+  attachOffThreadReader,
+  createOffThreadReader,
+  type OffThreadReader,
+  offThreadReaderOf,
+  readOffMainThread,
+} from './reader.ts';
 export * from './tables/administration.ts';
 export * from './tables/broadcasts.ts';
 export * from './tables/conversations.ts';

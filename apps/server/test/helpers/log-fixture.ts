@@ -1,3 +1,4 @@
+import { PLAIN_MESSAGE } from '@parley/api';
 import { latestEventId, nextIds } from '@parley/db';
 import type { TestServer } from './test-server.ts';
 
@@ -53,5 +54,61 @@ export async function insertForeignEvents(server: TestServer, options: ForeignEv
     });
     await db.db.insertInto('events').values(rows).execute();
   }
+  return ids;
+}
+
+/**
+ * Appends `texts` to a conversation as `senderId`'s messages by direct inserts (a fixture, not
+ * the write path; no events), with increasing ids and seqs after the conversation's last one.
+ * Returns the ids in order. SQLite's search index catches up with them on the next search.
+ */
+export async function insertMessages(
+  server: TestServer,
+  conversationId: string,
+  senderId: string,
+  texts: string[],
+): Promise<string[]> {
+  const { db } = server.server.db;
+  const { last_seq } = await db
+    .selectFrom('conversations')
+    .select('last_seq')
+    .where('id', '=', conversationId)
+    .executeTakeFirstOrThrow();
+  const last = await db
+    .selectFrom('messages')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const ids = nextIds(last?.id ?? '', texts.length);
+  const at = new Date(server.clock.now()).toISOString();
+  // 1,000 rows per statement: under both dialects' parameter limits.
+  for (let start = 0; start < texts.length; start += 1_000) {
+    await db
+      .insertInto('messages')
+      .values(
+        texts.slice(start, start + 1_000).map((text, j) => ({
+          id: ids[start + j]!,
+          conversation_id: conversationId,
+          seq: last_seq + start + j + 1,
+          sender_id: senderId,
+          client_message_id: `fixture-${ids[start + j]}`,
+          kind: 'text' as const,
+          text,
+          reply_to_id: null,
+          created_at: at,
+          edited_at: null,
+          deleted_at: null,
+          system: null,
+          ...PLAIN_MESSAGE,
+        })),
+      )
+      .execute();
+  }
+  await db
+    .updateTable('conversations')
+    .set({ last_seq: last_seq + texts.length })
+    .where('id', '=', conversationId)
+    .execute();
   return ids;
 }

@@ -1,3 +1,4 @@
+import { readOffMainThread } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { toFileDto } from '../files/files.ts';
 import { nowIso } from '../live/write.ts';
@@ -24,27 +25,34 @@ export async function exportAccount(deps: ApiDeps, userId: string) {
         .where('m.user_id', '=', userId)
         .orderBy('c.id')
         .execute(),
-      deps.db
-        .selectFrom('messages')
-        .selectAll()
-        .where('sender_id', '=', userId)
-        .where('kind', '=', 'text')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
-      deps.db
-        .selectFrom('message_attachments as a')
-        .innerJoin('messages as m', 'm.id', 'a.message_id')
-        .select(['a.message_id', 'a.file_id', 'a.position'])
-        .where('m.sender_id', '=', userId)
-        .orderBy('a.position')
-        .execute(),
-      deps.db
-        .selectFrom('reactions')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .orderBy('created_at')
-        .execute(),
+      // A user's whole history can be large: read off the main thread where that exists.
+      readOffMainThread(
+        deps.db,
+        deps.db
+          .selectFrom('messages')
+          .selectAll()
+          .where('sender_id', '=', userId)
+          .where('kind', '=', 'text')
+          .orderBy('created_at')
+          .orderBy('id'),
+      ),
+      readOffMainThread(
+        deps.db,
+        deps.db
+          .selectFrom('message_attachments as a')
+          .innerJoin('messages as m', 'm.id', 'a.message_id')
+          .select(['a.message_id', 'a.file_id', 'a.position'])
+          .where('m.sender_id', '=', userId)
+          .orderBy('a.position'),
+      ),
+      readOffMainThread(
+        deps.db,
+        deps.db
+          .selectFrom('reactions')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('created_at'),
+      ),
       deps.db
         .selectFrom('files')
         .selectAll()

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../database.ts';
 import { dialectOf } from '../dialect.ts';
+import { offThreadReaderOf } from '../reader.ts';
 import type { MessageRow } from '../tables/messages.ts';
 
 export interface MessageSearch {
@@ -68,12 +69,8 @@ export async function catchUpSearchIndex(db: DbOrTx, max = 5000): Promise<number
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
-/**
- * Ranked full-text search over the messages `userId` may read: conversations they are a member
- * of, sent after they joined, not deleted. Best match first, newest first among equals.
- */
-export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<MessageRow[]> {
-  if (s.terms.length === 0) return [];
+/** The search's SQL for `db`'s dialect (exported for the plan tests). */
+export function searchQuery(db: DbOrTx, s: MessageSearch) {
   const visible = sql`members.conversation_id = messages.conversation_id
     and members.user_id = ${s.userId} and messages.seq > members.joined_seq`;
   const inConversation = s.conversationId
@@ -81,24 +78,44 @@ export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<Mess
     : sql``;
   if (dialectOf(db) === 'postgres') {
     const query = s.terms.map((t) => `${t}:*`).join(' & ');
-    const { rows } = await sql<MessageRow>`
+    return sql<MessageRow>`
       select ${columns} from messages
       join members on ${visible}
       cross join to_tsquery('simple', parley_unaccent(${query})) as q
       where messages.search_vector @@ q and messages.deleted_at is null
         and messages.kind = 'text' ${inConversation}
       order by ts_rank_cd(messages.search_vector, q) desc, messages.id desc
-      limit ${s.limit} offset ${s.offset}`.execute(db);
-    return rows;
+      limit ${s.limit} offset ${s.offset}`;
   }
   const match = s.terms.map((t) => `"${t}"*`).join(' ');
-  const { rows } = await sql<MessageRow>`
-    select ${columns} from messages_fts
-    join messages on messages.rowid = messages_fts.rowid
+  // The full-text match drives: its rowids and ranks are collected once (MATERIALIZED keeps
+  // the planner from turning the CTE into a per-row MATCH), then joined to the rows the caller
+  // may read. Joined the other way round, SQLite walked a conversation's messages and ran the
+  // whole MATCH for each of them, quadratic in the matches (100 s for 20,000 messages).
+  return sql<MessageRow>`
+    with hits as materialized (
+      select rowid, bm25(messages_fts) as rank from messages_fts
+      where messages_fts match ${match}
+    )
+    select ${columns} from hits
+    cross join messages on messages.rowid = hits.rowid
     join members on ${visible}
-    where messages_fts match ${match} and messages.deleted_at is null
-      and messages.kind = 'text' ${inConversation}
-    order by bm25(messages_fts), messages.id desc
-    limit ${s.limit} offset ${s.offset}`.execute(db);
-  return rows;
+    where messages.deleted_at is null and messages.kind = 'text' ${inConversation}
+    order by hits.rank, messages.id desc
+    limit ${s.limit} offset ${s.offset}`;
+}
+
+/**
+ * Ranked full-text search over the messages `userId` may read: conversations they are a member
+ * of, sent after they joined, not deleted. Best match first, newest first among equals.
+ */
+export async function searchMessages(db: DbOrTx, s: MessageSearch): Promise<MessageRow[]> {
+  if (s.terms.length === 0) return [];
+  const query = searchQuery(db, s);
+  // SQLite: ranking every match of a common word costs time in proportion to the corpus, so
+  // it runs off the main thread when the database is a file (the event loop only waits for
+  // the page). PostgreSQL's queries never block the event loop.
+  const reader = offThreadReaderOf(db);
+  if (reader) return reader.all<MessageRow>(query.compile(db));
+  return (await query.execute(db)).rows;
 }

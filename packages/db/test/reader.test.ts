@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { createDb, offThreadReaderOf } from '../src/index.ts';
+
+it('reads a SQLite file off the main thread: committed rows, read-only, errors per query', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-reader-'));
+  const handle = createDb({ dialect: 'sqlite', filename: join(dir, 'p.db') });
+  try {
+    const { db } = handle;
+    await sql`create table t (n integer primary key, word text)`.execute(db);
+    await sql`insert into t (n, word) values (1, 'one'), (2, 'two')`.execute(db);
+    const reader = offThreadReaderOf(db)!;
+    expect(reader).not.toBeNull();
+    const select = (n: number) => sql`select n, word from t where n >= ${n} order by n`.compile(db);
+    expect(await reader.all(select(2))).toEqual([{ n: 2, word: 'two' }]);
+    // A commit on the main connection is visible to the next read.
+    await sql`insert into t (n, word) values (3, 'three')`.execute(db);
+    expect(await reader.all(select(2))).toEqual([
+      { n: 2, word: 'two' },
+      { n: 3, word: 'three' },
+    ]);
+    // The connection cannot write; a failed query rejects alone and the reader carries on.
+    await expect(reader.all(sql`delete from t returning n`.compile(db))).rejects.toThrow(
+      /readonly/,
+    );
+    await expect(reader.all(sql`select nope from t`.compile(db))).rejects.toThrow(/nope/);
+    expect(await reader.all(select(3))).toEqual([{ n: 3, word: 'three' }]);
+    // Not inside a transaction (it must see its own writes), nor for an in-memory database.
+    await db.transaction().execute(async (trx) => expect(offThreadReaderOf(trx)).toBeNull());
+    const memory = createDb({ dialect: 'sqlite', filename: ':memory:' });
+    expect(offThreadReaderOf(memory.db)).toBeNull();
+    await memory.destroy();
+  } finally {
+    await handle.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
