@@ -48,6 +48,10 @@ export async function writeSendsPostgres(
         continue;
       }
       if (error instanceof SetBasedRefused || isDuplicateClientId(error)) {
+        deps.logger.warn(
+          { err: error instanceof SetBasedRefused ? error.cause : error, sends: sends.length },
+          'send batch refused by the set-based writer: written through the general writer',
+        );
         return writeSendsGeneral(deps, sends);
       }
       throw error;
