@@ -156,6 +156,45 @@ describe.skipIf(!enabled)(`two server processes on PostgreSQL + Redis${reason}`,
     const all = [...inBen.messages, ...inCy.messages].map((m) => m.clientMessageId);
     expect(all.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `both-${i}`).sort());
   });
+
+  it("move one member's watermarks only forward when its devices ack on both instances at once", async () => {
+    await using instances = await startTwoInstances({ SEND_RATE_LIMIT: '100000' });
+    const { one, two } = instances;
+    const ada = await registerUser(one, 'Ada');
+    const ben = await registerUser(two, 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    for (let i = 1; i <= 20; i++) {
+      await ada.client.messages.send.mutate({
+        conversationId: chat.id,
+        clientMessageId: `m${i}`,
+        text: `m${i}`,
+      });
+    }
+    const onOne = httpClient(one, () => ben.auth.accessToken);
+    const onTwo = ben.client;
+    // One device acks upwards on instance one, the other downwards on two, both reading too.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        onOne.conversations.markDelivered.mutate({ conversationId: chat.id, upToSeq: i + 1 }),
+        onTwo.conversations.markDelivered.mutate({ conversationId: chat.id, upToSeq: 20 - i }),
+        ...(i % 5 === 4
+          ? [
+              (i % 2 ? onOne : onTwo).conversations.markRead.mutate({
+                conversationId: chat.id,
+                upToSeq: i,
+              }),
+            ]
+          : []),
+      ]).flat(),
+    );
+    const participants = await ada.client.conversations.participants.query({
+      conversationId: chat.id,
+    });
+    expect(participants.find((p) => p.user.id === ben.id)).toMatchObject({
+      lastDeliveredSeq: 20,
+      lastReadSeq: 19,
+    });
+  });
 });
 
 /** Two real server processes on one fresh PostgreSQL schema and Redis prefix. */

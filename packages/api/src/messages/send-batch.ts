@@ -5,6 +5,7 @@ import type { CommittedEvent, EventHub } from '../live/hub.ts';
 import { streamEventOf } from '../live/wire.ts';
 import type { MentionDto } from '../shared/schemas.ts';
 import { writeSendsGeneral } from './send-general.ts';
+import { storedKey, storedPairs, writeSendsPostgres } from './send-postgres.ts';
 import { storedOnSqlite, writeSendsSqlite } from './send-sqlite.ts';
 
 export interface SendInput {
@@ -104,8 +105,9 @@ const POSTGRES_BATCHES_IN_FLIGHT = 4;
  * Group commit for `messages.send`: sends that arrive together share one transaction (each in
  * its own savepoint, so one bad send fails alone), one event-log read and one commit. While a
  * batch is being written, new sends queue for the next one. SQLite text sends run as prepared
- * statements with no await while the connection is held; everything else (PostgreSQL,
- * attachments, offline notifications) runs the same steps through Kysely. On PostgreSQL a few
+ * statements with no await while the connection is held; PostgreSQL text sends as a few
+ * set-based statements per batch (`send-postgres.ts`); everything else (attachments, offline
+ * notifications, mentions, threads, forwards) runs the same steps through Kysely. On PostgreSQL a few
  * batches are written at once, never two with the same conversation (so a conversation's sends
  * keep their arrival order).
  */
@@ -154,7 +156,7 @@ export function createSendBatcher(
     schedule();
     const fast: Queued[] = [];
     const general: Queued[] = [];
-    for (const b of batch) (sqlite && isSimple(b.send) ? fast : general).push(b);
+    for (const b of batch) (isSimple(b.send) ? fast : general).push(b);
     try {
       await writePart(fast, true);
       await writePart(general, false);
@@ -222,19 +224,41 @@ export function createSendBatcher(
       // Holding Kysely's only connection guarantees no other transaction is open on it.
       return deps.db.connection().execute(async () => writeSendsSqlite(deps, sqlite, sends));
     }
+    if (fast) return writeSendsPostgres(deps, sends);
     return writeSendsGeneral(deps, sends);
+  }
+
+  /** PostgreSQL: the stored-checks asked in one tick share one statement. */
+  type Probe = {
+    senderId: string;
+    clientMessageId: string;
+    resolve: (stored: boolean) => void;
+    reject: (error: unknown) => void;
+  };
+  let probes: Probe[] = [];
+  let probeScheduled = false;
+  async function runProbes(): Promise<void> {
+    probeScheduled = false;
+    const asked = probes;
+    probes = [];
+    try {
+      const stored = await storedPairs(deps.db, asked);
+      for (const p of asked) p.resolve(stored.has(storedKey(p.senderId, p.clientMessageId)));
+    } catch (error) {
+      for (const p of asked) p.reject(error);
+    }
   }
 
   return {
     async isStored(senderId, clientMessageId) {
       if (sqlite) return storedOnSqlite(sqlite, senderId, clientMessageId);
-      const row = await deps.db
-        .selectFrom('messages')
-        .select('id')
-        .where('sender_id', '=', senderId)
-        .where('client_message_id', '=', clientMessageId)
-        .executeTakeFirst();
-      return row !== undefined;
+      return new Promise((resolve, reject) => {
+        probes.push({ senderId, clientMessageId, resolve, reject });
+        if (!probeScheduled) {
+          probeScheduled = true;
+          setImmediate(runProbes);
+        }
+      });
     },
     submit(send) {
       return new Promise((resolve) => {
@@ -246,8 +270,9 @@ export function createSendBatcher(
 }
 
 /**
- * Text (and reply) sends without notifications or link previews to queue: the prepared path.
- * Mentions, threads and forwards take the general path, so a plain send pays nothing for them.
+ * Text (and reply) sends without notifications or link previews to queue: the prepared SQLite
+ * path, or the set-based PostgreSQL path. Mentions, threads and forwards take the general path,
+ * so a plain send pays nothing for them.
  */
 function isSimple(send: PendingSend): boolean {
   const { input } = send;

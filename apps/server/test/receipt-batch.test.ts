@@ -1,0 +1,125 @@
+import type { StreamEvent } from '@parley/api';
+import { describeEachDialect } from '@parley/db/testing';
+import { expect, it, vi } from 'vitest';
+import { errorCode, registerUser, type TestUser, wsClient } from './helpers/clients.ts';
+import { connectDevice, type Device } from './helpers/streams.ts';
+import { startTestServer, type TestServer } from './helpers/test-server.ts';
+
+/** These tests send more than a person would. */
+const LOAD = { SEND_RATE_LIMIT: '100000' };
+
+/** Another device of `user`: its own WebSocket, so its acks arrive beside the first one's. */
+function deviceSocket(server: TestServer, user: TestUser) {
+  return wsClient(server, () => user.auth.accessToken);
+}
+
+function receiptsOf(device: Device, userId: string) {
+  return device.durable.flatMap((e: StreamEvent) =>
+    e.type === 'receipt' && e.userId === userId ? [e] : [],
+  );
+}
+
+describeEachDialect('receipts written in batches', (dialect) => {
+  it('never moves a watermark backwards when two devices ack and read out of order at once', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    await using adaSocket = deviceSocket(server, ada);
+    for (let i = 1; i <= 30; i++) {
+      await adaSocket.client.messages.send.mutate({
+        conversationId: chat.id,
+        clientMessageId: `m${i}`,
+        text: `m${i}`,
+      });
+    }
+    await using adaDevice = await connectDevice(server, ada);
+    await using phone = deviceSocket(server, ben);
+    await using laptop = deviceSocket(server, ben);
+    // Each device acks every seq, one in order and one backwards, and reads some: all at once.
+    const acks = [];
+    for (let seq = 1; seq <= 30; seq++) {
+      acks.push(
+        phone.client.conversations.markDelivered.mutate({ conversationId: chat.id, upToSeq: seq }),
+        laptop.client.conversations.markDelivered.mutate({
+          conversationId: chat.id,
+          upToSeq: 31 - seq,
+        }),
+      );
+      if (seq % 7 === 0) {
+        acks.push(
+          (seq % 2 ? phone : laptop).client.conversations.markRead.mutate({
+            conversationId: chat.id,
+            upToSeq: seq,
+          }),
+        );
+      }
+    }
+    const answers = await Promise.all(acks);
+    for (const answer of answers) {
+      expect(answer.lastDeliveredSeq).toBeGreaterThanOrEqual(answer.lastReadSeq);
+    }
+    const [me] = (
+      await ben.client.conversations.participants.query({
+        conversationId: chat.id,
+      })
+    ).filter((p) => p.user.id === ben.id);
+    expect(me).toMatchObject({ lastDeliveredSeq: 30, lastReadSeq: 28 });
+    // What Ada hears only ever moves forward, and ends where the stored watermarks are.
+    await vi.waitFor(() =>
+      expect(receiptsOf(adaDevice, ben.id).at(-1)).toMatchObject({
+        lastDeliveredSeq: 30,
+        lastReadSeq: 28,
+      }),
+    );
+    const heard = receiptsOf(adaDevice, ben.id);
+    for (const [i, receipt] of heard.entries()) {
+      if (i === 0) continue;
+      expect(receipt.lastDeliveredSeq).toBeGreaterThanOrEqual(heard[i - 1]!.lastDeliveredSeq);
+      expect(receipt.lastReadSeq).toBeGreaterThanOrEqual(heard[i - 1]!.lastReadSeq);
+    }
+    // A later ack below the watermark changes nothing and says where it stands.
+    const late = await phone.client.conversations.markDelivered.mutate({
+      conversationId: chat.id,
+      upToSeq: 3,
+    });
+    expect(late).toMatchObject({ lastDeliveredSeq: 30, lastReadSeq: 28, unreadCount: 2 });
+  });
+
+  it('fails only the receipt that is not allowed, and still clears "marked unread" in a batch', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const cy = await registerUser(server, 'Cy');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const notBens = await ada.client.conversations.openDirect.mutate({ userId: cy.id });
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'a',
+      text: 'a',
+    });
+    await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'b',
+      text: 'b',
+    });
+    await ben.client.conversations.markUnread.mutate({ conversationId: chat.id });
+    await using socket = deviceSocket(server, ben);
+    const answers = await Promise.allSettled([
+      socket.client.conversations.markDelivered.mutate({ conversationId: chat.id, upToSeq: 1 }),
+      socket.client.conversations.markRead.mutate({ conversationId: notBens.id }),
+      socket.client.conversations.markRead.mutate({ conversationId: chat.id }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await errorCode(Promise.reject((answers[1] as PromiseRejectedResult).reason))).toBe(
+      'NOT_FOUND',
+    );
+    expect((answers[2] as PromiseFulfilledResult<{ lastReadSeq: number }>).value).toMatchObject({
+      lastReadSeq: 2,
+      lastDeliveredSeq: 2,
+      unreadCount: 0,
+    });
+    const view = await ben.client.conversations.get.query({ conversationId: chat.id });
+    expect(view).toMatchObject({ unreadCount: 0, markedUnread: false });
+  });
+});
