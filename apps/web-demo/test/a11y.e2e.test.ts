@@ -62,6 +62,9 @@ describe.skipIf(missingBrowser)('accessibility of every screen (axe-core in Chro
     await expectNoSeriousA11yViolations(ben, 'chat with messages (other side)');
     await ada.emulateMedia({ colorScheme: 'dark' });
     await expectNoSeriousA11yViolations(ada, 'chat with messages, dark');
+    // The toolbar of a message, reached with the keyboard: one stop, the focus ring on "React".
+    await message(ada, 'Thanks Ada').getByRole('button', { name: 'React', exact: true }).focus();
+    await demo.screenshot(ada, '30-dark-keyboard');
     await ada.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -134,5 +137,6 @@ describe.skipIf(missingBrowser)('accessibility of every screen (axe-core in Chro
     await expectNoSeriousA11yViolations(phone, 'phone: chat');
     await phone.emulateMedia({ colorScheme: 'dark' });
     await expectNoSeriousA11yViolations(phone, 'phone: chat, dark');
+    await demo.screenshot(phone, '31-phone-dark');
   });
 });
