@@ -63,7 +63,10 @@ describe.skipIf(missingBrowser)('accessibility of every screen (axe-core in Chro
     await ada.emulateMedia({ colorScheme: 'dark' });
     await expectNoSeriousA11yViolations(ada, 'chat with messages, dark');
     // The toolbar of a message, reached with the keyboard: one stop, the focus ring on "React".
-    await message(ada, 'Thanks Ada').getByRole('button', { name: 'React', exact: true }).focus();
+    await ada
+      .getByRole('listitem', { name: `${BEN.name}: Thanks Ada!` })
+      .getByRole('button', { name: 'React', exact: true })
+      .focus();
     await demo.screenshot(ada, '30-dark-keyboard');
     await ada.emulateMedia({ colorScheme: 'light' });
   });
