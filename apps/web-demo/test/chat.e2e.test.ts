@@ -40,7 +40,7 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
 
     dialog = await openDialog(ada, 'New chat', 'New chat');
     await dialog.getByLabel('Search people').fill('Ben');
-    await dialog.getByRole('button', { name: `Chat with ${BEN.name}` }).click();
+    await dialog.getByRole('button', { name: `${BEN.name} Start chat` }).click();
     await gone(dialog);
     await shown(chatTitle(ada).getByText(BEN.name));
     await shown(ada.getByText('online', { exact: true }));

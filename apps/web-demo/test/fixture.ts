@@ -72,6 +72,6 @@ export async function openChatWith(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'New chat', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'New chat' });
   await dialog.getByLabel('Search people').fill(name);
-  await dialog.getByRole('button', { name: `Chat with ${name}` }).click();
+  await dialog.getByRole('button', { name: `${name} Start chat` }).click();
   await dialog.waitFor({ state: 'hidden' });
 }

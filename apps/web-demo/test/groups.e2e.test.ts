@@ -17,7 +17,7 @@ describe.skipIf(missingBrowser)('groups and broadcast lists in Chromium', () => 
     const dialog = await openDialog(ada, 'New group', 'New group');
     await dialog.getByLabel('Group name').fill('Trip planning');
     await dialog.getByLabel('Add people').fill('Ben');
-    await dialog.getByRole('button', { name: `Add ${BEN.name}` }).click();
+    await dialog.getByRole('button', { name: `${BEN.name} Add` }).click();
     await shown(dialog.getByRole('list', { name: 'Chosen people' }).getByText(BEN.name));
     await dialog.getByRole('button', { name: 'Create group' }).click();
     await gone(dialog);
@@ -35,13 +35,13 @@ describe.skipIf(missingBrowser)('groups and broadcast lists in Chromium', () => 
     await cy.call('POST', '/conversations', { userId: await userId(ada) });
     const info = await openDialog(ada, 'Group info', 'Trip planning');
     await info.getByLabel('Add members').fill('Cy');
-    await info.getByRole('button', { name: 'Add Cy' }).click();
+    await info.getByRole('button', { name: 'Cy Add' }).click();
     const members = info.getByRole('list', { name: 'Members' });
     await shown(members.getByText('Cy', { exact: true }));
     await shown(message(ben, `${ADA.name} added Cy`));
 
-    await info.getByRole('button', { name: `Make ${BEN.name} admin` }).click();
-    await shown(info.getByRole('button', { name: `Make ${BEN.name} member` }));
+    await info.getByRole('button', { name: `Make admin: ${BEN.name}` }).click();
+    await shown(info.getByRole('button', { name: `Make member: ${BEN.name}` }));
     await shown(message(ben, `${ADA.name} made ${BEN.name} an admin`));
     await demo.screenshot(ada, '06-group-info');
 
@@ -72,7 +72,7 @@ describe.skipIf(missingBrowser)('groups and broadcast lists in Chromium', () => 
     await dialog.getByLabel('List name').fill('Friends');
     for (const name of [BEN.name, 'Cy']) {
       await dialog.getByLabel('Recipients').fill(name.slice(0, 3));
-      await dialog.getByRole('button', { name: `Add ${name}` }).click();
+      await dialog.getByRole('button', { name: `${name} Add` }).click();
     }
     await dialog.getByRole('button', { name: 'Create list' }).click();
     const list = dialog.getByRole('list', { name: 'Your lists' }).getByRole('listitem');

@@ -26,7 +26,10 @@ export async function signIn(page: Page, email: string, password: string) {
 export const conversation = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Conversation list' }).getByRole('button', { name });
 
-export const chatTitle = (page: Page) => page.getByRole('main').getByRole('heading', { level: 2 });
+/** The open chat (the region beside the list; the whole app is the page's main landmark). */
+export const chat = (page: Page) => page.getByRole('region', { name: 'Chat', exact: true });
+
+export const chatTitle = (page: Page) => chat(page).getByRole('heading', { level: 2 });
 
 /** A message of the open chat, by (part of) its text. */
 export const message = (page: Page, text: string) =>

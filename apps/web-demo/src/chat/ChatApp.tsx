@@ -19,12 +19,24 @@ export function ChatApp() {
   const close = () => setDialog(null);
   return (
     <BlocksProvider>
-      <div className="app" data-view={activeId ? 'chat' : 'list'}>
+      {/* The first stop of the Tab key: past the list and the messages, straight to writing. */}
+      {activeId && (
+        <button
+          type="button"
+          className="skip-link"
+          onClick={() => document.getElementById('composer-input')?.focus()}
+        >
+          Skip to the message box
+        </button>
+      )}
+      {/* One main landmark holding the whole app, so it exists on phones too, where the list and
+          the chat take turns. */}
+      <main className="app" data-view={activeId ? 'chat' : 'list'}>
         {/* The page's one h1, for screen-reader navigation on every screen size. */}
         <h1 className="sr-only">Parley</h1>
         <ConnectionBanner />
         <Sidebar onOpen={setDialog} />
-        <main className="chat-pane" aria-label="Chat">
+        <div className="chat-pane">
           {activeId ? (
             <ChatView key={activeId} conversationId={activeId} onOpen={setDialog} />
           ) : (
@@ -32,7 +44,7 @@ export function ChatApp() {
               <p>Pick a conversation, or start a new one.</p>
             </div>
           )}
-        </main>
+        </div>
         {dialog === 'newChat' && <NewChatDialog onClose={close} />}
         {dialog === 'newGroup' && <NewGroupDialog onClose={close} />}
         {dialog === 'broadcasts' && <BroadcastsDialog onClose={close} />}
@@ -41,7 +53,7 @@ export function ChatApp() {
         {dialog === 'groupInfo' && activeId && (
           <GroupInfoDialog conversationId={activeId} onClose={close} />
         )}
-      </div>
+      </main>
     </BlocksProvider>
   );
 }

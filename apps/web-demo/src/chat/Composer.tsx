@@ -3,6 +3,7 @@ import type { FileInfo } from '@parley/sdk';
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { useMe, useUsers } from '../state/ui-context.tsx';
 import { errorText } from '../ui/errors.ts';
+import { claimFocus } from '../ui/focus.ts';
 import { DraftBar } from './DraftBar.tsx';
 import type { Draft } from './draft.ts';
 import { FilePicker } from './FilePicker.tsx';
@@ -32,6 +33,9 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const [picked, setPicked] = useState<PickedMention[]>([]);
   const input = useRef<HTMLTextAreaElement>(null);
   const query = mentionQuery(text);
+
+  // Opened from "New chat": this composer was asked to take the focus.
+  useEffect(() => claimFocus('composer-input'), []);
 
   useEffect(() => {
     if (draft.kind === 'edit') {

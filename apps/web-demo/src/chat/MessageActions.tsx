@@ -1,9 +1,11 @@
 import { useParley } from '@parley/react';
 import type { Message } from '@parley/sdk';
-import { useState } from 'react';
+import { type KeyboardEvent, useRef, useState } from 'react';
 import { ReportPanel } from '../moderation/ReportPanel.tsx';
 import { useUi, useUiStore } from '../state/ui-context.tsx';
+import { Emoji } from '../ui/Emoji.tsx';
 import { errorText } from '../ui/errors.ts';
+import { useRovingFocus } from '../ui/roving.ts';
 import type { Draft } from './draft.ts';
 import { ForwardPanel } from './ForwardPanel.tsx';
 
@@ -15,14 +17,39 @@ interface MessageActionsProps {
   onDraft: (draft: Draft) => void;
 }
 
+type Panel = 'none' | 'react' | 'delete' | 'forward' | 'report';
+
 /**
  * Reply, react; for my own messages edit and delete (delete asks once more); for others'
- * messages report to the moderators.
+ * messages report to the moderators. One Tab stop per message: the arrow keys move along the
+ * toolbar. A panel that closes gives the focus back to the button that opened it; a deleted
+ * message keeps it on its own row (now "Message deleted").
  */
 export function MessageActions({ message, mine, onDraft }: MessageActionsProps) {
   const parley = useParley();
   const ui = useUiStore();
-  const [panel, setPanel] = useState<'none' | 'react' | 'delete' | 'forward' | 'report'>('none');
+  const [panel, setPanel] = useState<Panel>('none');
+  const bar = useRef<HTMLDivElement>(null);
+  const roving = useRovingFocus(bar, ':scope > button');
+  const toggles = useRef<Partial<Record<Panel, HTMLButtonElement | null>>>({});
+  const toggle = (name: Panel) => (el: HTMLButtonElement | null) => {
+    toggles.current[name] = el;
+  };
+  /** Closes the open panel; the focus goes back to the button that opened it. */
+  const closePanel = () => {
+    const opener = toggles.current[panel];
+    setPanel('none');
+    opener?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Escape' && panel !== 'none') {
+      event.preventDefault();
+      event.stopPropagation();
+      closePanel();
+      return;
+    }
+    roving.onKeyDown(event);
+  };
   const pinned = useUi((s) =>
     (s.pins[message.conversationId] ?? []).some((p) => p.message.id === message.id),
   );
@@ -38,17 +65,25 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
   };
   const [error, setError] = useState<string | null>(null);
   const run = (call: Promise<Message>) => {
-    setPanel('none');
+    closePanel();
     // The store applies the change when its event arrives.
     call.catch((e) => setError(errorText(e)));
   };
   return (
-    <div className="message-actions" role="toolbar" aria-label="Message actions">
+    <div
+      className="message-actions"
+      role="toolbar"
+      aria-label="Message actions"
+      ref={bar}
+      onKeyDown={onKeyDown}
+      onFocus={roving.onFocus}
+    >
       <button type="button" onClick={() => onDraft({ kind: 'reply', to: message })}>
         Reply
       </button>
       <button
         type="button"
+        ref={toggle('react')}
         aria-expanded={panel === 'react'}
         onClick={() => setPanel(panel === 'react' ? 'none' : 'react')}
       >
@@ -64,6 +99,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
       </button>
       <button
         type="button"
+        ref={toggle('forward')}
         aria-expanded={panel === 'forward'}
         onClick={() => setPanel(panel === 'forward' ? 'none' : 'forward')}
       >
@@ -74,13 +110,23 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
           <button type="button" onClick={() => onDraft({ kind: 'edit', message })}>
             Edit
           </button>
-          <button type="button" onClick={() => setPanel(panel === 'delete' ? 'none' : 'delete')}>
+          <button
+            type="button"
+            ref={toggle('delete')}
+            aria-expanded={panel === 'delete'}
+            onClick={() => setPanel(panel === 'delete' ? 'none' : 'delete')}
+          >
             Delete
           </button>
         </>
       )}
       {!mine && message.kind !== 'system' && !message.deletedAt && (
-        <button type="button" onClick={() => setPanel(panel === 'report' ? 'none' : 'report')}>
+        <button
+          type="button"
+          ref={toggle('report')}
+          aria-expanded={panel === 'report'}
+          onClick={() => setPanel(panel === 'report' ? 'none' : 'report')}
+        >
           Report
         </button>
       )}
@@ -89,7 +135,7 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
           targetType="message"
           targetId={message.id}
           title="this message"
-          onClose={() => setPanel('none')}
+          onClose={closePanel}
         />
       )}
       {panel === 'react' && (
@@ -102,23 +148,31 @@ export function MessageActions({ message, mine, onDraft }: MessageActionsProps) 
               aria-label={`React with ${emoji}`}
               onClick={() => run(parley.messages.react({ messageId: message.id, emoji }))}
             >
-              {emoji}
+              <Emoji emoji={emoji} />
             </button>
           ))}
         </fieldset>
       )}
-      {panel === 'forward' && <ForwardPanel message={message} onDone={() => setPanel('none')} />}
+      {panel === 'forward' && <ForwardPanel message={message} onDone={closePanel} />}
       {panel === 'delete' && (
         <fieldset className="popover">
           <legend>Delete for everyone?</legend>
           <button
             type="button"
             className="danger"
-            onClick={() => run(parley.messages.delete({ messageId: message.id }))}
+            onClick={() => {
+              // The toolbar goes with the message's text: its row keeps the focus.
+              bar.current?.closest<HTMLElement>('li')?.focus();
+              setPanel('none');
+              // The store applies the change when its event arrives.
+              parley.messages
+                .delete({ messageId: message.id })
+                .catch((e) => setError(errorText(e)));
+            }}
           >
             Delete for everyone
           </button>
-          <button type="button" onClick={() => setPanel('none')}>
+          <button type="button" onClick={closePanel}>
             Cancel
           </button>
         </fieldset>

@@ -55,6 +55,8 @@ export function MessageItem({ message, conversation, onDraft }: MessageItemProps
   return (
     <li
       className={`message ${mine ? 'mine' : 'theirs'}`}
+      // Focusable from script only: where the focus stays when the message is deleted.
+      tabIndex={-1}
       aria-label={`${sender}: ${deleted ? 'Message deleted' : messageSummary(message)}`}
     >
       <div className="bubble">

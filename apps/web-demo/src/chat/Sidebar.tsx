@@ -13,9 +13,14 @@ export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
   return (
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
-        <button type="button" className="me" onClick={() => onOpen('profile')} aria-label="Profile">
+        {/* Named by what it shows (my name) first, then what it opens. */}
+        <button type="button" className="me" onClick={() => onOpen('profile')}>
           <Avatar name={me?.displayName ?? ''} fileId={me?.avatarFileId} />
           <span className="me-name">{me?.displayName}</span>
+          <span className="sr-only"> profile</span>
+        </button>
+        <button type="button" className="link" onClick={() => onOpen('privacy')}>
+          Privacy
         </button>
         <button type="button" className="link" onClick={() => void parley.auth.logout()}>
           Sign out
@@ -30,9 +35,6 @@ export function Sidebar({ onOpen }: { onOpen: (dialog: DialogName) => void }) {
         </button>
         <button type="button" onClick={() => onOpen('broadcasts')}>
           Broadcasts
-        </button>
-        <button type="button" onClick={() => onOpen('privacy')}>
-          Privacy
         </button>
       </div>
       {loaded && conversations.length === 0 && (

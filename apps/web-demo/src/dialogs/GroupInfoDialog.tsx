@@ -48,7 +48,8 @@ export function GroupInfoDialog({
                 <span className="member-actions">
                   <button
                     type="button"
-                    aria-label={`Make ${m.user.displayName} ${next}`}
+                    // The visible text first, then whom it is about.
+                    aria-label={`Make ${next}: ${m.user.displayName}`}
                     onClick={() =>
                       void run(() => groups.setRole({ groupId, userId: m.user.id, role: next }))
                     }

@@ -9,6 +9,7 @@ interface UserSearchProps {
   /** Not offered (yourself always, plus e.g. current members). */
   exclude?: string[];
   onPick: (user: User) => void;
+  /** What picking does ("Start chat", "Add"): shown after the name, and last in its label. */
   actionLabel?: string;
 }
 
@@ -71,21 +72,22 @@ export function UserSearch({
       <ul className="user-results" aria-label="People found">
         {shown.map((user) => {
           const extra = detail(user);
-          const name = extra ? `${user.displayName} (${extra})` : user.displayName;
           return (
             <li key={user.id}>
               <button
                 type="button"
                 className="user-result"
-                aria-label={actionLabel ? `${actionLabel} ${name}` : name}
                 onClick={() => {
                   setQ('');
                   onPick(user);
                 }}
               >
+                {/* Named by its text, as shown: the name (and what tells it apart), then the
+                    action ("Ben Carter Start chat"), so speech input finds it by the name. */}
                 <Avatar name={user.displayName} fileId={user.avatarFileId} />
                 <span>{user.displayName}</span>
-                {extra && <span className="muted small">{extra}</span>}
+                {extra && <span className="muted small"> {extra}</span>}
+                {actionLabel && <span className="result-action"> {actionLabel}</span>}
               </button>
             </li>
           );

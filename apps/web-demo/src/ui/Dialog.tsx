@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { claimWanted, firstField, focusWanted } from './focus.ts';
 
 interface DialogProps {
   title: string;
@@ -7,19 +8,24 @@ interface DialogProps {
 }
 
 /**
- * A modal on the native <dialog>: focus moves in and is kept inside, Escape closes, and focus
- * returns to whatever opened it.
+ * A modal on the native <dialog>: focus moves to its first field (not the close button) and is
+ * kept inside, Escape closes, and focus returns to whatever opened it, unless the dialog's
+ * action sent it somewhere else (opening a chat focuses its composer).
  */
 export function Dialog({ title, onClose, children }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const body = useRef<HTMLDivElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement as HTMLElement | null;
     dialog?.showModal();
+    const first = body.current && firstField(body.current);
+    first?.focus();
     return () => {
       dialog?.close();
-      opener?.focus();
+      if (focusWanted()) claimWanted();
+      else opener?.focus();
     };
   }, []);
   return (
@@ -38,7 +44,9 @@ export function Dialog({ title, onClose, children }: DialogProps) {
           ✕
         </button>
       </header>
-      <div className="dialog-body">{children}</div>
+      <div className="dialog-body" ref={body}>
+        {children}
+      </div>
     </dialog>
   );
 }
