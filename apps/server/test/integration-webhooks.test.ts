@@ -1,11 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeEachDialect } from '@parley/db/testing';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPgSchema, describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
+import { startServer } from '../src/index.ts';
 import { registerWithEmail, restCall } from './helpers/admin.ts';
-import { registerUsers, type TestUser } from './helpers/clients.ts';
-import { startTestServer, type TestServer } from './helpers/test-server.ts';
+import { registerUser, registerUsers, type TestUser } from './helpers/clients.ts';
+import { startTestServer, TestClock, type TestServer, testConfig } from './helpers/test-server.ts';
 
 // Issue 15, item 4: integration webhooks, driven through the real server and a real receiver.
 
@@ -231,11 +235,14 @@ describeEachDialect('integration webhooks', (dialect) => {
     expect(new Set(receiver.accepted.map((e) => e.id)).size).toBe(receiver.accepted.length);
 
     // The delivery log: one delivered attempt per event, paged.
-    const log = await deliveries(server, admin, hookId, '?limit=3');
-    expect(log.items).toHaveLength(3);
-    expect(log.items[0]).toMatchObject({ attempt: 1, outcome: 'delivered', statusCode: 200 });
-    const rest = await deliveries(server, admin, hookId, `?cursor=${log.nextCursor}&limit=100`);
-    expect(log.items.length + rest.items.length).toBe(receiver.accepted.length);
+    // (Each entry is written after the receiver answered: wait for the last one.)
+    await vi.waitFor(async () => {
+      const log = await deliveries(server, admin, hookId, '?limit=3');
+      expect(log.items).toHaveLength(3);
+      expect(log.items[0]).toMatchObject({ attempt: 1, outcome: 'delivered', statusCode: 200 });
+      const rest = await deliveries(server, admin, hookId, `?cursor=${log.nextCursor}&limit=100`);
+      expect(log.items.length + rest.items.length).toBe(receiver.accepted.length);
+    });
 
     // Only the chosen types: a hook for reports alone gets no message events.
     await using second = await startReceiver();
@@ -293,18 +300,21 @@ describeEachDialect('integration webhooks', (dialect) => {
     expect(new Set(receiver.attempts.map((a) => a.eventId))).toEqual(
       new Set([receiver.accepted[0]!.id]),
     );
-    const log = await deliveries(server, admin, hookId);
-    expect(
-      log.items.map((d: { attempt: number; outcome: string; statusCode: number }) => [
-        d.attempt,
-        d.outcome,
-        d.statusCode,
-      ]),
-    ).toEqual([
-      [3, 'delivered', 200],
-      [2, 'retrying', 503],
-      [1, 'retrying', 503],
-    ]);
+    // (Each entry is written after the receiver answered: wait for the last one.)
+    await vi.waitFor(async () => {
+      const log = await deliveries(server, admin, hookId);
+      expect(
+        log.items.map((d: { attempt: number; outcome: string; statusCode: number }) => [
+          d.attempt,
+          d.outcome,
+          d.statusCode,
+        ]),
+      ).toEqual([
+        [3, 'delivered', 200],
+        [2, 'retrying', 503],
+        [1, 'retrying', 503],
+      ]);
+    });
     const hook = await restCall(server, admin.auth.accessToken, 'GET', '/admin/webhooks');
     expect(hook.body.items[0]).toMatchObject({ enabled: true, consecutiveFailures: 0 });
   }, 60_000);
@@ -404,5 +414,76 @@ describeEachDialect('integration webhooks', (dialect) => {
     receiver.state.secret = patched.body.secret;
     await vi.waitFor(() => expect(receiver.accepted).toHaveLength(1), { timeout: 15_000 });
     expect(receiver.accepted[0]!.data.message.text).toBe('nobody home');
+  }, 60_000);
+});
+
+describeEachDialect('integration webhooks on several instances', (dialect) => {
+  it('two instances on one database deliver every event exactly once', async () => {
+    await using receiver = await startReceiver();
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-hooks-'));
+    const pg = dialect === 'postgres' ? await createPgSchema() : undefined;
+    // Both poll constantly, so both keep reading the log and claiming the same rows.
+    const config = testConfig(dataDir, pg?.url, {
+      ...FAST,
+      WEBHOOK_POLL_MS: '5',
+      SEND_RATE_LIMIT: '1000',
+    });
+    const clock = new TestClock();
+    const one = await startServer(config, { clock });
+    const two = await startServer(config, { clock });
+    try {
+      const address = (url: string) => ({ url, wsUrl: `${url}/trpc` });
+      const admin = await registerWithEmail(address(one.url), 'Ops', 'ops@example.com');
+      const ada = await registerUser(address(one.url), 'Ada');
+      const readers = await registerUsers(address(two.url), 'Ben', 'Cy', 'Di');
+      const chats = await Promise.all(
+        readers.map((r) => ada.client.conversations.openDirect.mutate({ userId: r.id })),
+      );
+      const created = await restCall(
+        address(two.url),
+        admin.auth.accessToken,
+        'POST',
+        '/admin/webhooks',
+        {
+          url: receiver.url,
+          events: ['message.created'],
+        },
+      );
+      receiver.state.secret = created.body.secret;
+      const sent: string[] = [];
+      for (let round = 0; round < 8; round += 1) {
+        const batch = await Promise.all(
+          chats.map((c, i) =>
+            ada.client.messages.send.mutate({
+              conversationId: c.id,
+              clientMessageId: `m-${round}-${i}`,
+              text: `round ${round}`,
+            }),
+          ),
+        );
+        sent.push(...batch.map((m) => m.id));
+      }
+      await vi.waitFor(() => expect(receiver.accepted).toHaveLength(sent.length), {
+        timeout: 20_000,
+      });
+      const ids = receiver.accepted.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(receiver.accepted.map((e) => e.data.message.id).sort()).toEqual([...sent].sort());
+      expect(receiver.attempts).toHaveLength(sent.length);
+      // Settled after the receiver answered: wait for the last settle to commit.
+      await vi.waitFor(async () => {
+        const rows = await one.db.db
+          .selectFrom('webhook_outbox')
+          .select(['state', 'attempts'])
+          .execute();
+        expect(rows).toHaveLength(sent.length);
+        expect(rows.every((r) => r.state === 'delivered' && Number(r.attempts) === 1)).toBe(true);
+      });
+    } finally {
+      await one.close();
+      await two.close();
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import {
+  type DbOrTx,
   dialectOf,
   latestEventId,
   type NewWebhookOutboxRow,
@@ -57,39 +58,48 @@ export interface WebhookDispatcher {
   close(): Promise<void>;
 }
 
+/** Active hooks that want at least one log event type, with the log types they want. */
+async function activeLogReaders(db: DbOrTx) {
+  const rows = await db
+    .selectFrom('webhooks')
+    .select(['id', 'event_types', 'cursor'])
+    .where('state', '=', 'active')
+    .execute();
+  return rows
+    .map((h) => {
+      const types = eventTypesOf(h);
+      const logTypes = types.includes('*')
+        ? LOG_TYPES
+        : LOG_TYPES.filter((t) => types.includes(FROM_LOG[t]!));
+      return { ...h, logTypes };
+    })
+    .filter((h) => h.logTypes.length > 0);
+}
+
 /**
  * Turns committed log events after each active hook's cursor into outbox rows and moves the
  * cursors, in one transaction. On PostgreSQL the transaction takes an advisory lock without
  * waiting: another instance holding it is doing the same work, so this one leaves it. Ids
  * commit in order (see `allocateEventIds`), so `id > cursor` never skips an event.
- * Returns whether a hook has more to read.
+ * Returns whether a hook has more to read, and how many active hooks read the log.
  */
 export async function tailEventLogForWebhooks(
   deps: Pick<ApiDeps, 'db' | 'clock'>,
   batchSize: number,
 ): Promise<{ queued: number; more: boolean; hooks: number }> {
+  // Outside any transaction: with no hook that reads the log, a pass is this one small query
+  // (on SQLite a transaction would hold the one connection that sends also use).
+  const readers = (await activeLogReaders(deps.db)).length;
+  if (readers === 0) return { queued: 0, more: false, hooks: 0 };
   return deps.db.transaction().execute(async (trx) => {
-    const hooks = (
-      await trx
-        .selectFrom('webhooks')
-        .select(['id', 'event_types', 'cursor'])
-        .where('state', '=', 'active')
-        .execute()
-    )
-      .map((h) => {
-        const types = eventTypesOf(h);
-        const logTypes = types.includes('*')
-          ? LOG_TYPES
-          : LOG_TYPES.filter((t) => types.includes(FROM_LOG[t]!));
-        return { ...h, logTypes };
-      })
-      .filter((h) => h.logTypes.length > 0);
-    if (hooks.length === 0) return { queued: 0, more: false, hooks: 0 };
+    // Before reading the cursors, so they are the ones the last holder committed.
     if (dialectOf(trx) === 'postgres') {
       const { rows } = await sql<{ ok: boolean }>`
         select pg_try_advisory_xact_lock(${WEBHOOK_TAIL_LOCK_KEY}) as ok`.execute(trx);
-      if (!rows[0]?.ok) return { queued: 0, more: false, hooks: hooks.length };
+      if (!rows[0]?.ok) return { queued: 0, more: false, hooks: readers };
     }
+    const hooks = await activeLogReaders(trx);
+    if (hooks.length === 0) return { queued: 0, more: false, hooks: 0 };
     const head = (await latestEventId(trx)) ?? '';
     const now = new Date(deps.clock.now()).toISOString();
     let queued = 0;
@@ -131,6 +141,8 @@ export async function tailEventLogForWebhooks(
         await trx
           .insertInto('webhook_outbox')
           .values(rows.slice(i, i + 80))
+          // Never twice, whatever happens: the same event for the same hook is one row.
+          .onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing())
           .execute();
       }
       queued += rows.length;
@@ -388,16 +400,25 @@ export function startWebhookDispatcher(
   }
 
   async function pass(signal: AbortSignal): Promise<void> {
+    if (deps.clock.now() - lastPrune > HOUR_MS) {
+      lastPrune = deps.clock.now();
+      await prune();
+    }
+    // With no active webhook, a pass is this one read: no log read, no claim (an UPDATE).
+    const active = await deps.db
+      .selectFrom('webhooks')
+      .select('id')
+      .where('state', '=', 'active')
+      .limit(1)
+      .executeTakeFirst();
+    anyHook = active !== undefined;
+    if (!active) return;
     for (;;) {
       const tail = await tailEventLogForWebhooks(deps, batchSize);
       anyHook = tail.hooks > 0;
       if (!tail.more || signal.aborted) break;
     }
     while (!signal.aborted && (await deliverDue(signal))) {}
-    if (deps.clock.now() - lastPrune > HOUR_MS) {
-      lastPrune = deps.clock.now();
-      await prune();
-    }
   }
 
   const job = startPeriodicJob(
