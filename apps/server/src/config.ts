@@ -122,6 +122,13 @@ const envSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: int(12),
   NOTIFY_POLL_MS: int(1000),
   NOTIFY_TIMEOUT_MS: int(10_000),
+  /** Integration webhooks (docs/webhooks.md): backoff, attempts, auto-disable, polling. */
+  WEBHOOK_RETRY_BASE_MS: int(5000),
+  WEBHOOK_RETRY_MAX_MS: int(3_600_000),
+  WEBHOOK_MAX_ATTEMPTS: int(12),
+  WEBHOOK_DISABLE_AFTER_FAILURES: int(20),
+  WEBHOOK_POLL_MS: int(1000),
+  WEBHOOK_TIMEOUT_MS: int(10_000),
   LINK_PREVIEWS: z.stringbool().default(true),
   LINK_PREVIEW_TIMEOUT_MS: int(5000),
   LINK_PREVIEW_MAX_BYTES: int(1024 * 1024),
@@ -251,6 +258,9 @@ function messagingIssues(cfg: Env): string[] {
   }
   if (cfg.NOTIFY_RETRY_BASE_MS > cfg.NOTIFY_RETRY_MAX_MS) {
     issues.push('  NOTIFY_RETRY_BASE_MS: must not exceed NOTIFY_RETRY_MAX_MS');
+  }
+  if (cfg.WEBHOOK_RETRY_BASE_MS > cfg.WEBHOOK_RETRY_MAX_MS) {
+    issues.push('  WEBHOOK_RETRY_BASE_MS: must not exceed WEBHOOK_RETRY_MAX_MS');
   }
   return issues;
 }

@@ -79,6 +79,13 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const webhookAttempts = new Counter({
+    name: 'parley_webhook_deliveries_total',
+    help: 'Integration webhook delivery attempts by outcome (delivered, retrying, gave_up, hook_disabled)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+
   const port: Metrics = {
     procedureCompleted(path, type, durationMs, ok) {
       procedureDuration.observe({ path, type, ok: String(ok) }, durationMs / 1000);
@@ -102,6 +109,10 @@ export function createMetrics() {
         httpRequests.inc({ route, method, status: String(status) });
         httpDuration.observe({ route, method }, durationMs / 1000);
       },
+    },
+    /** One integration webhook attempt, by outcome. */
+    webhookAttempted(outcome: string) {
+      webhookAttempts.inc({ outcome });
     },
     webSocketClosed(code: number) {
       wsConnections.inc({ code: String(code) });
@@ -157,6 +168,41 @@ export function createMetrics() {
               .executeTakeFirst();
             const due = row?.due ? Date.parse(String(row.due)) : Number.NaN;
             this.set(Number.isNaN(due) ? 0 : Math.max(0, (now() - due) / 1000));
+          } catch {}
+        },
+      });
+      new Gauge({
+        name: 'parley_webhook_outbox_pending',
+        help: 'Integration webhook deliveries waiting for an attempt or a retry',
+        registers: [registry],
+        async collect() {
+          // A database that does not answer leaves the last value (health reports the outage).
+          try {
+            const row = await db
+              .selectFrom('webhook_outbox')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('state', '=', 'pending')
+              .executeTakeFirst();
+            this.set(Number(row?.n ?? 0));
+          } catch {}
+        },
+      });
+      new Gauge({
+        name: 'parley_webhooks',
+        help: 'Integration webhooks by state (active, disabled)',
+        labelNames: ['state'],
+        registers: [registry],
+        async collect() {
+          // A database that does not answer leaves the last value (health reports the outage).
+          try {
+            const rows = await db
+              .selectFrom('webhooks')
+              .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+              .groupBy('state')
+              .execute();
+            this.set({ state: 'active' }, 0);
+            this.set({ state: 'disabled' }, 0);
+            for (const row of rows) this.set({ state: row.state }, Number(row.n));
           } catch {}
         },
       });

@@ -20,6 +20,7 @@ import {
   startMessageRetentionPruner,
   startNotificationDispatcher,
   startSearchIndexer,
+  startWebhookDispatcher,
 } from '@parley/api';
 import { type DbHandle, migrateToLatest } from '@parley/db';
 import { selectAdapters } from './adapters/select.ts';
@@ -171,6 +172,18 @@ export async function startServer(
   await live.bans.load(db.db);
   await live.hub.start();
   const dispatcher = startNotificationDispatcher(api, { pollMs: config.NOTIFY_POLL_MS });
+  const webhooks = startWebhookDispatcher(api, {
+    pollMs: config.WEBHOOK_POLL_MS,
+    retry: {
+      baseMs: config.WEBHOOK_RETRY_BASE_MS,
+      maxMs: config.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    },
+    disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    hub,
+    onAttempt: metrics.webhookAttempted,
+  });
   const searchIndexer = startSearchIndexer(api, SEARCH_INDEX_INTERVAL_MS);
   const messagePruner = startMessageRetentionPruner(api, {
     intervalMs: config.MESSAGE_RETENTION_INTERVAL_SECONDS * 1000,
@@ -292,6 +305,7 @@ export async function startServer(
         await live.presence.close();
         await live.hub.close();
         await dispatcher.close();
+        await webhooks.close();
         await searchIndexer.stop();
         await linkPreviews.stop();
         // The spans of everything above are exported (and the SDK unregistered) before the

@@ -37,6 +37,12 @@ export {
   toFileDto,
 } from './files/files.ts';
 export { sweepUnattachedFiles } from './files/sweep.ts';
+export {
+  startWebhookDispatcher,
+  tailEventLogForWebhooks,
+  type WebhookDispatcher,
+  type WebhookDispatchOptions,
+} from './integrations/webhook-dispatcher.ts';
 export { startLinkPreviewWorker } from './link-previews/worker.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
@@ -82,6 +88,7 @@ export { type AppRouter, appRouter } from './root.ts';
 export type * from './shared/schemas.ts';
 export { fileSchema } from './shared/schemas.ts';
 export { createSignal } from './shared/signal.ts';
+export { webhookSignature } from './shared/signature.ts';
 export { currentTracer } from './shared/tracing.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;

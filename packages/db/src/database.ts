@@ -26,6 +26,11 @@ import type {
 import type { NotificationsTable, PushSubscriptionsTable } from './tables/notifications.ts';
 import type { RefreshTokensTable } from './tables/refresh-tokens.ts';
 import type { BlocksTable, PasswordCredentialsTable, UsersTable } from './tables/users.ts';
+import type {
+  WebhookDeliveriesTable,
+  WebhookOutboxTable,
+  WebhooksTable,
+} from './tables/webhooks.ts';
 
 export interface Database {
   users: UsersTable;
@@ -56,6 +61,9 @@ export interface Database {
   reports: ReportsTable;
   audit_log: AuditLogTable;
   api_keys: ApiKeysTable;
+  webhooks: WebhooksTable;
+  webhook_outbox: WebhookOutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -43,3 +43,4 @@ export * from './tables/messages.ts';
 export * from './tables/notifications.ts';
 export * from './tables/refresh-tokens.ts';
 export * from './tables/users.ts';
+export * from './tables/webhooks.ts';

@@ -15,6 +15,7 @@ import * as conversationOrganizing from './migrations/20261202T0500-conversation
 import * as linkPreviews from './migrations/20261202T0510-link-previews.ts';
 import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
 import * as messageRetention from './migrations/20261202T0810-message-retention.ts';
+import * as webhooks from './migrations/20261202T0900-webhooks.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0810-message-retention': messageRetention,
   '20261202T0200-administration': administration,
   '20261202T0510-link-previews': linkPreviews,
+  '20261202T0900-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

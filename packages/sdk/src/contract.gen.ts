@@ -516,10 +516,44 @@ export interface Procedures {
       key: string;
     };
   };
+  'admin.createWebhook': {
+    kind: 'mutation';
+    input: {
+      url: string;
+      events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+      description?: string;
+    };
+    output: {
+      id: string;
+      url: string;
+      description: string;
+      events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+      /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+      enabled: boolean;
+      disabledAt: string | null;
+      /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+      disabledReason: string | null;
+      /** Failed attempts since the last successful delivery. */
+      consecutiveFailures: number;
+      createdAt: string;
+      updatedAt: string;
+      /** `whsec_...`: verifies `Parley-Signature`. Shown once, never again. */
+      secret: string;
+    };
+  };
   'admin.deleteMessage': {
     kind: 'mutation';
     input: {
       messageId: string;
+    };
+    output: {
+      ok: true;
+    };
+  };
+  'admin.deleteWebhook': {
+    kind: 'mutation';
+    input: {
+      webhookId: string;
     };
     output: {
       ok: true;
@@ -634,6 +668,34 @@ export interface Procedures {
       createdAt: string;
     };
   };
+  'admin.updateWebhook': {
+    kind: 'mutation';
+    input: {
+      webhookId: string;
+      url?: string;
+      events?: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+      description?: string;
+      enabled?: boolean;
+      rotateSecret?: boolean;
+    };
+    output: {
+      id: string;
+      url: string;
+      description: string;
+      events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+      /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+      enabled: boolean;
+      disabledAt: string | null;
+      /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+      disabledReason: string | null;
+      /** Failed attempts since the last successful delivery. */
+      consecutiveFailures: number;
+      createdAt: string;
+      updatedAt: string;
+      /** The new signing secret when `rotateSecret` was set (shown once); otherwise null. */
+      secret: string | null;
+    };
+  };
   'admin.users': {
     kind: 'query';
     input: {
@@ -656,6 +718,52 @@ export interface Procedures {
         createdAt: string;
       }[];
       nextCursor: string | null;
+    };
+  };
+  'admin.webhookDeliveries': {
+    kind: 'query';
+    input: {
+      webhookId: string;
+      cursor?: string | null;
+      limit?: number;
+    };
+    output: {
+      items: {
+        id: string;
+        /** The event's id: the same in every attempt (and in the body), for idempotency. */
+        eventId: string;
+        eventType: string;
+        attempt: number;
+        /** delivered; retrying (failed, will be tried again); gave_up (attempts used up); hook_disabled (this failure disabled the webhook). */
+        outcome: "delivered" | "retrying" | "gave_up" | "hook_disabled";
+        /** The receiver's HTTP status, null when it gave none (timeout, connection refused). */
+        statusCode: number | null;
+        error: string | null;
+        durationMs: number;
+        createdAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  'admin.webhooks': {
+    kind: 'query';
+    input: void;
+    output: {
+      items: {
+        id: string;
+        url: string;
+        description: string;
+        events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+        /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+        enabled: boolean;
+        disabledAt: string | null;
+        /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+        disabledReason: string | null;
+        /** Failed attempts since the last successful delivery. */
+        consecutiveFailures: number;
+        createdAt: string;
+        updatedAt: string;
+      }[];
     };
   };
   'auth.login': {
@@ -1554,8 +1662,34 @@ export interface AdminApi {
     /** `pk_...`: send as `Authorization: Bearer <key>`. Shown once, never again. */
     key: string;
   }>;
+  createWebhook(input: {
+    url: string;
+    events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+    description?: string;
+  }): Promise<{
+    id: string;
+    url: string;
+    description: string;
+    events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+    /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+    enabled: boolean;
+    disabledAt: string | null;
+    /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+    disabledReason: string | null;
+    /** Failed attempts since the last successful delivery. */
+    consecutiveFailures: number;
+    createdAt: string;
+    updatedAt: string;
+    /** `whsec_...`: verifies `Parley-Signature`. Shown once, never again. */
+    secret: string;
+  }>;
   deleteMessage(input: {
     messageId: string;
+  }): Promise<{
+    ok: true;
+  }>;
+  deleteWebhook(input: {
+    webhookId: string;
   }): Promise<{
     ok: true;
   }>;
@@ -1648,6 +1782,30 @@ export interface AdminApi {
     banReason: string | null;
     createdAt: string;
   }>;
+  updateWebhook(input: {
+    webhookId: string;
+    url?: string;
+    events?: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+    description?: string;
+    enabled?: boolean;
+    rotateSecret?: boolean;
+  }): Promise<{
+    id: string;
+    url: string;
+    description: string;
+    events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+    /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+    enabled: boolean;
+    disabledAt: string | null;
+    /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+    disabledReason: string | null;
+    /** Failed attempts since the last successful delivery. */
+    consecutiveFailures: number;
+    createdAt: string;
+    updatedAt: string;
+    /** The new signing secret when `rotateSecret` was set (shown once); otherwise null. */
+    secret: string | null;
+  }>;
   users(input: {
     q: string;
     cursor?: string | null;
@@ -1667,6 +1825,44 @@ export interface AdminApi {
       createdAt: string;
     }[];
     nextCursor: string | null;
+  }>;
+  webhookDeliveries(input: {
+    webhookId: string;
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<{
+    items: {
+      id: string;
+      /** The event's id: the same in every attempt (and in the body), for idempotency. */
+      eventId: string;
+      eventType: string;
+      attempt: number;
+      /** delivered; retrying (failed, will be tried again); gave_up (attempts used up); hook_disabled (this failure disabled the webhook). */
+      outcome: "delivered" | "retrying" | "gave_up" | "hook_disabled";
+      /** The receiver's HTTP status, null when it gave none (timeout, connection refused). */
+      statusCode: number | null;
+      error: string | null;
+      durationMs: number;
+      createdAt: string;
+    }[];
+    nextCursor: string | null;
+  }>;
+  webhooks(): Promise<{
+    items: {
+      id: string;
+      url: string;
+      description: string;
+      events: ("message.created" | "message.edited" | "message.deleted" | "*" | "member.added" | "member.removed" | "report.created" | "report.resolved")[];
+      /** False once disabled (after repeated failure, or by an admin); PATCH `enabled: true` resumes. */
+      enabled: boolean;
+      disabledAt: string | null;
+      /** Why it was disabled, e.g. "20 consecutive failed deliveries (last: HTTP 500)". */
+      disabledReason: string | null;
+      /** Failed attempts since the last successful delivery. */
+      consecutiveFailures: number;
+      createdAt: string;
+      updatedAt: string;
+    }[];
   }>;
 }
 
@@ -2262,13 +2458,18 @@ export const procedureKinds = {
   'admin.audit': 'query',
   'admin.ban': 'mutation',
   'admin.createApiKey': 'mutation',
+  'admin.createWebhook': 'mutation',
   'admin.deleteMessage': 'mutation',
+  'admin.deleteWebhook': 'mutation',
   'admin.reports': 'query',
   'admin.resolveReport': 'mutation',
   'admin.revokeApiKey': 'mutation',
   'admin.setRole': 'mutation',
   'admin.unban': 'mutation',
+  'admin.updateWebhook': 'mutation',
   'admin.users': 'query',
+  'admin.webhookDeliveries': 'query',
+  'admin.webhooks': 'query',
   'auth.login': 'mutation',
   'auth.logout': 'mutation',
   'auth.refresh': 'mutation',

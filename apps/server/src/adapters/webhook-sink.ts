@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import type { Clock, NotificationSink } from '@parley/api';
+import { type Clock, type NotificationSink, webhookSignature } from '@parley/api';
 
 export interface WebhookOptions {
   url: string;
@@ -8,15 +7,11 @@ export interface WebhookOptions {
   timeoutMs: number;
 }
 
-/** `v1=` + hex HMAC-SHA256 of `${timestamp}.${body}` with the shared secret. */
-export function webhookSignature(secret: string, timestamp: string, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
 /**
  * POSTs each notification as JSON to `url`, signed: `Parley-Timestamp` (Unix seconds) and
  * `Parley-Signature`. Any 2xx is success; anything else, a timeout or a redirect is a failure
- * the dispatcher retries. `Parley-Notification-Id` stays the same across retries.
+ * the dispatcher retries. `Parley-Notification-Id` stays the same across retries. Signed by
+ * `webhookSignature` (@parley/api), like the integration webhooks.
  */
 export function createWebhookSink(options: WebhookOptions): NotificationSink {
   return {

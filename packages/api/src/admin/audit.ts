@@ -7,7 +7,7 @@ export interface AuditEntry {
   /** Null: the command line. */
   actorId: string | null;
   action: string;
-  targetType: 'user' | 'message' | 'report' | 'api_key';
+  targetType: 'user' | 'message' | 'report' | 'api_key' | 'webhook';
   targetId: string;
   details?: Record<string, string | null>;
 }

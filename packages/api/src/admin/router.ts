@@ -2,7 +2,23 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { LiveServices } from '../context.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../integrations/api-keys.ts';
-import { apiKeySchema, createdApiKeySchema } from '../integrations/schemas.ts';
+import {
+  apiKeySchema,
+  createdApiKeySchema,
+  createdWebhookSchema,
+  updatedWebhookSchema,
+  webhookDeliverySchema,
+  webhookEventTypeSchema,
+  webhookSchema,
+  webhookUrlSchema,
+} from '../integrations/schemas.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  updateWebhook,
+} from '../integrations/webhooks.ts';
 import { listReports, resolveReport } from '../reports/queue.ts';
 import { reportActionSchema, reportSchema } from '../reports/schemas.ts';
 import { rest } from '../shared/rest.ts';
@@ -22,6 +38,8 @@ import { searchUsersByEmail, setServerRole } from './users.ts';
 
 const FORBIDDEN = { 403: 'Not a moderator (or admin)' };
 const ADMINS = { 403: 'Not an admin' };
+const webhookEvents = z.array(webhookEventTypeSchema).min(1).max(20);
+const webhookDescription = clientString().trim().max(500);
 const live = (ctx: { live: LiveServices }) => ctx.live;
 
 /** /api/v1/admin/...: moderators and admins only (see docs/moderation.md). */
@@ -127,4 +145,74 @@ export const adminRouter = {
     .input(z.object({ keyId: idSchema }))
     .output(apiKeySchema)
     .mutation(({ ctx, input }) => revokeApiKey(ctx.deps, live(ctx), ctx.userId, input.keyId)),
+
+  createWebhook: adminProcedure
+    .meta(
+      rest('POST', '/admin/webhooks', 'Create an integration webhook', {
+        description:
+          'Signed POSTs of the chosen event types (see docs/webhooks.md). The answer holds the signing secret; it is never shown again.',
+        errors: ADMINS,
+      }),
+    )
+    .input(
+      z.strictObject({
+        url: webhookUrlSchema,
+        events: webhookEvents,
+        description: webhookDescription.optional(),
+      }),
+    )
+    .output(createdWebhookSchema)
+    .mutation(({ ctx, input }) => createWebhook(ctx.deps, ctx.userId, input)),
+
+  webhooks: adminProcedure
+    .meta(
+      rest('GET', '/admin/webhooks', 'Integration webhooks (never their secrets)', {
+        errors: ADMINS,
+      }),
+    )
+    .output(z.object({ items: z.array(webhookSchema) }))
+    .query(({ ctx }) => listWebhooks(ctx.deps)),
+
+  updateWebhook: adminProcedure
+    .meta(
+      rest('PATCH', '/admin/webhooks/{webhookId}', 'Change, enable, disable or re-key a webhook', {
+        description:
+          '`enabled: true` resumes a disabled webhook (its failure count starts over; it receives events from now on plus the deliveries it still owed). `rotateSecret: true` answers the new secret once.',
+        errors: ADMINS,
+      }),
+    )
+    .input(
+      z.strictObject({
+        webhookId: idSchema,
+        url: webhookUrlSchema.optional(),
+        events: webhookEvents.optional(),
+        description: webhookDescription.optional(),
+        enabled: z.boolean().optional(),
+        rotateSecret: z.boolean().optional(),
+      }),
+    )
+    .output(updatedWebhookSchema)
+    .mutation(({ ctx, input }) => updateWebhook(ctx.deps, ctx.userId, input)),
+
+  deleteWebhook: adminProcedure
+    .meta(
+      rest('DELETE', '/admin/webhooks/{webhookId}', 'Delete a webhook', {
+        description: 'Its pending deliveries and its delivery log go with it.',
+        errors: ADMINS,
+      }),
+    )
+    .input(z.object({ webhookId: idSchema }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => deleteWebhook(ctx.deps, ctx.userId, input.webhookId)),
+
+  webhookDeliveries: adminProcedure
+    .meta(
+      rest('GET', '/admin/webhooks/{webhookId}/deliveries', "A webhook's delivery log", {
+        description: 'One entry per attempt, newest first.',
+        errors: ADMINS,
+      }),
+    )
+    .input(z.object({ webhookId: idSchema, ...pageQuery }))
+    .output(pageSchema(webhookDeliverySchema))
+    .query(({ ctx, input }) => listWebhookDeliveries(ctx.deps, input)),
 } satisfies TRPCRouterRecord;

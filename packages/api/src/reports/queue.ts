@@ -6,6 +6,7 @@ import { removeMessageAsModerator } from '../admin/messages.ts';
 import type { LiveServices } from '../context.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
+import { queueWebhookEvent } from '../integrations/webhooks.ts';
 import { nowIso, writeWithEvents } from '../live/write.ts';
 import { decodeCursor, pageLimit, pageOf } from '../shared/cursor.ts';
 import type { ReportDto } from './schemas.ts';
@@ -118,16 +119,28 @@ export async function resolveReport(
         details: { ...details, until },
       });
     }
+    const resolvedAt = nowIso(deps);
     await trx
       .updateTable('reports')
       .set({
         status: 'resolved',
-        resolved_at: nowIso(deps),
+        resolved_at: resolvedAt,
         resolved_by: actor.userId,
         resolution: input.action,
       })
       .where('id', '=', report.id)
       .execute();
+    await queueWebhookEvent(deps, trx, 'report.resolved', {
+      reportId: report.id,
+      targetType: report.target_type,
+      targetUserId: report.target_user_id,
+      messageId: report.target_message_id,
+      conversationId: report.conversation_id,
+      reason: report.reason,
+      action: input.action,
+      resolvedBy: actor.userId,
+      resolvedAt,
+    });
     await recordAudit(deps, trx, {
       actorId: actor.userId,
       action: 'report.resolved',

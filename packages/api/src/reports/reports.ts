@@ -1,6 +1,7 @@
 import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
+import { queueWebhookEvent } from '../integrations/webhooks.ts';
 import { nowIso } from '../live/write.ts';
 import { requireVisibleMessage } from '../shared/access.ts';
 import type { ReportReceiptDto } from './schemas.ts';
@@ -70,6 +71,17 @@ export async function createReport(
         resolution: null,
       })
       .execute();
+    await queueWebhookEvent(deps, trx, 'report.created', {
+      reportId: id,
+      reporterId,
+      targetType: input.targetType,
+      targetUserId,
+      messageId,
+      conversationId,
+      reason: input.reason,
+      comment: input.comment ?? '',
+      createdAt: now,
+    });
   });
   return {
     id,
