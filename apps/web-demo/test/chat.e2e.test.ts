@@ -154,6 +154,10 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
         }),
       )
       .toBe(256);
+    // Loaded by the browser itself from a signed URL (the SDK's files.url), not a blob.
+    expect(await thumbnail.getAttribute('src')).toMatch(
+      /\/api\/v1\/files\/[^/]+\/thumbnail\/256\?.*signature=/,
+    );
     await demo.screenshot(ben, '05-attachment');
 
     const [download] = await Promise.all([

@@ -1,7 +1,8 @@
 import type { FileInfo, ParleyClient } from '@parley/sdk';
 
-// File bytes travel over plain HTTP (`/api/v1/files`), not tRPC: the SDK gives the access
-// token (`getAccessToken`), and these helpers send it, as the SDK's README describes.
+// File bytes travel over plain HTTP (`/api/v1/files`), not tRPC. Files and thumbnails load
+// through the SDK's signed URLs (`parley.files.url`); a link preview's image has no signed
+// form, so it is fetched with the access token (`getAccessToken`) into an object URL.
 
 async function authorized(parley: ParleyClient, init: RequestInit = {}): Promise<RequestInit> {
   const token = await parley.getAccessToken();
@@ -34,10 +35,10 @@ export function fileObjectUrl(parley: ParleyClient, path: string): Promise<strin
   return url;
 }
 
-/** Saves a file the way a download link would, with its original name. */
+/** Saves a file through its signed URL (no bearer token needed), with its original name. */
 export async function downloadFile(parley: ParleyClient, file: FileInfo): Promise<void> {
   const link = document.createElement('a');
-  link.href = await fileObjectUrl(parley, file.id);
+  link.href = await parley.files.url(file.id);
   link.download = file.name;
   document.body.append(link);
   link.click();
