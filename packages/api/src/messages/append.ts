@@ -32,6 +32,35 @@ export const PLAIN_MESSAGE = {
   link_preview: null,
 } as const;
 
+/** A plain text send's row, as the hot-path writers build it from what they checked. */
+export function textMessageRow(
+  senderId: string,
+  input: {
+    conversationId: string;
+    clientMessageId: string;
+    text: string;
+    replyToId?: string | null;
+  },
+  seq: number,
+  at: string,
+): MessageRow {
+  return {
+    id: newId(),
+    conversation_id: input.conversationId,
+    seq,
+    sender_id: senderId,
+    client_message_id: input.clientMessageId,
+    kind: 'text',
+    text: input.text,
+    reply_to_id: input.replyToId ?? null,
+    created_at: at,
+    edited_at: null,
+    deleted_at: null,
+    system: null,
+    ...PLAIN_MESSAGE,
+  };
+}
+
 /**
  * Stores messages, each taking the next seq of its conversation (at most one message per
  * conversation per call), with one update and one insert however many there are. The caller

@@ -1,9 +1,9 @@
-import { allocateEventIds, type DbOrTx, isDeadlock, type MessageRow, newId } from '@parley/db';
+import { allocateEventIds, type DbOrTx, isDeadlock, type MessageRow } from '@parley/db';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
-import { PLAIN_MESSAGE } from './append.ts';
+import { textMessageRow } from './append.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import { writeSendsGeneral } from './send-general.ts';
 import {
@@ -101,21 +101,7 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         }
         const seq = last! + 1;
         lastSeq.set(input.conversationId, seq);
-        const row: MessageRow = {
-          id: newId(),
-          conversation_id: input.conversationId,
-          seq,
-          sender_id: senderId,
-          client_message_id: input.clientMessageId,
-          kind: 'text',
-          text: input.text,
-          reply_to_id: input.replyToId ?? null,
-          created_at: at,
-          edited_at: null,
-          deleted_at: null,
-          system: null,
-          ...PLAIN_MESSAGE,
-        };
+        const row = textMessageRow(senderId, input, seq, at);
         stored.set(key(senderId, input.clientMessageId), row);
         written.push({ index, row, members: list });
         senderSeen.set(key(input.conversationId, senderId), {

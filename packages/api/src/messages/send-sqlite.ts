@@ -1,8 +1,8 @@
-import { type MessageRow, newId, nextIds, type SqliteConnection } from '@parley/db';
+import { type MessageRow, nextIds, type SqliteConnection } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
-import { PLAIN_MESSAGE } from './append.ts';
+import { textMessageRow } from './append.ts';
 import type { BatchResult, MemberMark, PendingSend, SendOutcome } from './send-batch.ts';
 import {
   checkNotBlocked,
@@ -118,21 +118,7 @@ export function writeSendsSqlite(
           checkReplyTarget(me, input.conversationId, st.replyTarget.get(input.replyToId));
         }
         const seq = st.bumpSeq.get(at, at, input.conversationId) as number;
-        const row: MessageRow = {
-          id: newId(),
-          conversation_id: input.conversationId,
-          seq,
-          sender_id: senderId,
-          client_message_id: input.clientMessageId,
-          kind: 'text',
-          text: input.text,
-          reply_to_id: input.replyToId ?? null,
-          created_at: at,
-          edited_at: null,
-          deleted_at: null,
-          system: null,
-          ...PLAIN_MESSAGE,
-        };
+        const row = textMessageRow(senderId, input, seq, at);
         try {
           st.insertMessage.run(row);
         } catch (error) {
