@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/server', 'apps/web-demo'],
+    // Vitest's default is one worker fewer than the cores: on a 2-core machine (CI's) that is a
+    // single worker, and the whole suite ran file after file. The files mostly wait on
+    // servers, databases, browsers and timers, so two workers share two cores well.
+    maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },
   },

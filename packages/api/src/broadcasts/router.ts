@@ -65,7 +65,10 @@ export const broadcastsRouter = {
       rest('POST', '/broadcasts/{broadcastId}/messages', 'Send to every recipient', {
         description:
           'Each recipient gets the text in their direct chat with you. Idempotent per clientMessageId.',
-        errors: { 409: 'clientMessageId already used for another list' },
+        errors: {
+          403: 'Nobody on the list can receive it (blocks between you and every recipient)',
+          409: 'clientMessageId already used for another list',
+        },
       }),
     )
     .input(
