@@ -140,7 +140,10 @@ describe.skipIf(missingBrowser)('web demo in Chromium', () => {
       { name: 'sunset.png', mimeType: 'image/png', buffer: image },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Bring snacks.\n') },
     ]);
-    await shown(ada.getByRole('list', { name: 'Attached files' }).getByText('notes.txt'));
+    // Both uploaded (their chips can be removed; "Uploading notes.txt…" is not one of them).
+    const chips = ada.getByRole('list', { name: 'Attached files' });
+    await shown(chips.getByRole('button', { name: 'Remove sunset.png' }));
+    await shown(chips.getByRole('button', { name: 'Remove notes.txt' }));
     await send(ada, 'Photos from the weekend');
 
     const item = message(ben, 'Photos from the weekend');

@@ -53,8 +53,12 @@ describe.skipIf(missingBrowser)('attachment uploads in Chromium', () => {
     await ada.getByLabel('Attach files').setInputFiles(path);
     const chips = ada.getByRole('list', { name: 'Attached files' });
     await shown(chips.getByText('Uploading survey.bin: 16%')); // 1 of 6 MiB
+    // Sending now would go without the file: Send waits for the upload.
+    const sendButton = ada.getByRole('button', { name: 'Send', exact: true });
+    expect(await sendButton.isDisabled()).toBe(true);
     release();
     await gone(chips.getByText(/^Uploading/));
+    expect(await sendButton.isDisabled()).toBe(false);
     await shown(chips.getByText('survey.bin'));
     await ada.unrouteAll();
     await send(ada, 'The survey data');

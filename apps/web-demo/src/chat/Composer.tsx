@@ -29,6 +29,8 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
   const [text, setText] = useState(saved);
   const lastSaved = useRef(saved);
   const [files, setFiles] = useState<FileInfo[]>([]);
+  // Uploads under way: sending now would go without them, so Send waits.
+  const [uploading, setUploading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [picked, setPicked] = useState<PickedMention[]>([]);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -93,6 +95,10 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
         .catch((e) => setError(errorText(e)));
     } else {
       if (!body && files.length === 0) return;
+      if (uploading) {
+        setError('Wait for the upload to finish, then send.');
+        return;
+      }
       const replyToId = draft.kind === 'reply' ? draft.to.id : null;
       // Optimistic: the timeline shows it at once, the outbox delivers it.
       send({
@@ -145,7 +151,7 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
       )}
       <div className="composer-row">
         {draft.kind !== 'edit' && (
-          <FilePicker files={files} onFiles={setFiles} onError={setError} />
+          <FilePicker files={files} onFiles={setFiles} onError={setError} onBusy={setUploading} />
         )}
         <label className="sr-only" htmlFor="composer-input">
           {draft.kind === 'edit' ? 'Edit message' : 'Message'}
@@ -162,7 +168,12 @@ export function Composer({ conversationId, draft, onDraft }: ComposerProps) {
           }}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="primary">
+        <button
+          type="submit"
+          className="primary"
+          disabled={uploading && draft.kind !== 'edit'}
+          title={uploading && draft.kind !== 'edit' ? 'Wait for the upload to finish' : undefined}
+        >
           {draft.kind === 'edit' ? 'Save' : 'Send'}
         </button>
       </div>

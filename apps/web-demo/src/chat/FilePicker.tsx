@@ -1,6 +1,6 @@
 import { useUpload } from '@parley/react';
 import type { FileInfo } from '@parley/sdk';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { errorText } from '../ui/errors.ts';
 import { RemovableChip } from '../ui/RemovableChip.tsx';
 
@@ -8,6 +8,8 @@ interface FilePickerProps {
   files: FileInfo[];
   onFiles: (files: FileInfo[]) => void;
   onError: (message: string) => void;
+  /** Whether uploads are under way (the message must wait for their ids). */
+  onBusy: (busy: boolean) => void;
 }
 
 /**
@@ -15,10 +17,11 @@ interface FilePickerProps {
  * carries their ids. Large files go up resumably: picked again after a reload, they go on from
  * where they were.
  */
-export function FilePicker({ files, onFiles, onError }: FilePickerProps) {
+export function FilePicker({ files, onFiles, onError, onBusy }: FilePickerProps) {
   const { upload, progress } = useUpload();
   const [uploading, setUploading] = useState(0);
   const [current, setCurrent] = useState('');
+  useEffect(() => onBusy(uploading > 0), [uploading, onBusy]);
   const pick = async (list: FileList | null) => {
     const chosen = [...(list ?? [])];
     setUploading((n) => n + chosen.length);
