@@ -40,7 +40,7 @@ export async function writeWithEvents<T>(
 export interface WriteOptions {
   /**
    * false: the work locks the rows it reads before writing what follows from them (e.g. one
-   * member's watermarks, `lockedMember`), so it need not wait for other operations at all.
+   * member's watermarks, as the receipt batcher does), so it need not wait for other operations at all.
    */
   serialize?: boolean;
 }

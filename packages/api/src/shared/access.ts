@@ -1,4 +1,4 @@
-import { type DbOrTx, dialectOf, type MemberRow, type MessageRow } from '@parley/db';
+import type { DbOrTx, MemberRow, MessageRow } from '@parley/db';
 import { notFound } from '../errors.ts';
 
 /** One user's membership of one conversation, if any: every access check starts here. */
@@ -13,26 +13,6 @@ export function findMember(
     .where('conversation_id', '=', conversationId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-}
-
-/**
- * The caller's membership, locked until the transaction ends (PostgreSQL; SQLite has one
- * writer), or NOT_FOUND: for read-modify-writes of one member's own state (watermarks).
- */
-export async function lockedMember(
-  trx: DbOrTx,
-  conversationId: string,
-  userId: string,
-): Promise<MemberRow> {
-  let query = trx
-    .selectFrom('members')
-    .selectAll()
-    .where('conversation_id', '=', conversationId)
-    .where('user_id', '=', userId);
-  if (dialectOf(trx) === 'postgres') query = query.forUpdate();
-  const member = await query.executeTakeFirst();
-  if (!member) throw notFound('Conversation');
-  return member;
 }
 
 /** The caller's membership, or NOT_FOUND whether or not the conversation exists. */
