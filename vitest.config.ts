@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/server', 'apps/web-demo'],
-    // Workers: vitest's default (cores - 1), one on a 2-core machine. Two were tried there: the
-    // suite is CPU-bound (servers, PostgreSQL, Chromium, argon2 all on the same cores), both
-    // cores stayed saturated and tests with real deadlines timed out.
+    // Vitest's default is one worker fewer than the cores: on a 2-core machine (CI's) that is a
+    // single worker, and the whole suite ran file after file. Two share the two cores.
+    maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },
   },
