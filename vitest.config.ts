@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/server', 'apps/web-demo'],
-    // Vitest's default is one worker fewer than the cores: on a 2-core machine (CI's) that is a
-    // single worker, and the whole suite ran file after file. Two share the two cores.
-    maxWorkers: 2,
+    // Workers: vitest's default (cores - 1), one on a 2-core machine, so files run one after
+    // another. Two took the run from ~25 to ~14 minutes there, but the SDK store's scripted
+    // drop-and-resume test then failed once to converge in 10 s (under study); until that is
+    // understood, CI keeps the default.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest.json' },
   },
