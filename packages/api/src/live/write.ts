@@ -26,33 +26,23 @@ export const DEADLOCK_ATTEMPTS = 3;
 export async function writeWithEvents<T>(
   deps: ApiDeps,
   work: (trx: DbOrTx, emit: Emit) => Promise<T>,
-  options: WriteOptions = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeOnce(deps, work, options);
+      return await writeOnce(deps, work);
     } catch (error) {
       if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
     }
   }
 }
 
-export interface WriteOptions {
-  /**
-   * false: the work locks the rows it reads before writing what follows from them (e.g. one
-   * member's watermarks, as the receipt batcher does), so it need not wait for other operations at all.
-   */
-  serialize?: boolean;
-}
-
 async function writeOnce<T>(
   deps: ApiDeps,
   work: (trx: DbOrTx, emit: Emit) => Promise<T>,
-  { serialize = true }: WriteOptions,
 ): Promise<T> {
   const pending: PendingEvent[] = [];
   const { result, rows } = await deps.db.transaction().execute(async (trx) => {
-    if (serialize) await serializeWriters(trx);
+    await serializeWriters(trx);
     const result = await work(trx, (p) => pending.push(p));
     const at = new Date(deps.clock.now()).toISOString();
     const rows = await appendEvents(
