@@ -33,6 +33,40 @@ async function expectStoreMatchesServer(store: ChatStore, parley: ParleyClient, 
 }
 
 describeEachDialect('the client-side store', (dialect) => {
+  it('keeps a message that arrives while the conversation list is on its way', async () => {
+    await using server = await startTestServer({ dialect });
+    await using proxy = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(proxy.url, 'Ada');
+    await using ben = await signedUpClient(server.url, 'Ben');
+    const chat = await ada.parley.conversations.openDirect({ userId: ben.parley.session!.user.id });
+    const store = createChatStore(ada.parley);
+    await store.loadConversations();
+    await connected(ada);
+
+    // The list is read, then Ben's message is stored and its event overtakes the answer.
+    const hold = proxy.holdAnswers('"nextCursor"');
+    const loading = store.loadConversations();
+    await hold.held;
+    const sent = await ben.parley.messages.send({ conversationId: chat.id, text: 'meanwhile' })
+      .sent;
+    await vi.waitFor(() => expect(store.getState().conversations[0]?.lastSeq).toBe(sent.seq));
+    hold.release();
+    await loading;
+
+    expect(store.getState().conversations[0]).toMatchObject({
+      lastSeq: sent.seq,
+      unreadCount: 1,
+      lastMessage: { id: sent.id },
+    });
+    const truth = await ada.parley.conversations.list();
+    await vi.waitFor(() =>
+      expect(
+        store.getState().conversations.map(({ typing: _t, peerPresence: _p, ...c }) => c),
+      ).toEqual(truth.items),
+    );
+    store.destroy();
+  });
+
   it('equals messages.list and conversations.list after a scripted run with drops and resumes', async () => {
     await using server = await startTestServer({ dialect });
     await using proxyA = await startTcpProxy(server.url);

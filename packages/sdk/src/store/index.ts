@@ -132,11 +132,22 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     };
   }
 
-  function setConversation(id: string, change: (c: ConversationEntry) => ConversationEntry) {
+  // Live changes applied to each conversation's entry. A server answer read before a change
+  // arrived is older than the entry: `refreshConversation` and `loadConversations` compare
+  // counts around their request and never let such an answer overwrite the entry.
+  const changes = new Map<string, number>();
+  const changesOf = (id: string) => changes.get(id) ?? 0;
+
+  function setConversation(
+    id: string,
+    change: (c: ConversationEntry) => ConversationEntry,
+    { live = true } = {},
+  ) {
     const index = state.conversations.findIndex((c) => c.id === id);
     if (index < 0) return false;
     const list = [...state.conversations];
     list[index] = change(list[index]!);
+    if (live) changes.set(id, changesOf(id) + 1);
     set({ conversations: sortByActivity(list) });
     return true;
   }
@@ -186,17 +197,24 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   /** Reloads one conversation's server view (your unread count, title, members...). */
   function refreshConversation(id: string): Promise<void> {
     const running = refreshing.get(id);
-    if (running) return running;
+    if (running) {
+      // The answer on its way may predate what prompted this call: have it asked again.
+      changes.set(id, changesOf(id) + 1);
+      return running;
+    }
     const fetchOnce = async (tries: number): Promise<void> => {
+      const before = changesOf(id);
       const conversation = await parley.conversations.get({ conversationId: id });
-      const previous = state.conversations.find((c) => c.id === id);
-      // Messages arrived while the answer was on its way: it is already stale, ask again.
-      if (previous && previous.lastSeq > conversation.lastSeq && tries > 1) {
-        return fetchOnce(tries - 1);
+      // Live changes arrived while the answer was on its way: it may be older, ask again.
+      if (changesOf(id) !== before) {
+        if (tries > 1) return fetchOnce(tries - 1);
+        // Still racing: keep what the live events built, never move it backwards.
+        const current = state.conversations.find((c) => c.id === id);
+        if (current && current.lastSeq > conversation.lastSeq) return;
       }
       putConversation(conversation);
     };
-    const job = fetchOnce(3)
+    const job = fetchOnce(5)
       .catch((error: { code?: string }) => {
         if (error.code === 'NOT_FOUND') forget(id);
       })
@@ -304,14 +322,18 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
         setTimeout(() => setTyping(conversationId, userId, false), typingTimeoutMs),
       );
     }
-    setConversation(conversationId, (c) => {
-      const has = c.typing.includes(userId);
-      if (has === typing) return c;
-      return {
-        ...c,
-        typing: typing ? [...c.typing, userId] : c.typing.filter((u) => u !== userId),
-      };
-    });
+    setConversation(
+      conversationId,
+      (c) => {
+        const has = c.typing.includes(userId);
+        if (has === typing) return c;
+        return {
+          ...c,
+          typing: typing ? [...c.typing, userId] : c.typing.filter((u) => u !== userId),
+        };
+      },
+      { live: false }, // typing is not part of the server's answer
+    );
   }
 
   function setPresence(list: readonly Presence[]): void {
@@ -451,6 +473,7 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
 
   async function loadConversations(): Promise<void> {
     const items: Conversation[] = [];
+    const before = new Map(changes);
     let cursor: string | null = null;
     do {
       const page = await parley.conversations.list({ cursor, limit: 100 });
@@ -458,10 +481,19 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       cursor = page.nextCursor;
     } while (cursor);
     const previous = new Map(state.conversations.map((c) => [c.id, c]));
+    // A conversation that changed live while the pages were loading keeps its entry (the
+    // page may predate the change) and is reloaded on its own.
+    const raced = items.filter(
+      (c) => previous.has(c.id) && changesOf(c.id) !== (before.get(c.id) ?? 0),
+    );
+    const racedIds = new Set(raced.map((c) => c.id));
     set({
-      conversations: sortByActivity(items.map((c) => entry(c, previous.get(c.id)))),
+      conversations: sortByActivity(
+        items.map((c) => (racedIds.has(c.id) ? previous.get(c.id)! : entry(c, previous.get(c.id)))),
+      ),
       conversationsLoaded: true,
     });
+    for (const c of raced) void refreshConversation(c.id);
     const peers = [...new Set(items.flatMap((c) => (c.peer ? [c.peer.id] : [])))];
     for (let i = 0; i < peers.length; i += 100) {
       setPresence(await parley.presence.get({ userIds: peers.slice(i, i + 100) }));

@@ -23,6 +23,12 @@ export interface TcpProxy extends AsyncDisposable {
    * frame go on, and the socket stays up. Until `failCalls(null)`.
    */
   failCalls(marker: string | null): void;
+  /**
+   * The server's WebSocket frames containing `marker` are held back (later frames pass them),
+   * as an answer read before a change can reach the client after the change's event.
+   * `held` resolves when the first is held; `release()` sends what was held.
+   */
+  holdAnswers(marker: string): { held: Promise<void>; release(): void };
   /** Connections currently open through the proxy. */
   readonly open: number;
   /** Every HTTP request that went through, as `METHOD /path?query` (WebSocket upgrades too). */
@@ -116,6 +122,11 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   let answerTrap: { marker: string; sprung: () => void } | null = null;
   let refused: string | null = null;
   let failing: string | null = null;
+  let holding: {
+    marker: string;
+    frames: { client: Socket; raw: Buffer }[];
+    onHeld: () => void;
+  } | null = null;
   const httpRequests: string[] = [];
   const wsFrames: string[] = [];
 
@@ -188,8 +199,14 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
         }
       }
       if (upgraded) {
-        const { frames, rest } = takeFrames(Buffer.concat([fromServer, chunk]));
+        const { frames: all, rest } = takeFrames(Buffer.concat([fromServer, chunk]));
         fromServer = rest;
+        const frames = all.filter((frame) => {
+          if (!holding || !frame.text.includes(holding.marker)) return true;
+          holding.frames.push({ client, raw: frame.raw });
+          holding.onHeld();
+          return false;
+        });
         if (!frames.length) return;
         raw = Buffer.concat(frames.map((f) => f.raw));
         text = frames.map((f) => f.text).join('\n');
@@ -236,6 +253,21 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     },
     failCalls(marker) {
       failing = marker;
+    },
+    holdAnswers(marker) {
+      let onHeld = () => {};
+      const held = new Promise<void>((resolve) => {
+        onHeld = resolve;
+      });
+      const hold = { marker, frames: [] as { client: Socket; raw: Buffer }[], onHeld };
+      holding = hold;
+      return {
+        held,
+        release() {
+          if (holding === hold) holding = null;
+          for (const { client, raw } of hold.frames) client.write(raw);
+        },
+      };
     },
     get open() {
       return pairs.size;
