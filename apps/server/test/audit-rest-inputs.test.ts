@@ -69,6 +69,18 @@ describeEachDialect('REST inputs as documented (issue 14, item 9)', (dialect) =>
       }
     ).content['application/json'].schema;
 
+  it('matches paths case-sensitively: /users/mE is a user id, not /users/me', async () => {
+    // The property test found /users/mE answered with /users/me's body (the bridge matched
+    // paths ignoring case), which /users/{userId}'s documented schema does not allow.
+    const me = await call('GET', '/users/me');
+    expect(me).toMatchObject({ status: 200, body: { id: ada.id, email: expect.any(String) } });
+    for (const path of ['/users/mE', '/users/ME', '/Users/me']) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.email, path).toBeUndefined();
+    }
+  });
+
   it('checks a path parameter against its documented bounds after percent-decoding', async () => {
     const encoded = (id: string) => encodeURIComponent(id);
     // 64 characters is within maxLength 64, although its encoding is 384 long: a valid id that
