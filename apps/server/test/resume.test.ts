@@ -63,6 +63,68 @@ describeEachDialect('resume after being away', (dialect) => {
     });
   }
 
+  it('stores a text message event by reference and replays it as live subscribers saw it', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
+    await using live = await connectDevice(server, ben);
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    await vi.waitFor(() => expect(live.durable).toHaveLength(1));
+    const from = live.lastEventId!;
+    const first = await ada.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'ref-1',
+      text: 'stored once',
+    });
+    const reply = await ben.client.messages.send.mutate({
+      conversationId: chat.id,
+      clientMessageId: 'ref-2',
+      text: 'a reply',
+      replyToId: first.id,
+    });
+    await vi.waitFor(() => expect(live.durable).toHaveLength(3));
+
+    // The log holds a reference to the message row, not a second copy of the message.
+    const { db } = server.server.db;
+    const rows = await db
+      .selectFrom('events')
+      .select(['type', 'payload', 'message_id'])
+      .where('id', '>', from)
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      {
+        type: 'message.created',
+        payload: JSON.stringify({ type: 'message.created', conversationId: chat.id }),
+        message_id: first.id,
+      },
+      {
+        type: 'message.created',
+        payload: JSON.stringify({ type: 'message.created', conversationId: chat.id }),
+        message_id: reply.id,
+      },
+    ]);
+
+    // A device resuming from before them gets exactly what the live one got.
+    await using later = await connectDevice(server, ben, from);
+    await vi.waitFor(() => expect(later.durable).toHaveLength(2));
+    expect(later.durable).toEqual(live.durable.slice(1));
+    expect(later.durable[1]).toMatchObject({
+      message: { id: reply.id, text: 'a reply', replyToId: first.id, reactions: [] },
+    });
+
+    // An edit since shows in the replayed message too, then comes as its own event.
+    await ada.client.messages.edit.mutate({ messageId: first.id, text: 'edited since' });
+    await using third = await connectDevice(server, ben, from);
+    await vi.waitFor(() => expect(third.durable).toHaveLength(3));
+    expect(
+      third.durable.map((e) => ('message' in e ? [e.type, e.message.text] : [e.type])),
+    ).toEqual([
+      ['message.created', 'edited since'],
+      ['message.created', 'a reply'],
+      ['message.edited', 'edited since'],
+    ]);
+  });
+
   it('never misses or repeats an event while senders race and the reader keeps reconnecting', async () => {
     await using server = await startTestServer({ dialect, env: { SEND_RATE_LIMIT: '10000' } });
     const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');

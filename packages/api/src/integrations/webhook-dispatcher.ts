@@ -10,6 +10,7 @@ import {
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import type { EventHub } from '../live/hub.ts';
+import { fullPayloads } from '../live/wire.ts';
 import { nowIso } from '../live/write.ts';
 import { retryDelayMs } from '../notifications/outbox.ts';
 import { startPeriodicJob } from '../shared/periodic.ts';
@@ -108,7 +109,7 @@ export async function tailEventLogForWebhooks(
       if (hook.cursor >= head) continue;
       const events = await trx
         .selectFrom('events')
-        .select(['id', 'type', 'payload', 'created_at'])
+        .select(['id', 'type', 'payload', 'message_id', 'created_at'])
         .where('id', '>', hook.cursor)
         .where('id', '<=', head)
         .where('user_id', 'is', null)
@@ -118,10 +119,13 @@ export async function tailEventLogForWebhooks(
         .execute();
       const full = events.length === batchSize;
       more ||= full;
-      const rows: NewWebhookOutboxRow[] = events.map((event) => {
+      const payloads = await fullPayloads(trx, events);
+      const rows: NewWebhookOutboxRow[] = events.flatMap((event, i) => {
+        const payload = payloads[i];
+        if (payload == null) return []; // its message is gone (retention, erasure)
         const type = FROM_LOG[event.type]!;
-        const { type: _logType, ...data } = JSON.parse(event.payload) as Record<string, unknown>;
-        return {
+        const { type: _logType, ...data } = JSON.parse(payload) as Record<string, unknown>;
+        const row: NewWebhookOutboxRow = {
           id: newId(),
           webhook_id: hook.id,
           event_id: event.id,
@@ -135,6 +139,7 @@ export async function tailEventLogForWebhooks(
           created_at: now,
           delivered_at: null,
         };
+        return [row];
       });
       // 12 columns a row: 80 rows a statement stay far below SQLite's variable limit.
       for (let i = 0; i < rows.length; i += 80) {

@@ -3,7 +3,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { BusEphemeral } from '../ports/event-bus.ts';
 import type { EphemeralEvent, StreamEvent } from './events.ts';
 import { recipientsOf } from './log.ts';
-import { toStreamEvent } from './wire.ts';
+import { toStreamEvents } from './wire.ts';
 
 export type StreamItem =
   | { kind: 'durable'; event: StreamEvent }
@@ -88,20 +88,24 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         .execute();
       // Events committed by this instance may have been handed over meanwhile.
       const fresh = rows.filter((r) => r.id > cursor);
-      if (observers.size > 0) {
-        for (const row of fresh) {
-          const listeners = observers.get(row.type);
-          if (!listeners) continue;
-          const event = toStreamEvent(row);
-          for (const listener of listeners) listener(event);
+      const observed = observers.size > 0 && fresh.some((r) => observers.has(r.type));
+      if (fresh.length > 0 && (observed || sinks.size > 0)) {
+        const [events, recipients] = await Promise.all([
+          toStreamEvents(deps.db, fresh),
+          sinks.size > 0 ? recipientsOf(deps.db, fresh) : new Map<string, string[]>(),
+        ]);
+        for (const [i, row] of fresh.entries()) {
+          const event = events[i];
+          if (!event) continue;
+          for (const listener of observers.get(row.type) ?? []) listener(event);
         }
-      }
-      if (fresh.length > 0 && sinks.size > 0) {
-        const recipients = await recipientsOf(deps.db, fresh);
-        for (const row of fresh) {
-          if (row.id <= cursor) continue;
-          fanOut(toStreamEvent(row), recipients.get(row.id) ?? []);
-          cursor = row.id;
+        if (sinks.size > 0) {
+          for (const [i, row] of fresh.entries()) {
+            if (row.id <= cursor) continue;
+            const event = events[i];
+            if (event) fanOut(event, recipients.get(row.id) ?? []);
+            cursor = row.id;
+          }
         }
       }
       if (rows.length === 0) return;

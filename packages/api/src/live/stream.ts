@@ -6,7 +6,7 @@ import { loadStreamFilter } from '../privacy/stream-filter.ts';
 import type { ControlItem, EventHub, StreamItem } from './hub.ts';
 import { readUserEvents } from './log.ts';
 import { prunedThrough, resyncRequired } from './retention.ts';
-import { toStreamEvent } from './wire.ts';
+import { toStreamEvents } from './wire.ts';
 
 /** Replays read this many events per page, then let other work run before the next page. */
 const REPLAY_PAGE = 200;
@@ -66,8 +66,10 @@ export async function* streamEvents(
           // Pruning may have run while this page was read: it is whole only if nothing after
           // the cursor had gone by then.
           if (cursor < (await prunedThrough(deps.db))) throw resyncRequired();
-          for (const row of rows) {
-            const item = filter.apply({ kind: 'durable', event: toStreamEvent(row) });
+          const events = await toStreamEvents(deps.db, rows);
+          for (const [i, row] of rows.entries()) {
+            const event = events[i];
+            const item = event && filter.apply({ kind: 'durable', event });
             if (item) yield item;
             cursor = row.id;
           }

@@ -1,11 +1,13 @@
-import type { EventRow } from '@parley/db';
+import type { DbOrTx, EventRow, MessageRow } from '@parley/db';
+import { toMessageDto } from '../shared/mappers.ts';
+import type { MessageDto } from '../shared/schemas.ts';
 import type { DurableEvent, StreamEvent } from './events.ts';
 
 // Serialize once: each durable event's JSON is made once (from the stored payload) and the
 // same text goes into every subscriber's frame (see the WebSocket encoder in the server).
 const jsonOf = new WeakMap<object, string>();
 
-/** The event as subscribers receive it: the stored payload plus its log id and time. */
+/** The event as subscribers receive it: the full payload plus its log id and time. */
 export function streamEventOf(
   id: string,
   payload: string,
@@ -22,11 +24,62 @@ export function streamEventOf(
   return event;
 }
 
-export function toStreamEvent(row: EventRow): StreamEvent {
-  return streamEventOf(row.id, row.payload, row.created_at);
-}
-
 /** The event's JSON text, when it was made by `streamEventOf`. */
 export function eventJson(event: object): string | undefined {
   return jsonOf.get(event);
+}
+
+/**
+ * How a plain text message's `message.created` is stored (issue 19, item 4): the event less
+ * its `message`, with `message_id` on the row; the message is the row itself, read back when
+ * the event is read. `full` is what subscribers receive (`fullPayload` gives it back).
+ */
+export function messageCreatedByRef(conversationId: string, message: MessageDto) {
+  const stored = `{"type":"message.created","conversationId":${JSON.stringify(conversationId)}}`;
+  const full = `${stored.slice(0, -1)},"message":${JSON.stringify(message)}}`;
+  return { stored, full };
+}
+
+type LoggedRow = Pick<EventRow, 'id' | 'payload' | 'message_id'>;
+
+/**
+ * The full JSON payload of each row, in order: as stored, or, for an event stored by
+ * reference, with its message read from the messages row (one query for all of them). Null
+ * when that message is gone (retention or account erasure deleted it): the event is skipped.
+ * The message is the row as it is now (edited text, a deletion), which the later events of
+ * the log bring about anyway.
+ */
+export async function fullPayloads(
+  db: DbOrTx,
+  rows: readonly LoggedRow[],
+): Promise<(string | null)[]> {
+  const ids = [...new Set(rows.flatMap((r) => (r.message_id ? [r.message_id] : [])))];
+  if (ids.length === 0) return rows.map((r) => r.payload);
+  const messages = new Map<string, MessageRow>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const found = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const m of found) messages.set(m.id, m);
+  }
+  return rows.map((r) => {
+    if (!r.message_id) return r.payload;
+    const message = messages.get(r.message_id);
+    if (!message) return null;
+    return `${r.payload.slice(0, -1)},"message":${JSON.stringify(toMessageDto(message))}}`;
+  });
+}
+
+/** The rows as stream events, in order; null for a row whose message is gone. */
+export async function toStreamEvents(
+  db: DbOrTx,
+  rows: readonly EventRow[],
+): Promise<(StreamEvent | null)[]> {
+  const payloads = await fullPayloads(db, rows);
+  return rows.map((row, i) => {
+    const payload = payloads[i];
+    return payload == null ? null : streamEventOf(row.id, payload, row.created_at);
+  });
 }

@@ -99,6 +99,7 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         user_id: null,
         type,
         payload,
+        message_id: null,
         created_at: at,
       });
       return id;

@@ -1,6 +1,7 @@
 import { allocateEventIds, type DbOrTx, isDeadlock, type MessageRow } from '@parley/db';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
+import { messageCreatedByRef } from '../live/wire.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import { textMessageRow } from './append.ts';
@@ -119,7 +120,7 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
     await writeRows(trx, at, lastSeq, written, [...senderSeen.values()]);
 
     const { previous, ids } = await allocateEventIds(trx, written.length, deps.clock.now());
-    const events: { id: string; conversationId: string; payload: string }[] = [];
+    const events: { id: string; conversationId: string; stored: string; messageId: string }[] = [];
     for (const [i, { index, row, members: list }] of written.entries()) {
       const eventId = ids[i]!;
       const event = {
@@ -127,8 +128,8 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         conversationId: row.conversation_id,
         message: toMessageDto(row),
       };
-      const payload = JSON.stringify(event);
-      events.push({ id: eventId, conversationId: row.conversation_id, payload });
+      const { stored, full: payload } = messageCreatedByRef(row.conversation_id, event.message);
+      events.push({ id: eventId, conversationId: row.conversation_id, stored, messageId: row.id });
       outcomes[index] = {
         kind: 'stored',
         row,
@@ -140,10 +141,12 @@ async function writeBatch(deps: ApiDeps, sends: PendingSend[]): Promise<BatchRes
         payload,
       };
     }
-    await sql`insert into events (id, conversation_id, user_id, type, payload, created_at)
-      select e.id, e.conversation_id, null, 'message.created', e.payload, ${at}
+    // Stored by reference to the message rows (live/wire.ts).
+    await sql`insert into events (id, conversation_id, user_id, type, payload, message_id, created_at)
+      select e.id, e.conversation_id, null, 'message.created', e.payload, e.message_id, ${at}
       from unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.conversationId)}::text[],
-        ${events.map((e) => e.payload)}::text[]) as e(id, conversation_id, payload)`.execute(trx);
+        ${events.map((e) => e.stored)}::text[], ${events.map((e) => e.messageId)}::text[])
+        as e(id, conversation_id, payload, message_id)`.execute(trx);
     return { outcomes, previousEventId: previous, at, queued: 0 };
   });
 }

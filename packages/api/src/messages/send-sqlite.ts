@@ -1,5 +1,6 @@
 import { type MessageRow, nextIds, type SqliteConnection } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
+import { messageCreatedByRef } from '../live/wire.ts';
 import { nowIso } from '../live/write.ts';
 import { toMessageDto } from '../shared/mappers.ts';
 import { textMessageRow } from './append.ts';
@@ -62,9 +63,10 @@ function prepare(db: SqliteConnection) {
       `update members set last_read_seq = ?, last_delivered_seq = ?
        where conversation_id = ? and user_id = ?`,
     ),
+    // A plain text message's event, stored by reference to its row (live/wire.ts).
     insertEvent: db.prepare<[string, string, string, string, string]>(
-      `insert into events (id, conversation_id, user_id, type, payload, created_at)
-       values (?, ?, null, ?, ?, ?)`,
+      `insert into events (id, conversation_id, user_id, type, payload, message_id, created_at)
+       values (?, ?, null, 'message.created', ?, ?, ?)`,
     ),
   };
 }
@@ -137,8 +139,8 @@ export function writeSendsSqlite(
           conversationId: input.conversationId,
           message: toMessageDto(row),
         };
-        const payload = JSON.stringify(event);
-        st.insertEvent.run(eventId, input.conversationId, 'message.created', payload, at);
+        const { stored, full: payload } = messageCreatedByRef(input.conversationId, event.message);
+        st.insertEvent.run(eventId, input.conversationId, stored, row.id, at);
         st.release.run();
         outcomes.push({
           kind: 'stored',

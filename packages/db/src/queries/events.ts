@@ -95,6 +95,7 @@ export async function appendEvents(trx: DbOrTx, events: AppendEvent[]): Promise<
     user_id: e.userId ?? null,
     type: e.type,
     payload: JSON.stringify(e.payload),
+    message_id: null,
     created_at: e.at,
   }));
   await insertEvents(trx, rows);

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 /**
  * The durable event log. Every durable change appends here in the same transaction as the
@@ -11,8 +11,16 @@ export interface EventsTable {
   /** Set for events addressed to one user only (e.g. "you were removed"). */
   user_id: string | null;
   type: string;
-  /** JSON text. */
+  /**
+   * JSON text: the event as subscribers receive it, less `id` and `at`; for an event stored
+   * by reference (`message_id` set), less its `message` too.
+   */
   payload: string;
+  /**
+   * Set when the event's `message` is not stored in `payload` but read from this messages row
+   * when the event is read (a plain text `message.created`: the row is the message).
+   */
+  message_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: string;
 }
 export type EventRow = Selectable<EventsTable>;
