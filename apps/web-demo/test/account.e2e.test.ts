@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { ADA, BEN, openChatWith, png, useCast } from './fixture.ts';
 import { missingBrowser } from './harness.ts';
 import { chatTitle, conversation, gone, message, openDialog, send, shown, signIn } from './ui.ts';
@@ -6,13 +6,18 @@ import { chatTitle, conversation, gone, message, openDialog, send, shown, signIn
 // Accounts and screens: profile name and picture, signing out and in again (password and
 // email code), and the phone-sized layout where the list and the chat take turns.
 
-/** The code in the newest mail the development mailer kept for `email` (GET /dev/outbox). */
-async function mailedCode(url: string, email: string): Promise<string> {
-  const res = await fetch(`${url}/dev/outbox?to=${encodeURIComponent(email)}`);
-  const { mails } = (await res.json()) as { mails: { text: string }[] };
-  const code = mails.at(-1)?.text.match(/\b\d{6}\b/)?.[0];
-  if (!code) throw new Error(`no code mailed to ${email}`);
-  return code;
+/**
+ * The code in the newest mail the development mailer kept for `email` (GET /dev/outbox),
+ * once it is there: the click that asks for it returns before the server has sent it.
+ */
+function mailedCode(url: string, email: string): Promise<string> {
+  return vi.waitFor(async () => {
+    const res = await fetch(`${url}/dev/outbox?to=${encodeURIComponent(email)}`);
+    const { mails } = (await res.json()) as { mails: { text: string }[] };
+    const code = mails.at(-1)?.text.match(/\b\d{6}\b/)?.[0];
+    if (!code) throw new Error(`no code mailed to ${email}`);
+    return code;
+  });
 }
 
 describe.skipIf(missingBrowser)('profile, sessions and small screens in Chromium', () => {

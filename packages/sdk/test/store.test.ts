@@ -67,6 +67,37 @@ describeEachDialect('the client-side store', (dialect) => {
     store.destroy();
   });
 
+  it('never brings back a deleted group when an answer about it arrives afterwards', async () => {
+    await using server = await startTestServer({ dialect });
+    await using proxy = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(server.url, 'Ada');
+    await using ben = await signedUpClient(proxy.url, 'Ben');
+    const benId = ben.parley.session!.user.id;
+    const chat = await ada.parley.conversations.openDirect({ userId: benId });
+    const group = await ada.parley.groups.create({ name: 'Team', userIds: [benId] });
+    const store = createChatStore(ben.parley);
+    await store.loadConversations();
+    await connected(ben);
+    const ids = () => store.getState().conversations.map((c) => c.id);
+    expect(ids()).toContain(group.id);
+
+    // Ben pins the group on his phone, so this device's store asks for it; that answer is
+    // held back until after Ada deleted the group, as a slow answer read before would arrive.
+    await using benPhone = testClient(server.url);
+    await benPhone.parley.auth.login({ email: ben.email, password: ben.password });
+    const hold = proxy.holdAnswers(`"data":{"id":"${group.id}"`);
+    await benPhone.parley.conversations.pin({ conversationId: group.id });
+    await hold.held;
+    await ada.parley.groups.delete({ groupId: group.id });
+    await vi.waitFor(() => expect(ids()).toEqual([chat.id]));
+    hold.release();
+    // Frames arrive in order: once a later message shows, the held answer was handled.
+    const later = await ada.parley.messages.send({ conversationId: chat.id, text: 'later' }).sent;
+    await vi.waitFor(() => expect(store.getState().conversations[0]?.lastSeq).toBe(later.seq));
+    expect(ids()).toEqual([chat.id]);
+    store.destroy();
+  });
+
   it('equals messages.list and conversations.list after a scripted run with drops and resumes', async () => {
     await using server = await startTestServer({ dialect });
     await using proxyA = await startTcpProxy(server.url);

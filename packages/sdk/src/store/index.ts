@@ -137,6 +137,9 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   // counts around their request and never let such an answer overwrite the entry.
   const changes = new Map<string, number>();
   const changesOf = (id: string) => changes.get(id) ?? 0;
+  // The change count at which each conversation was last forgotten (you left, it was deleted).
+  const forgottenAt = new Map<string, number>();
+  const forgottenSince = (id: string, count: number) => (forgottenAt.get(id) ?? -1) > count;
 
   function setConversation(
     id: string,
@@ -208,9 +211,12 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       // Live changes arrived while the answer was on its way: it may be older, ask again.
       if (changesOf(id) !== before) {
         if (tries > 1) return fetchOnce(tries - 1);
-        // Still racing: keep what the live events built, never move it backwards.
+        // Still racing: keep what the live events built; never move it backwards, nor bring
+        // back a conversation that went away meanwhile (you left it).
         const current = state.conversations.find((c) => c.id === id);
-        if (current && current.lastSeq > conversation.lastSeq) return;
+        if (forgottenSince(id, before) || (current && current.lastSeq > conversation.lastSeq)) {
+          return;
+        }
       }
       putConversation(conversation);
     };
@@ -242,6 +248,8 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
   }
 
   function forget(id: string): void {
+    changes.set(id, changesOf(id) + 1); // an answer on its way predates this
+    forgottenAt.set(id, changesOf(id));
     const { [id]: _gone, ...timelines } = state.timelines;
     const { [id]: _left, ...members } = state.members;
     set({ conversations: state.conversations.filter((c) => c.id !== id), timelines, members });
@@ -481,19 +489,19 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       cursor = page.nextCursor;
     } while (cursor);
     const previous = new Map(state.conversations.map((c) => [c.id, c]));
-    // A conversation that changed live while the pages were loading keeps its entry (the
-    // page may predate the change) and is reloaded on its own.
-    const raced = items.filter(
-      (c) => previous.has(c.id) && changesOf(c.id) !== (before.get(c.id) ?? 0),
+    // A conversation that changed live while the pages were loading keeps its entry, or
+    // stays out if it went away (the page may predate the change), and is reloaded on its own.
+    const raced = new Set(
+      items.filter((c) => changesOf(c.id) !== (before.get(c.id) ?? 0)).map((c) => c.id),
     );
-    const racedIds = new Set(raced.map((c) => c.id));
-    set({
-      conversations: sortByActivity(
-        items.map((c) => (racedIds.has(c.id) ? previous.get(c.id)! : entry(c, previous.get(c.id)))),
-      ),
-      conversationsLoaded: true,
+    const kept = items.flatMap((c) => {
+      const current = previous.get(c.id);
+      if (!raced.has(c.id)) return [entry(c, current)];
+      if (current) return [current];
+      return forgottenSince(c.id, before.get(c.id) ?? 0) ? [] : [entry(c)];
     });
-    for (const c of raced) void refreshConversation(c.id);
+    set({ conversations: sortByActivity(kept), conversationsLoaded: true });
+    for (const id of raced) void refreshConversation(id);
     const peers = [...new Set(items.flatMap((c) => (c.peer ? [c.peer.id] : [])))];
     for (let i = 0; i < peers.length; i += 100) {
       setPresence(await parley.presence.get({ userIds: peers.slice(i, i + 100) }));
