@@ -45,6 +45,7 @@ Flags:
   --light <n>             messages of the light-load latency (default 200)
   --sdk-pairs <n>         pairs of SDK clients (default = --pairs)
   --skip-floor            Parley only (ratios are then missing)
+  --from-source           run Parley's source through tsx, not its production build
   --out <file>            where to write the JSON (default bench/results/<date>-<dialect>.json)
   --help
 `;
@@ -78,6 +79,7 @@ export function readArgs(argv: string[]) {
       light: { type: 'string' },
       'sdk-pairs': { type: 'string' },
       'skip-floor': { type: 'boolean' },
+      'from-source': { type: 'boolean' },
       out: { type: 'string' },
     },
   });
@@ -110,6 +112,7 @@ export function readArgs(argv: string[]) {
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
     profileDir: values.profile,
+    fromSource: Boolean(values['from-source']),
     sqliteSynchronous:
       values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),
     instances,

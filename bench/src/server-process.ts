@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,15 @@ import { createPgSchema, type PgSchema } from '@parley/db/testing';
 
 const serverDir = fileURLToPath(new URL('../../apps/server', import.meta.url));
 const floorEntry = fileURLToPath(new URL('../floor/server.ts', import.meta.url));
+
+/** apps/server/dist/main.js, which `pnpm build` (or `pnpm bench`, first) makes. */
+function builtEntry(): string {
+  const entry = join(serverDir, 'dist', 'main.js');
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: run \`pnpm build\` first, or pass --from-source`);
+  }
+  return entry;
+}
 
 /** A running system under test: one or more processes on 127.0.0.1. */
 export interface Running {
@@ -68,11 +78,15 @@ export interface ParleyOptions {
   profileDir?: string | undefined;
   /** METRICS_TOKEN, for a workload that reads /metrics (random otherwise). */
   metricsToken?: string;
+  /** Run apps/server/src/main.ts through tsx instead of the production build (dist/main.js). */
+  fromSource?: boolean;
 }
 
 /**
- * The real server (apps/server/src/main.ts, through tsx) with the limits the workloads need
- * raised; `instances` processes share the database (and Redis, which they need to talk).
+ * The real server as it is deployed (the production build, `node apps/server/dist/main.js`;
+ * `pnpm bench` builds it first), or its source through tsx (`fromSource`), with the limits the
+ * workloads need raised; `instances` processes share the database (and Redis, which they need
+ * to talk).
  */
 export async function startParley(options: ParleyOptions): Promise<Running> {
   // A fresh Redis prefix per start: nothing (presence, rate counters) leaks between phases.
@@ -107,9 +121,7 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
       const { url, child } = await startProcess(
         [
           ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
-          '--import',
-          'tsx',
-          'src/main.ts',
+          ...(options.fromSource ? ['--import', 'tsx', 'src/main.ts'] : [builtEntry()]),
         ],
         serverDir,
         env,
