@@ -135,7 +135,7 @@ describeEachDialect('a receipt batch over many members', (dialect) => {
       name: 'G',
       userIds: members.map((m) => m.id),
     });
-    const sent = [];
+    const sent: { id: string; seq: number }[] = [];
     for (let i = 0; i < 6; i++) {
       sent.push(
         await ada.client.messages.send.mutate({
