@@ -63,6 +63,11 @@ export function receiptBatcherOf(deps: ApiDeps): ReceiptBatcher {
  * holds Kysely's one connection once per batch instead of once per ack, so sends do not queue
  * behind acks. Receipts of one member in one batch coalesce: its watermarks are written once,
  * with one receipt event, at their final (highest) values. Watermarks only move forward.
+ *
+ * On PostgreSQL a batch is a fixed number of statements whatever its size: the locking read,
+ * one set-based write of every move (`writeMovesPostgres`), the event ids and one events
+ * insert, and after the commit one read of all its members' unread counts. SQLite writes each
+ * member's moves with its own small statements (one writer, no round trips).
  */
 export function createReceiptBatcher(deps: ApiDeps): ReceiptBatcher {
   let queue: Queued[] = [];
