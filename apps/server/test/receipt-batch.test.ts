@@ -123,3 +123,100 @@ describeEachDialect('receipts written in batches', (dialect) => {
     expect(view).toMatchObject({ unreadCount: 0, markedUnread: false });
   });
 });
+
+describeEachDialect('a receipt batch over many members', (dialect) => {
+  it('moves each member of a group to its own watermarks in one burst, refuses strangers alone', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const members: TestUser[] = [];
+    for (let i = 0; i < 10; i++) members.push(await registerUser(server, `M${i}`));
+    const strangers = [await registerUser(server, 'S0'), await registerUser(server, 'S1')];
+    const group = await ada.client.groups.create.mutate({
+      name: 'G',
+      userIds: members.map((m) => m.id),
+    });
+    const sent: { id: string; seq: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      sent.push(
+        await ada.client.messages.send.mutate({
+          conversationId: group.id,
+          clientMessageId: `m${i}`,
+          text: `m${i}`,
+        }),
+      );
+    }
+    const last = sent.at(-1)!.seq;
+    // M3 does not send read receipts; M2 had marked the group unread.
+    const quiet = members[3]!;
+    await quiet.client.users.updatePrivacy.mutate({ readReceipts: false });
+    await members[2]!.client.conversations.markUnread.mutate({ conversationId: group.id });
+    await using adaDevice = await connectDevice(server, ada);
+    await using m2Device = await connectDevice(server, members[2]!);
+    const sockets = [...members, ...strangers].map((u) => deviceSocket(server, u));
+    // Member i has everything delivered and reads up to message i % 6 (odd members read twice,
+    // the second time below the first); all at once, with the strangers' reads among them.
+    const readTo = (i: number) => sent[i % 6]!.seq;
+    const calls: Promise<unknown>[] = [];
+    for (const [i, socket] of sockets.entries()) {
+      const conversations = socket.client.conversations;
+      if (i >= members.length) {
+        calls.push(conversations.markRead.mutate({ conversationId: group.id }));
+        continue;
+      }
+      calls.push(conversations.markDelivered.mutate({ conversationId: group.id, upToSeq: last }));
+      calls.push(conversations.markRead.mutate({ conversationId: group.id, upToSeq: readTo(i) }));
+      if (i % 2 === 1) {
+        calls.push(conversations.markRead.mutate({ conversationId: group.id, upToSeq: 1 }));
+      }
+    }
+    const answers = await Promise.allSettled(calls);
+    const refused = answers.filter((a) => a.status === 'rejected');
+    expect(refused).toHaveLength(strangers.length);
+    for (const r of refused) expect(await errorCode(Promise.reject(r.reason))).toBe('NOT_FOUND');
+
+    for (const [i, member] of members.entries()) {
+      const read = readTo(i);
+      const unread = sent.filter((m) => m.seq > read).length;
+      const view = await member.client.conversations.get.query({ conversationId: group.id });
+      expect(view, `M${i}`).toMatchObject({ unreadCount: unread, markedUnread: false });
+      // A later receipt answers with the stored watermarks and the same unread count.
+      const again = await sockets[i]!.client.conversations.markDelivered.mutate({
+        conversationId: group.id,
+        upToSeq: 1,
+      });
+      expect(again, `M${i}`).toEqual({
+        conversationId: group.id,
+        userId: member.id,
+        lastDeliveredSeq: last,
+        lastReadSeq: read,
+        unreadCount: unread,
+        unreadMentionCount: 0,
+      });
+      // Ada hears each member end at its watermarks (M3's reads stay hidden from her).
+      await vi.waitFor(() =>
+        expect(receiptsOf(adaDevice, member.id).at(-1), `M${i}`).toMatchObject({
+          lastDeliveredSeq: last,
+          lastReadSeq: member === quiet ? 0 : read,
+        }),
+      );
+    }
+    // M2's devices learn that reading cleared "marked unread".
+    await vi.waitFor(() =>
+      expect(
+        m2Device.durable.filter(
+          (e) => e.type === 'conversation.state_changed' && e.conversationId === group.id,
+        ),
+      ).toMatchObject([{ markedUnread: false }]),
+    );
+    // The read times were recorded for every member that read the first message.
+    const status = await ada.client.messages.status.query({ messageId: sent[0]!.id });
+    const readers = status.recipients.filter((r) => r.readAt !== null).map((r) => r.userId);
+    expect(readers.sort()).toEqual(
+      members
+        .filter((m) => m !== quiet)
+        .map((m) => m.id)
+        .sort(),
+    );
+    for (const socket of sockets) await socket[Symbol.asyncDispose]();
+  });
+});

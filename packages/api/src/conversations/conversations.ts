@@ -1,5 +1,5 @@
-import type { ConversationRow, DbOrTx, MemberRow } from '@parley/db';
-import { sql } from 'kysely';
+import type { ConversationRow, Database, DbOrTx, MemberRow } from '@parley/db';
+import { type ExpressionBuilder, type RawBuilder, sql } from 'kysely';
 import { cannotMessage } from '../blocks/blocks.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors.ts';
@@ -112,28 +112,71 @@ export function conversationsOf(db: DbOrTx, userId: string) {
         .whereRef('mc.conversation_id', '=', 'c.id')
         .as('member_count'),
     )
-    .select((eb) =>
-      eb
-        .selectFrom('messages as x')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('x.conversation_id', '=', 'c.id')
-        .whereRef('x.seq', '>', 'm.last_read_seq')
-        .where('x.sender_id', '<>', userId)
-        .where('x.kind', '=', 'text')
-        .where('x.deleted_at', 'is', null)
-        .where('x.in_channel', '=', 1)
-        .as('unread_count'),
+    .select((eb) => unreadCountOf(eb, userId).as('unread_count'))
+    .select((eb) => unreadMentionCountOf(eb, userId).as('unread_mention_count'));
+}
+
+/** Member `m`'s unread messages in conversation `c`; `who` is `m.user_id` (a value or a ref). */
+function unreadCountOf(eb: MemberViewBuilder, who: string | RawBuilder<string>) {
+  return eb
+    .selectFrom('messages as x')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .whereRef('x.conversation_id', '=', 'c.id')
+    .whereRef('x.seq', '>', 'm.last_read_seq')
+    .where('x.sender_id', '<>', who)
+    .where('x.kind', '=', 'text')
+    .where('x.deleted_at', 'is', null)
+    .where('x.in_channel', '=', 1);
+}
+
+/** Member `m`'s unread mentions in conversation `c` (see `unreadCountOf`). */
+function unreadMentionCountOf(eb: MemberViewBuilder, who: string | RawBuilder<string>) {
+  return eb
+    .selectFrom('message_mentions as mm')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .whereRef('mm.conversation_id', '=', 'c.id')
+    .where('mm.user_id', 'in', [who, '*'])
+    .whereRef('mm.seq', '>', 'm.last_read_seq')
+    .where('mm.sender_id', '<>', who);
+}
+
+type MemberViewBuilder = ExpressionBuilder<
+  Database & { c: Database['conversations']; m: Database['members'] },
+  'c' | 'm'
+>;
+
+/**
+ * The unread counts of several members at once (one statement), as `conversationsOf` counts
+ * them; keyed by `conversationId + "\u0000" + userId`. Members not found are absent.
+ */
+export async function unreadCountsOf(
+  db: DbOrTx,
+  members: { conversationId: string; userId: string }[],
+): Promise<Map<string, { unreadCount: number; unreadMentionCount: number }>> {
+  const counts = new Map<string, { unreadCount: number; unreadMentionCount: number }>();
+  if (members.length === 0) return counts;
+  const who = sql.ref<string>('m.user_id');
+  const rows = await db
+    .selectFrom('conversations as c')
+    .innerJoin('members as m', 'm.conversation_id', 'c.id')
+    .select(['m.conversation_id', 'm.user_id'])
+    .select((eb) => unreadCountOf(eb, who).as('unread_count'))
+    .select((eb) => unreadMentionCountOf(eb, who).as('unread_mention_count'))
+    .where((eb) =>
+      eb(
+        eb.refTuple('m.conversation_id', 'm.user_id'),
+        'in',
+        members.map((m) => eb.tuple(m.conversationId, m.userId)),
+      ),
     )
-    .select((eb) =>
-      eb
-        .selectFrom('message_mentions as mm')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('mm.conversation_id', '=', 'c.id')
-        .where('mm.user_id', 'in', [userId, '*'])
-        .whereRef('mm.seq', '>', 'm.last_read_seq')
-        .where('mm.sender_id', '<>', userId)
-        .as('unread_mention_count'),
-    );
+    .execute();
+  for (const row of rows) {
+    counts.set(`${row.conversation_id}\u0000${row.user_id}`, {
+      unreadCount: Number(row.unread_count),
+      unreadMentionCount: Number(row.unread_mention_count),
+    });
+  }
+  return counts;
 }
 
 /** Adds peers and last messages to member views with two batched queries. */

@@ -92,6 +92,23 @@ export async function updateMemberState(
     .where('m.conversation_id', '=', conversationId)
     .where('m.user_id', '=', userId)
     .executeTakeFirstOrThrow();
+  emitStateChanged(emit, conversationId, userId, row, now);
+}
+
+/** The caller's membership state as `row` has it, to all their devices. */
+export function emitStateChanged(
+  emit: Emit,
+  conversationId: string,
+  userId: string,
+  row: {
+    archived_seq: number | null;
+    pinned_at: string | null;
+    marked_unread: number;
+    muted_until: string | null;
+    last_seq: number;
+  },
+  now: string,
+): void {
   const muted = row.muted_until !== null && row.muted_until > now;
   emit({
     onlyUserId: userId,

@@ -1,13 +1,14 @@
 import { appendEvents, type DbOrTx, dialectOf, isDeadlock } from '@parley/db';
+import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import type { PendingEvent } from '../live/write.ts';
+import type { Emit, PendingEvent } from '../live/write.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import type { ReceiptDto } from '../shared/schemas.ts';
-import { conversationsOf } from './conversations.ts';
-import { updateMemberState } from './organize.ts';
+import { unreadCountsOf } from './conversations.ts';
+import { emitStateChanged, updateMemberState } from './organize.ts';
 import type { ReceiptKind } from './receipt-history.ts';
-import { recordWatermarkMove } from './receipt-history.ts';
+import { coalesceSince, MAX_HISTORY_POINTS, recordWatermarkMove } from './receipt-history.ts';
 
 export interface ReceiptRequest {
   userId: string;
@@ -62,6 +63,11 @@ export function receiptBatcherOf(deps: ApiDeps): ReceiptBatcher {
  * holds Kysely's one connection once per batch instead of once per ack, so sends do not queue
  * behind acks. Receipts of one member in one batch coalesce: its watermarks are written once,
  * with one receipt event, at their final (highest) values. Watermarks only move forward.
+ *
+ * On PostgreSQL a batch is a fixed number of statements whatever its size: the locking read,
+ * one set-based write of every move (`writeMovesPostgres`), the event ids and one events
+ * insert, and after the commit one read of all its members' unread counts. SQLite writes each
+ * member's moves with its own small statements (one writer, no round trips).
  */
 export function createReceiptBatcher(deps: ApiDeps): ReceiptBatcher {
   let queue: Queued[] = [];
@@ -116,12 +122,18 @@ async function writeBatch(deps: ApiDeps, batch: Queued[]): Promise<void> {
       return;
     }
   }
-  // The unread counts after the commit: one read per member, however many of its receipts.
-  const views = new Map<string, Promise<{ unreadCount: number; unreadMentionCount: number }>>();
+  // The unread counts after the commit: one read for the batch, however many members.
+  const members = new Map<string, { conversationId: string; userId: string }>();
   for (const result of results) {
     if ('error' in result) continue;
-    const k = memberKey(result.conversationId, result.userId);
-    if (!views.has(k)) views.set(k, unreadOf(deps, result.conversationId, result.userId));
+    members.set(memberKey(result.conversationId, result.userId), result);
+  }
+  let views: Map<string, { unreadCount: number; unreadMentionCount: number }>;
+  try {
+    views = await unreadCountsOf(deps.db, [...members.values()]);
+  } catch (error) {
+    for (const b of batch) b.reject(error);
+    return;
   }
   for (const [i, b] of batch.entries()) {
     const result = results[i]!;
@@ -129,20 +141,10 @@ async function writeBatch(deps: ApiDeps, batch: Queued[]): Promise<void> {
       b.reject(result.error);
       continue;
     }
-    views
-      .get(memberKey(result.conversationId, result.userId))!
-      .then((view) => b.resolve({ ...result, ...view }), b.reject);
+    const view = views.get(memberKey(result.conversationId, result.userId));
+    if (view) b.resolve({ ...result, ...view });
+    else b.reject(notFound('Conversation'));
   }
-}
-
-async function unreadOf(deps: ApiDeps, conversationId: string, userId: string) {
-  const view = await conversationsOf(deps.db, userId)
-    .where('c.id', '=', conversationId)
-    .executeTakeFirstOrThrow();
-  return {
-    unreadCount: Number(view.unread_count),
-    unreadMentionCount: Number(view.unread_mention_count),
-  };
 }
 
 const memberKey = (conversationId: string, userId: string) => `${conversationId}\u0000${userId}`;
@@ -157,6 +159,8 @@ async function writeOnce(
     const states = await lockedMembers(trx, requests);
     const now = nowIso(deps);
     const results: (ReceiptDto | { error: unknown })[] = [];
+    // Members whose "marked unread" this batch clears, in the order their reads came.
+    const cleared: MemberState[] = [];
     for (const { userId, conversationId, upToSeq, kind } of requests) {
       const state = states.get(memberKey(conversationId, userId));
       if (!state) {
@@ -168,14 +172,23 @@ async function writeOnce(
       const delivered = Math.max(state.last_delivered_seq, kind === 'delivered' ? target : read);
       // Reading clears "marked unread", even when the watermark is already at the end.
       if (kind === 'read' && state.marked_unread === 1) {
-        await updateMemberState(trx, emit, conversationId, userId, { marked_unread: 0 }, now);
         state.marked_unread = 0;
+        cleared.push(state);
       }
       state.last_read_seq = read;
       state.last_delivered_seq = delivered;
       results.push({ conversationId, userId, lastDeliveredSeq: delivered, lastReadSeq: read });
     }
-    for (const state of states.values()) await writeMoves(trx, emit, state, now);
+    if (dialectOf(trx) === 'postgres') {
+      await writeMovesPostgres(trx, emit, [...states.values()], cleared, now);
+    } else {
+      for (const state of cleared) {
+        const { conversation_id: conversationId, user_id: userId } = state;
+        await updateMemberState(trx, emit, conversationId, userId, { marked_unread: 0 }, now);
+      }
+      for (const state of states.values()) await writeMoves(trx, state, now);
+    }
+    for (const state of states.values()) emitReceipt(emit, state);
     const rows = await appendEvents(
       trx,
       pending.map((p) => ({
@@ -247,16 +260,14 @@ async function lockedMembers(
   );
 }
 
-/** A member's watermarks as the batch left them: stored, recorded and announced once. */
-async function writeMoves(
-  trx: DbOrTx,
-  emit: (p: PendingEvent) => void,
-  state: MemberState,
-  at: string,
-): Promise<void> {
+const moved = (state: MemberState) =>
+  state.last_delivered_seq !== state.delivered0 || state.last_read_seq !== state.read0;
+
+/** A member's watermarks as the batch left them, stored and recorded once (SQLite). */
+async function writeMoves(trx: DbOrTx, state: MemberState, at: string): Promise<void> {
+  if (!moved(state)) return;
   const delivered = state.last_delivered_seq;
   const read = state.last_read_seq;
-  if (delivered === state.delivered0 && read === state.read0) return;
   const { conversation_id: conversationId, user_id: userId } = state;
   await trx
     .updateTable('members')
@@ -271,7 +282,100 @@ async function writeMoves(
   if (read > state.read0) {
     await recordWatermarkMove(trx, { ...moves, kind: 'read', seq: read });
   }
-  const receipt = { conversationId, userId, lastDeliveredSeq: delivered, lastReadSeq: read };
+}
+
+/**
+ * All the batch's watermark moves, their history points and the "marked unread" it clears, in
+ * one statement (PostgreSQL; the member rows are locked): data-modifying CTEs over `unnest`
+ * arrays, as `recordWatermarkMove` does one point at a time. Emits the cleared members' new
+ * state (read back by the same statement, as `updateMemberState` does).
+ */
+async function writeMovesPostgres(
+  trx: DbOrTx,
+  emit: Emit,
+  states: MemberState[],
+  cleared: MemberState[],
+  at: string,
+): Promise<void> {
+  const clears = new Set(cleared);
+  const rows = states.filter((s) => moved(s) || clears.has(s));
+  if (rows.length === 0) return;
+  const points = rows.flatMap((s) => [
+    ...(s.last_delivered_seq > s.delivered0
+      ? [{ state: s, kind: 'delivered', seq: s.last_delivered_seq }]
+      : []),
+    ...(s.last_read_seq > s.read0 ? [{ state: s, kind: 'read', seq: s.last_read_seq }] : []),
+  ]);
+  const { rows: after } = await sql<{
+    conversation_id: string;
+    user_id: string;
+    archived_seq: number | null;
+    pinned_at: string | null;
+    muted_until: string | null;
+    last_seq: number;
+  }>`with v as (
+      select * from unnest(${rows.map((s) => s.conversation_id)}::text[],
+        ${rows.map((s) => s.user_id)}::text[], ${rows.map((s) => s.last_delivered_seq)}::int[],
+        ${rows.map((s) => s.last_read_seq)}::int[], ${rows.map((s) => clears.has(s))}::boolean[])
+        as v(conversation_id, user_id, delivered, read, clear_unread)
+    ), moved as (
+      update members m set last_delivered_seq = greatest(m.last_delivered_seq, v.delivered),
+        last_read_seq = greatest(m.last_read_seq, v.read),
+        marked_unread = case when v.clear_unread then 0 else m.marked_unread end
+      from v where m.conversation_id = v.conversation_id and m.user_id = v.user_id
+      returning m.conversation_id, m.user_id, m.archived_seq, m.pinned_at, m.muted_until,
+        v.clear_unread
+    ), p as (
+      select p.*, l.seq as latest_seq, coalesce(l.at collate "C" > ${coalesceSince(at)}, false)
+          as coalesces
+      from unnest(${points.map((p) => p.state.conversation_id)}::text[],
+        ${points.map((p) => p.state.user_id)}::text[], ${points.map((p) => p.kind)}::text[],
+        ${points.map((p) => p.seq)}::int[]) as p(conversation_id, user_id, kind, seq)
+      left join lateral (select h.seq, h.at from receipt_history h
+        where h.conversation_id = p.conversation_id and h.user_id = p.user_id and h.kind = p.kind
+        order by h.seq desc limit 1) l on true
+    ), coalesced as (
+      update receipt_history h set seq = p.seq, at = ${at}
+      from p where p.coalesces and h.conversation_id = p.conversation_id
+        and h.user_id = p.user_id and h.kind = p.kind and h.seq = p.latest_seq
+    ), inserted as (
+      insert into receipt_history (conversation_id, user_id, kind, seq, at)
+      select p.conversation_id, p.user_id, p.kind, p.seq, ${at} from p where not p.coalesces
+      on conflict do nothing
+    ), trimmed as (
+      delete from receipt_history h using (
+        select r.conversation_id, r.user_id, r.kind, r.seq from (
+          select k.conversation_id, k.user_id, k.kind, k.seq, row_number() over (
+            partition by k.conversation_id, k.user_id, k.kind order by k.seq desc) as n
+          from receipt_history k join p on not p.coalesces
+            and k.conversation_id = p.conversation_id and k.user_id = p.user_id and k.kind = p.kind
+        ) r where r.n >= ${MAX_HISTORY_POINTS}
+      ) d
+      where h.conversation_id = d.conversation_id and h.user_id = d.user_id and h.kind = d.kind
+        and h.seq = d.seq
+    )
+    select mv.conversation_id, mv.user_id, mv.archived_seq, mv.pinned_at, mv.muted_until,
+      c.last_seq
+    from moved mv join conversations c on c.id = mv.conversation_id
+    where mv.clear_unread`.execute(trx);
+  const fresh = new Map(after.map((r) => [memberKey(r.conversation_id, r.user_id), r]));
+  for (const state of cleared) {
+    const row = fresh.get(memberKey(state.conversation_id, state.user_id))!;
+    emitStateChanged(emit, state.conversation_id, state.user_id, { ...row, marked_unread: 0 }, at);
+  }
+}
+
+/** The receipt event(s) of a member whose watermarks the batch moved. */
+function emitReceipt(emit: Emit, state: MemberState): void {
+  if (!moved(state)) return;
+  const { conversation_id: conversationId, user_id: userId } = state;
+  const delivered = state.last_delivered_seq;
+  const receipt = {
+    conversationId,
+    userId,
+    lastDeliveredSeq: delivered,
+    lastReadSeq: state.last_read_seq,
+  };
   if (state.read_receipts === 1) {
     emit({ event: { type: 'receipt', ...receipt } });
   } else {

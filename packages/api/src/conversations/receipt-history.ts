@@ -9,6 +9,13 @@ import { sql } from 'kysely';
  */
 const COALESCE_MS = 60_000;
 const MAX_POINTS = 100;
+/** Kept points per member and kind (the PostgreSQL receipt batch writes them set-based). */
+export const MAX_HISTORY_POINTS = MAX_POINTS;
+
+/** A point recorded at `at` replaces the member's latest one when that is newer than this. */
+export function coalesceSince(at: string): string {
+  return new Date(Date.parse(at) - COALESCE_MS).toISOString();
+}
 
 export type ReceiptKind = 'delivered' | 'read';
 
