@@ -97,7 +97,7 @@ async function fill(handle: DbHandle, conversationId: string, senderId: string) 
   // after the quiet user's cursor and before whatever the server writes next.
   const previous = (await latestEventId(handle.db)) ?? '';
   let prefix = nextIds(previous, 1, Date.now() + 1)[0]!.slice(0, 10);
-  if (`${prefix}${'0'.repeat(16)}` <= previous) prefix = previous.slice(0, 9) + 'Z';
+  if (`${prefix}${'0'.repeat(16)}` <= previous) prefix = `${previous.slice(0, 9)}Z`;
   const CHUNK = 250_000;
   if (handle.sqlite) {
     const insert = handle.sqlite.prepare(`
