@@ -154,14 +154,21 @@ export function interceptEventStreams(
         return;
       }
       respond({ id, jsonrpc, result: { type: 'started' } });
-      // Settles once, when the stream ends: items never come through here.
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
+      try {
+        // Settles once, when the stream ends: items never come through here.
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+        }
+      } catch (cause) {
+        // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
+        // that fails after it was stopped answers nothing more than `stopped`.
+        if (!controller.signal.aborted) respondWithError(id, jsonrpc, cause, input, context);
       }
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      // A setup given up because the subscription was stopped is not an error.
+      // A failed setup answers the error only (no `stopped`), as the adapter does; one given up
+      // because the subscription was stopped is not an error.
       const cancelled =
         controller.signal.aborted &&
         error.code === 'INTERNAL_SERVER_ERROR' &&

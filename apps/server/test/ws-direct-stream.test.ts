@@ -130,6 +130,55 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
   });
 
+  it("answers refusals with tRPC's frame sequences: bad input and no token (error only), over the limit (started, error, stopped)", async () => {
+    await using server = await startTestServer({ dialect });
+    const [ben] = await registerUsers(server, 'Ben');
+    const head = (await ben.client.events.head.query()).lastEventId ?? '';
+    using sock = await rawSocket(server, ben);
+    sock.subscribe('bad', 'not-an-id');
+    await vi.waitFor(() => expect(sock.of('bad')).toHaveLength(1));
+    expect(sock.of('bad')[0]).toMatchObject({
+      id: 'bad',
+      error: { code: -32600, data: { code: 'BAD_REQUEST', path: 'events.subscribe' } },
+    });
+    expect(sock.of('bad')[0]).not.toHaveProperty('result');
+    // Five per connection; the sixth starts, then fails with TOO_MANY_REQUESTS, then stops.
+    for (const id of [1, 2, 3, 4, 5]) sock.subscribe(id, head);
+    await vi.waitFor(() =>
+      expect([1, 2, 3, 4, 5].map((id) => sock.of(id))).toEqual(
+        [1, 2, 3, 4, 5].map((id) => [{ id, result: { type: 'started' } }]),
+      ),
+    );
+    sock.subscribe(6, head);
+    await vi.waitFor(() => expect(sock.of(6)).toHaveLength(3));
+    expect(sock.of(6)).toMatchObject([
+      { id: 6, result: { type: 'started' } },
+      { id: 6, error: { data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 } } },
+      { id: 6, result: { type: 'stopped' } },
+    ]);
+    // A socket without a token: refused by the procedure's middleware, no `started`.
+    const anon = new WebSocket(server.wsUrl);
+    const texts: string[] = [];
+    anon.on('message', (raw) => texts.push(String(raw)));
+    await new Promise((resolve) => anon.once('open', resolve));
+    try {
+      anon.send(
+        JSON.stringify({
+          id: 1,
+          method: 'subscription',
+          params: { path: 'events.subscribe', input: {} },
+        }),
+      );
+      await vi.waitFor(() => expect(texts).toHaveLength(1));
+      expect(JSON.parse(texts[0]!)).toMatchObject({
+        id: 1,
+        error: { message: 'Authentication required', data: { code: 'UNAUTHORIZED' } },
+      });
+    } finally {
+      anon.close();
+    }
+  });
+
   it('sends the bytes tRPC sent: the SSE payload framed as tRPC frames it (durable, ephemeral, jsonrpc)', async () => {
     await using server = await startTestServer({ dialect });
     const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
@@ -214,7 +263,16 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     // Three more after the cut: only a resume can get them.
     for (const n of [1, 2, 3]) await sendText(ada, chat.id, `${sent + n} after`, `a${n}`);
     tcp.resume();
-    await vi.waitFor(() => expect(sock.of(1).at(-1)?.error).toBeDefined(), { timeout: 10_000 });
+    // The stream ends as tRPC ended it for a subscriber too far behind.
+    // (the error, then `stopped`, as tRPC's adapter ends a stream that fails).
+    await vi.waitFor(
+      () =>
+        expect(sock.of(1).slice(-2)).toMatchObject([
+          { id: 1, error: { data: { code: 'INTERNAL_SERVER_ERROR' } } },
+          { id: 1, result: { type: 'stopped' } },
+        ]),
+      { timeout: 10_000 },
+    );
     // The frame that crossed the bound was sent; nothing after it.
     const first = dataOf(sock.of(1));
     expect(first.length).toBeLessThanOrEqual(sent);
@@ -245,13 +303,17 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     });
     await sendText(ada, chat.id, 'after');
     await vi.waitFor(() =>
-      expect(sock.of(1).at(-1)).toMatchObject({
-        id: 1,
-        error: {
-          message: 'Access token expired',
-          data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
+      expect(sock.of(1).slice(-2)).toEqual([
+        {
+          id: 1,
+          error: {
+            message: 'Access token expired',
+            code: -32001,
+            data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
+          },
         },
-      }),
+        { id: 1, result: { type: 'stopped' } },
+      ]),
     );
     expect(dataOf(sock.of(1)).map(textOf)).toEqual(['before']);
     await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
