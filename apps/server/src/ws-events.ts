@@ -24,17 +24,26 @@ const OPEN = 1;
 
 type RequestId = string | number;
 
-/** JSON of an ephemeral event, made once for all its subscribers (the hub shares the object). */
-const ephemeralJson = new WeakMap<object, string>();
+// The hub hands one item to all its subscribers in a row: the end of the frame after the
+// subscription id, the same for all of them, is made once per item, not per subscriber.
+let lastItem: StreamItem | undefined;
+let lastTail = '';
 
-function jsonOf(item: StreamItem): string {
-  if (item.kind === 'durable') return eventJson(item.event) ?? JSON.stringify(item.event);
-  let json = ephemeralJson.get(item.event);
-  if (json === undefined) {
-    json = JSON.stringify(item.event);
-    ephemeralJson.set(item.event, json);
+/** The frame after `"result":{"type":"data","data":`: tracked for durable events. */
+function tailOf(item: StreamItem): string {
+  if (item === lastItem) return lastTail;
+  let tail: string;
+  if (item.kind === 'durable') {
+    // tracked(id, event): result.data = { id, data: event } and result.id = id.
+    const json = eventJson(item.event) ?? JSON.stringify(item.event);
+    const eventId = JSON.stringify(item.event.id);
+    tail = `{"id":${eventId},"data":${json}},"id":${eventId}}}`;
+  } else {
+    tail = `${JSON.stringify(item.event)}}}`;
   }
-  return json;
+  lastItem = item;
+  lastTail = tail;
+  return tail;
 }
 
 /**
@@ -119,14 +128,7 @@ export function interceptEventStreams(
       const direct: DirectStream = {
         write(item) {
           if (ws.readyState !== OPEN) return;
-          const json = jsonOf(item);
-          if (item.kind === 'durable') {
-            // tracked(id, event): result.data = { id, data: event } and result.id = id.
-            const eventId = JSON.stringify(item.event.id);
-            ws.send(`${head}{"id":${eventId},"data":${json}},"id":${eventId}}}`);
-          } else {
-            ws.send(`${head}${json}}}`);
-          }
+          ws.send(head + tailOf(item));
           // The socket backs up (a client that stopped reading): cut it as a slow consumer;
           // it resumes from its last event id.
           if (ws.bufferedAmount > maxBufferedBytes) throw new SlowConsumerError();
