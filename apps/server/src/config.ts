@@ -62,6 +62,9 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: int(20),
   WS_MAX_CONNECTIONS_PER_ADDRESS: int(200),
   WS_MAX_PAYLOAD_BYTES: int(1024 * 1024),
+  // A live stream whose socket holds more unsent bytes than this is cut as a slow consumer
+  // (the client resumes from its last event id).
+  WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024),
   EVENT_POLL_MS: int(1000),
   // Durable events older than this are pruned (0 keeps them forever); a resume from before
   // the retained window answers RESYNC_REQUIRED.

@@ -1,11 +1,23 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { type ApiDeps, appRouter, createContext, eventJson, type LiveServices } from '@parley/api';
-import { applyWSSHandler, jsonEncoder } from '@trpc/server/adapters/ws';
+import {
+  type ApiDeps,
+  appRouter,
+  type Context,
+  createContext,
+  eventJson,
+  type LiveServices,
+} from '@parley/api';
+import {
+  applyWSSHandler,
+  type CreateWSSContextFnOptions,
+  jsonEncoder,
+} from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/access-log.ts';
 import { clientIp } from './http/client-ip.ts';
 import type { AppLogger } from './logger.ts';
+import { interceptEventStreams } from './ws-events.ts';
 import { createWsLimits } from './ws-limits.ts';
 
 interface DataFrame {
@@ -60,8 +72,14 @@ export function attachWebSocket(
     connections.set(req, { requestId });
     headers.push(`${REQUEST_ID_HEADER}: ${requestId}`);
   });
+  // Per socket, the context tRPC creates for it (once it starts creating it).
+  const contexts = new WeakMap<object, Promise<Context>>();
   wss.on('connection', (ws, req) => {
     const started = performance.now();
+    // Registered before tRPC's handler: `events.subscribe` is served by ws-events.ts.
+    interceptEventStreams(ws, () => contexts.get(ws), {
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    });
     ws.once('close', (code) => {
       onClosed?.(code);
       const info = connections.get(req);
@@ -92,18 +110,23 @@ export function attachWebSocket(
       if (limits.admitAddress(ws, req)) wss.emit('connection', ws, req);
     });
   });
+  const contextOf = limits.checked(async ({ req, info }: CreateWSSContextFnOptions) => {
+    const ctx = await createContext(api, live, {
+      token: info.connectionParams?.token,
+      ip: clientIp(req, config.TRUST_PROXY),
+    });
+    const entry = connections.get(req);
+    if (entry && ctx.auth.status === 'authenticated') entry.userId = ctx.auth.userId;
+    return ctx;
+  });
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: limits.checked(async ({ req, info }) => {
-      const ctx = await createContext(api, live, {
-        token: info.connectionParams?.token,
-        ip: clientIp(req, config.TRUST_PROXY),
-      });
-      const entry = connections.get(req);
-      if (entry && ctx.auth.status === 'authenticated') entry.userId = ctx.auth.userId;
+    createContext: (options) => {
+      const ctx = contextOf(options);
+      contexts.set(options.res, ctx);
       return ctx;
-    }),
+    },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     experimental_encoder: frameEncoder,
   });

@@ -2,7 +2,7 @@ import type { BanList } from './admin/ban-list.ts';
 import { verifyAccessToken } from './auth/tokens.ts';
 import type { ApiDeps } from './deps.ts';
 import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
-import type { EventHub } from './live/hub.ts';
+import type { EventHub, StreamItem } from './live/hub.ts';
 import type { SendBatcher } from './messages/send-batch.ts';
 import type { PresenceTracker } from './presence/presence.ts';
 import type { TypingTracker } from './presence/typing.ts';
@@ -31,6 +31,17 @@ export interface Context {
   ip: string;
   /** Live subscriptions on this connection (a WebSocket context lives as long as its socket). */
   subscriptions: { active: number };
+  /**
+   * Set by a transport that writes `events.subscribe` items to its client itself (the
+   * WebSocket server): the procedure pushes each item here instead of yielding it.
+   */
+  directStream?: DirectStream;
+}
+
+/** Where `events.subscribe` pushes items when the transport writes them itself. */
+export interface DirectStream {
+  /** Sends one item to the subscriber now; throwing ends the stream with that error. */
+  write(item: StreamItem): void;
 }
 
 export interface ContextInput {

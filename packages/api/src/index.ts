@@ -3,7 +3,13 @@ import type { AppRouter } from './root.ts';
 
 export { type BanList, createBanList } from './admin/ban-list.ts';
 
-export { type Context, type ContextInput, createContext, type LiveServices } from './context.ts';
+export {
+  type Context,
+  type ContextInput,
+  createContext,
+  type DirectStream,
+  type LiveServices,
+} from './context.ts';
 export {
   type MessagePruneResult,
   type MessageRetentionPruner,
@@ -46,13 +52,14 @@ export {
 export { startLinkPreviewWorker } from './link-previews/worker.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
-export { createEventHub, type EventHub } from './live/hub.ts';
+export { createEventHub, type EventHub, type StreamItem } from './live/hub.ts';
 export {
   type EventLogPruner,
   prunedThrough,
   pruneEventLog,
   startEventLogPruner,
 } from './live/retention.ts';
+export { SlowConsumerError } from './live/stream.ts';
 export { eventJson } from './live/wire.ts';
 export { PLAIN_MESSAGE } from './messages/append.ts';
 export { startSearchIndexer } from './messages/search.ts';

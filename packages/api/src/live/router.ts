@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { bannedError } from '../admin/ban-list.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
-import { streamEvents } from './stream.ts';
+import type { StreamItem } from './hub.ts';
+import { runEventStream, streamEvents } from './stream.ts';
 
 const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
 /** A ULID in Crockford base32 ('' means: from the start of the log). */
@@ -49,23 +50,37 @@ export const eventsRouter = {
       ctx.subscriptions.active += 1;
       // A live stream is what makes a device "connected" for presence.
       const disconnect = ctx.live.presence.connect(ctx.userId);
+      const options = {
+        lastEventId: input.lastEventId,
+        signal,
+        tokenExpiresAt: ctx.tokenExpiresAt,
+      };
+      // Never delivered: a ban ends the stream (on every instance: each learns of it from the
+      // log); a replayed old ban or an unban is skipped.
+      const shown = (item: StreamItem): boolean => {
+        if (item.kind !== 'durable') return true;
+        if (item.event.type !== 'account.banned' && item.event.type !== 'account.unbanned') {
+          return true;
+        }
+        if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
+          throw bannedError(item.event.type === 'account.banned' ? item.event.until : null);
+        }
+        return false;
+      };
       try {
-        for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, {
-          lastEventId: input.lastEventId,
-          signal,
-          tokenExpiresAt: ctx.tokenExpiresAt,
-        })) {
-          if (item.kind === 'durable') {
-            // Never delivered: a ban ends the stream (on every instance: each learns of it
-            // from the log); a replayed old ban or an unban is skipped.
-            if (item.event.type === 'account.banned' || item.event.type === 'account.unbanned') {
-              if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
-                throw bannedError(item.event.type === 'account.banned' ? item.event.until : null);
-              }
-              continue;
-            }
-            yield tracked(item.event.id, item.event);
-          } else yield item.event;
+        const direct = ctx.directStream;
+        if (direct) {
+          // A WebSocket that writes frames itself (apps/server ws-events.ts): items are pushed
+          // straight to it; this generator yields nothing and ends with the stream.
+          await runEventStream(ctx.deps, ctx.live.hub, ctx.userId, options, (item) => {
+            if (shown(item)) direct.write(item);
+          });
+          return;
+        }
+        for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, options)) {
+          if (!shown(item)) continue;
+          if (item.kind === 'durable') yield tracked(item.event.id, item.event);
+          else yield item.event;
         }
       } catch (error) {
         throw toTRPCError(error);

@@ -1,0 +1,273 @@
+import {
+  appRouter,
+  type Context,
+  type DirectStream,
+  eventJson,
+  SlowConsumerError,
+  type StreamItem,
+} from '@parley/api';
+import { TRPCError } from '@trpc/server';
+import {
+  callProcedure,
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  isAbortError,
+  isAsyncIterable,
+  isObject,
+  parseTRPCMessage,
+  transformTRPCResponse,
+} from '@trpc/server/unstable-core-do-not-import';
+import type { WebSocket } from 'ws';
+
+const PATH = 'events.subscribe';
+const OPEN = 1;
+
+type RequestId = string | number;
+
+// The hub hands one item to all its subscribers in a row: the end of the frame after the
+// subscription id, the same for all of them, is made once per item, not per subscriber.
+let lastItem: StreamItem | undefined;
+let lastTail = '';
+
+/** The frame after `"result":{"type":"data","data":`: tracked for durable events. */
+function tailOf(item: StreamItem): string {
+  if (item === lastItem) return lastTail;
+  let tail: string;
+  if (item.kind === 'durable') {
+    // tracked(id, event): result.data = { id, data: event } and result.id = id.
+    const json = eventJson(item.event) ?? JSON.stringify(item.event);
+    const eventId = JSON.stringify(item.event.id);
+    tail = `{"id":${eventId},"data":${json}},"id":${eventId}}}`;
+  } else {
+    tail = `${JSON.stringify(item.event)}}}`;
+  }
+  lastItem = item;
+  lastTail = tail;
+  return tail;
+}
+
+/**
+ * `events.subscribe` over WebSocket without tRPC's per-item subscription loop.
+ *
+ * tRPC's ws adapter runs an async iterator per subscription and, per event, a race of
+ * `next()` against the abort signal and one encode: a fan-out to 2,000 sockets paid that 2,000
+ * times. Here the socket's `events.subscribe` and matching `subscription.stop` messages are
+ * taken before tRPC's adapter sees them; the procedure is called exactly as the adapter calls it
+ * (`callProcedure`: same context, middlewares, input validation), with a `directStream` in its
+ * context, so it pushes each item here and a live item costs a filter check and one `ws.send`
+ * of a frame around the event's JSON made once. The frames are tRPC's, byte for byte (`started`,
+ * data, `stopped`, errors through the router's error formatter); everything else on the socket
+ * (queries, mutations, other subscriptions, PING/PONG, connectionParams) goes to tRPC unchanged.
+ *
+ * `ctx` is the connection's context promise, once tRPC has started creating it (until then
+ * every message is tRPC's: the first one may be the connectionParams message).
+ */
+export function interceptEventStreams(
+  ws: WebSocket,
+  ctx: () => Promise<Context> | undefined,
+  options: { maxBufferedBytes: number },
+): void {
+  const subscriptions = new Map<RequestId, AbortController>();
+  const config = appRouter._def._config;
+  const { transformer } = config;
+
+  function respond(response: Parameters<typeof transformTRPCResponse>[1]): void {
+    if (ws.readyState !== OPEN) return;
+    ws.send(JSON.stringify(transformTRPCResponse(config, response)));
+  }
+
+  function respondWithError(
+    id: RequestId,
+    jsonrpc: '2.0' | undefined,
+    cause: unknown,
+    input: unknown,
+    context: Context | undefined,
+  ): void {
+    const error = getTRPCErrorFromUnknown(cause);
+    respond({
+      id,
+      jsonrpc,
+      error: getErrorShape({
+        config,
+        error,
+        type: 'subscription',
+        path: PATH,
+        input,
+        ctx: context,
+      }),
+    });
+  }
+
+  /** The same steps as the ws adapter's `handleRequest` for a subscription. */
+  async function subscribe(
+    id: RequestId,
+    jsonrpc: '2.0' | undefined,
+    input: unknown,
+    contextPromise: Promise<Context>,
+    batchIndex: number,
+  ): Promise<void> {
+    if (subscriptions.has(id)) {
+      respondWithError(
+        id,
+        jsonrpc,
+        new TRPCError({ message: `Duplicate id ${id}`, code: 'BAD_REQUEST' }),
+        input,
+        undefined,
+      );
+      return;
+    }
+    const controller = new AbortController();
+    subscriptions.set(id, controller);
+    let context: Context | undefined;
+    try {
+      context = await contextPromise;
+      if (controller.signal.aborted || ws.readyState !== OPEN) return;
+      // The frame's start, the same for every item of this subscription.
+      const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
+      const { maxBufferedBytes } = options;
+      const direct: DirectStream = {
+        write(item) {
+          if (ws.readyState !== OPEN) return;
+          ws.send(head + tailOf(item));
+          // The socket backs up (a client that stopped reading): cut it as a slow consumer;
+          // it resumes from its last event id.
+          if (ws.bufferedAmount > maxBufferedBytes) throw new SlowConsumerError();
+        },
+      };
+      const result: unknown = await callProcedure({
+        router: appRouter,
+        path: PATH,
+        getRawInput: async () => input,
+        ctx: { ...context, directStream: direct },
+        type: 'subscription',
+        signal: controller.signal,
+        batchIndex,
+      });
+      if (!isAsyncIterable(result)) {
+        throw new TRPCError({
+          message: `Subscription ${PATH} did not return an observable or a AsyncGenerator`,
+          code: 'INTERNAL_SERVER_ERROR',
+        });
+      }
+      const iterator = result[Symbol.asyncIterator]();
+      if (controller.signal.aborted || ws.readyState !== OPEN) {
+        controller.abort();
+        await iterator.return?.();
+        return;
+      }
+      respond({ id, jsonrpc, result: { type: 'started' } });
+      try {
+        // Settles once, when the stream ends: items never come through here.
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+        }
+      } catch (cause) {
+        // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
+        // that fails after it was stopped answers nothing more than `stopped`.
+        if (!controller.signal.aborted) respondWithError(id, jsonrpc, cause, input, context);
+      }
+    } catch (cause) {
+      const error = getTRPCErrorFromUnknown(cause);
+      // A failed setup answers the error only (no `stopped`), as the adapter does; one given up
+      // because the subscription was stopped is not an error.
+      const cancelled =
+        controller.signal.aborted &&
+        error.code === 'INTERNAL_SERVER_ERROR' &&
+        isAbortError(error.cause);
+      if (!cancelled) {
+        respondWithError(id, jsonrpc, error, input, context);
+        return;
+      }
+    } finally {
+      if (ws.readyState !== OPEN) controller.abort();
+      subscriptions.delete(id);
+    }
+    respond({ id, jsonrpc, result: { type: 'stopped' } });
+  }
+
+  /**
+   * The messages of `raw` this module handles, taken out; returns what is left for tRPC
+   * (`raw` itself when nothing was taken, null when everything was).
+   */
+  function take(raw: unknown, isBinary: boolean): unknown {
+    const contextPromise = ctx();
+    if (isBinary || !contextPromise || !Buffer.isBuffer(raw)) return raw;
+    if (!raw.includes(PATH) && !(subscriptions.size > 0 && raw.includes('subscription.stop'))) {
+      return raw;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return raw; // tRPC answers PARSE_ERROR
+    }
+    const messages = Array.isArray(parsed) ? parsed : [parsed];
+    const kept: unknown[] = [];
+    const taken: (() => void)[] = [];
+    for (const [batchIndex, message] of messages.entries()) {
+      if (!isObject(message) || (message.id !== undefined && !isRequestId(message.id))) {
+        kept.push(message);
+        continue;
+      }
+      const id = message.id as RequestId;
+      if (message.method === 'subscription.stop' && subscriptions.has(id)) {
+        taken.push(() => subscriptions.get(id)?.abort());
+        continue;
+      }
+      if (message.method !== 'subscription' || !isObject(message.params)) {
+        kept.push(message);
+        continue;
+      }
+      if (message.params.path !== PATH) {
+        kept.push(message);
+        continue;
+      }
+      let request: ReturnType<typeof parseTRPCMessage>;
+      try {
+        request = parseTRPCMessage(message, transformer);
+      } catch {
+        kept.push(message); // malformed: tRPC answers it as it always did
+        continue;
+      }
+      if (request.method !== 'subscription' || request.id === null) {
+        kept.push(message);
+        continue;
+      }
+      const { jsonrpc } = request;
+      let { input } = request.params;
+      const { lastEventId } = request.params;
+      // As the adapter does: the client's lastEventId goes into the input.
+      if (lastEventId !== undefined) {
+        if (isObject(input)) input = { ...input, lastEventId };
+        else input ??= { lastEventId };
+      }
+      taken.push(() => {
+        void subscribe(id, jsonrpc, input, contextPromise, batchIndex).catch(() => {});
+      });
+    }
+    for (const run of taken) run();
+    if (taken.length === 0) return raw;
+    if (kept.length === 0) return null;
+    return Buffer.from(JSON.stringify(kept));
+  }
+
+  // Messages go through here before any listener (tRPC's, the keep-alive's) sees them.
+  const emit = ws.emit;
+  ws.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'message') {
+      const rest = take(args[0], args[1] === true);
+      if (rest === null) return true;
+      args[0] = rest;
+    }
+    return emit.call(this, event, ...args);
+  } as typeof ws.emit;
+
+  ws.once('close', () => {
+    for (const controller of subscriptions.values()) controller.abort();
+  });
+}
+
+function isRequestId(id: unknown): id is RequestId {
+  return typeof id === 'string' || typeof id === 'number';
+}
