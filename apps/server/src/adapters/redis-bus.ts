@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
  */
 export async function createRedisBus(redis: Redis, prefix: string): Promise<EventBus> {
   const channel = `${prefix}bus`;
-  const subscriber = redis.duplicate();
+  // A subscriber connection only (re)subscribes: no pipelining there.
+  const subscriber = redis.duplicate({ enableAutoPipelining: false });
   // Reconnects (and re-subscribes) by itself; the main connection reports outages.
   subscriber.on('error', () => {});
   const handlers = new Set<(message: BusMessage) => void>();

@@ -120,7 +120,13 @@ async function sharedStateFrom(config: Config, logger: AppLogger): Promise<Share
       },
     };
   }
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  // Auto-pipelining: commands issued in the same tick (rate limits and presence of concurrent
+  // sends) leave in one write and one round trip.
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 3,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+  });
   // ioredis reconnects by itself; say once that the connection dropped, not on every retry.
   let reported = false;
   redis.on('error', (error) => {

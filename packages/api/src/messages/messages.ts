@@ -3,7 +3,6 @@ import type { ApiDeps } from '../deps.ts';
 import { DomainError, notFound, tooManyRequests } from '../errors.ts';
 import { toFileDto } from '../files/files.ts';
 import { previewUrlOf } from '../link-previews/jobs.ts';
-import { onlineRecipients } from '../notifications/queue.ts';
 import { maskReads, readHiddenFor } from '../privacy/privacy.ts';
 import { requireMember, requireVisibleMessage } from '../shared/access.ts';
 import { pageLimit } from '../shared/cursor.ts';
@@ -90,9 +89,9 @@ export async function submitSend(
       throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
     }
   }
-  const online = await onlineRecipients(deps, input.conversationId, senderId);
   const previewUrl = previewUrlOf(deps, input);
-  const outcome = await sends.submit({ senderId, input, online, previewUrl });
+  // Who is online (for offline notifications) is asked per batch, by the batcher.
+  const outcome = await sends.submit({ senderId, input, online: null, previewUrl });
   switch (outcome.kind) {
     case 'failed':
       throw outcome.error;

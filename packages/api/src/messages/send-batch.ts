@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { DurableEvent } from '../live/events.ts';
 import type { CommittedEvent, EventHub } from '../live/hub.ts';
 import { streamEventOf } from '../live/wire.ts';
+import { markOnlineRecipients } from '../notifications/queue.ts';
 import type { MentionDto } from '../shared/schemas.ts';
 import { writeSendsGeneral } from './send-general.ts';
 import { storedKey, storedPairs, writeSendsPostgres } from './send-postgres.ts';
@@ -156,8 +157,18 @@ export function createSendBatcher(
     schedule();
     const fast: Queued[] = [];
     const general: Queued[] = [];
-    for (const b of batch) (isSimple(b.send) ? fast : general).push(b);
     try {
+      try {
+        await markOnlineRecipients(
+          deps,
+          batch.map((b) => b.send),
+        );
+      } catch (error) {
+        // Members or presence could not be read: the batch fails, nothing was written.
+        for (const b of batch) b.resolve({ kind: 'failed', error });
+        return;
+      }
+      for (const b of batch) (isSimple(b.send) ? fast : general).push(b);
       await writePart(fast, true);
       await writePart(general, false);
     } finally {

@@ -3,7 +3,6 @@ import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { mentionedIds } from '../messages/mentions.ts';
-import { otherMembers } from '../shared/recipients.ts';
 
 // SQLite caps the variables of one statement; 500 rows x 12 columns stays well below it.
 const INSERT_CHUNK = 500;
@@ -24,14 +23,40 @@ async function onlineAmong(deps: ApiDeps, userIds: string[]): Promise<Set<string
   return deps.presence.onlineUsers(userIds);
 }
 
-/** `onlineAmong` for the other members of a conversation. */
-export async function onlineRecipients(
+/**
+ * For a batch of sends, before its transaction: one read of the conversations' members and one
+ * presence query for all of them, not one of each per send. Each send's `online` becomes the
+ * set of its other members with a connected device, or null when nothing will be queued (no
+ * sink configured, or every other member is online: the send then takes the text fast path).
+ */
+export async function markOnlineRecipients(
   deps: ApiDeps,
-  conversationId: string,
-  senderId: string,
-): Promise<Set<string> | null> {
-  if (configuredSinks(deps).length === 0) return null;
-  return onlineAmong(deps, await otherMembers(deps.db, conversationId, senderId));
+  sends: { senderId: string; input: { conversationId: string }; online: Set<string> | null }[],
+): Promise<void> {
+  for (const send of sends) send.online = null;
+  if (sends.length === 0 || configuredSinks(deps).length === 0) return;
+  const conversationIds = [...new Set(sends.map((s) => s.input.conversationId))];
+  const members = new Map<string, string[]>();
+  for (let i = 0; i < conversationIds.length; i += 500) {
+    const rows = await deps.db
+      .selectFrom('members')
+      .select(['conversation_id', 'user_id'])
+      .where('conversation_id', 'in', conversationIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) {
+      const list = members.get(r.conversation_id) ?? [];
+      list.push(r.user_id);
+      members.set(r.conversation_id, list);
+    }
+  }
+  const online = await deps.presence.onlineUsers([...new Set([...members.values()].flat())]);
+  for (const send of sends) {
+    const others = (members.get(send.input.conversationId) ?? []).filter(
+      (id) => id !== send.senderId,
+    );
+    if (others.every((id) => online.has(id))) continue;
+    send.online = new Set(others.filter((id) => online.has(id)));
+  }
 }
 
 /** `onlineAmong` for the recipients of a broadcast list. */
