@@ -1,4 +1,4 @@
-import { describeEachDialect } from '@parley/db/testing';
+import { type Dialect, describeEachDialect } from '@parley/db/testing';
 import { EventSource } from 'eventsource';
 import { expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -51,6 +51,30 @@ async function rawSocket(server: TestServer, user: TestUser) {
   };
 }
 
+/**
+ * A server, Ada and Ben with a direct chat, the log's head before anything else happens, and
+ * Ben's raw socket (not subscribed yet). Disposing it closes the socket, then the server.
+ */
+async function directChatScene(dialect: Dialect, env?: Record<string, string>) {
+  const server = await startTestServer({ dialect, env });
+  const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
+  const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+  const head = (await ben.client.events.head.query()).lastEventId ?? '';
+  const sock = await rawSocket(server, ben);
+  return {
+    server,
+    ada,
+    ben,
+    chat,
+    head,
+    sock,
+    async [Symbol.asyncDispose]() {
+      sock[Symbol.dispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 /** Live subscribers on the server's hub (as /health/detailed reports them). */
 async function subscribers(server: TestServer): Promise<number> {
   const res = await fetch(`${server.url}/health/detailed`);
@@ -68,11 +92,8 @@ const textOf = (frame: Frame) =>
 
 describeEachDialect('events.subscribe written straight to the socket', (dialect) => {
   it('runs two subscriptions on one socket (one batch with a query); stopping one leaves the other and tRPC calls working', async () => {
-    await using server = await startTestServer({ dialect });
-    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
-    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
-    const head = (await ben.client.events.head.query()).lastEventId ?? '';
-    using sock = await rawSocket(server, ben);
+    await using scene = await directChatScene(dialect);
+    const { server, ada, ben, chat, head, sock } = scene;
     // What the SDK's wsLink does: several requests in one array frame.
     sock.send([
       {
@@ -180,11 +201,8 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
   });
 
   it('sends the bytes tRPC sent: the SSE payload framed as tRPC frames it (durable, ephemeral, jsonrpc)', async () => {
-    await using server = await startTestServer({ dialect });
-    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
-    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
-    const head = (await ben.client.events.head.query()).lastEventId ?? '';
-    using sock = await rawSocket(server, ben);
+    await using scene = await directChatScene(dialect);
+    const { server, ada, ben, chat, head, sock } = scene;
     sock.subscribe(1, head);
     sock.subscribe('s2', head, '2.0');
     // The generic path (tRPC's SSE producer) as the reference.
@@ -235,18 +253,12 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
   });
 
   it('cuts a socket that stopped reading as a slow consumer; a resume gets the rest, gap-free', async () => {
-    await using server = await startTestServer({
-      dialect,
-      env: {
-        WS_MAX_BUFFERED_BYTES: String(64 * 1024),
-        SEND_RATE_LIMIT: '1000',
-        MESSAGE_MAX_LENGTH: '65536',
-      },
+    await using scene = await directChatScene(dialect, {
+      WS_MAX_BUFFERED_BYTES: String(64 * 1024),
+      SEND_RATE_LIMIT: '1000',
+      MESSAGE_MAX_LENGTH: '65536',
     });
-    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
-    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
-    const head = (await ben.client.events.head.query()).lastEventId ?? '';
-    using sock = await rawSocket(server, ben);
+    const { server, ada, chat, head, sock } = scene;
     sock.subscribe(1, head);
     await vi.waitFor(() => expect(sock.of(1)).toEqual([{ id: 1, result: { type: 'started' } }]));
     // Ben's client stops reading: the server's send buffer fills up.
@@ -288,11 +300,8 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
   });
 
   it('ends the stream with UNAUTHORIZED when the token expires, delivering nothing after', async () => {
-    await using server = await startTestServer({ dialect });
-    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
-    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
-    const head = (await ben.client.events.head.query()).lastEventId ?? '';
-    using sock = await rawSocket(server, ben);
+    await using scene = await directChatScene(dialect);
+    const { server, ada, chat, head, sock } = scene;
     sock.subscribe(1, head);
     await vi.waitFor(() => expect(sock.of(1)).toEqual([{ id: 1, result: { type: 'started' } }]));
     await sendText(ada, chat.id, 'before');
