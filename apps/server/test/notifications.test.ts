@@ -93,6 +93,47 @@ describeEachDialect('offline notifications', (dialect) => {
     expect(receiver.attempts.every((a) => a.status === 204)).toBe(true);
   });
 
+  it('notifies exactly the offline recipients of sends that arrive together', async () => {
+    // Who is online is asked once per batch of sends; a send whose recipients are all online
+    // takes the text fast path, one with an offline recipient the writer that queues for them.
+    await using t = await withWebhook(dialect);
+    const { server, receiver } = t;
+    const [ada, ben, cy] = await registerUsers(server, 'Ada', 'Ben', 'Cy');
+    const withBen = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const withCy = await ada.client.conversations.openDirect.mutate({ userId: cy.id });
+    const group = await ada.client.groups.create.mutate({
+      name: 'Mixed',
+      userIds: [ben.id, cy.id],
+    });
+    await using benPhone = await connectDevice(server, ben);
+    await vi.waitFor(async () =>
+      expect(await ada.client.presence.get.query({ userIds: [ben.id] })).toMatchObject([
+        { online: true },
+      ]),
+    );
+    const [toBen, toCy, toGroup, toBenAgain] = await Promise.all([
+      send(ada, withBen.id),
+      send(ada, withCy.id),
+      send(ada, group.id),
+      send(ada, withBen.id),
+    ]);
+    const expected = [
+      [cy.id, toCy!.id],
+      [cy.id, toGroup!.id],
+    ].sort();
+    await vi.waitFor(() => expect(receiver.accepted).toHaveLength(2));
+    expect(
+      receiver.accepted.map((d) => [d.notification.userId, d.notification.messageId]).sort(),
+    ).toEqual(expected);
+    expect((await outbox(server)).map((r) => [r.user_id, r.message_id]).sort()).toEqual(expected);
+    // Ben got all three of his live.
+    await vi.waitFor(() =>
+      expect(
+        benPhone.durable.flatMap((e) => (e.type === 'message.created' ? [e.message.id] : [])),
+      ).toEqual(expect.arrayContaining([toBen!.id, toGroup!.id, toBenAgain!.id])),
+    );
+  });
+
   it('notifies the offline members of a group and the offline recipients of a broadcast', async () => {
     await using t = await withWebhook(dialect);
     const { server, receiver } = t;
