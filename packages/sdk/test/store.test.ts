@@ -67,6 +67,32 @@ describeEachDialect('the client-side store', (dialect) => {
     store.destroy();
   });
 
+  it('keeps a chat that starts while the conversation list is on its way', async () => {
+    await using server = await startTestServer({ dialect });
+    await using proxy = await startTcpProxy(server.url);
+    await using ada = await signedUpClient(proxy.url, 'Ada');
+    await using cem = await signedUpClient(server.url, 'Cem');
+    const store = createChatStore(ada.parley);
+    await store.loadConversations();
+    await connected(ada);
+    const ids = () => store.getState().conversations.map((c) => c.id);
+    expect(ids()).toEqual([]);
+
+    // The list is read (empty), then Cem starts a chat; Ada's store learns of it first.
+    const hold = proxy.holdAnswers('"nextCursor"');
+    const loading = store.loadConversations();
+    await hold.held;
+    const chat = await cem.parley.conversations.openDirect({
+      userId: ada.parley.session!.user.id,
+    });
+    await cem.parley.messages.send({ conversationId: chat.id, text: 'hi Ada' }).sent;
+    await vi.waitFor(() => expect(ids()).toEqual([chat.id]));
+    hold.release();
+    await loading;
+    expect(ids()).toEqual([chat.id]);
+    store.destroy();
+  });
+
   it('never brings back a deleted group when an answer about it arrives afterwards', async () => {
     await using server = await startTestServer({ dialect });
     await using proxy = await startTcpProxy(server.url);

@@ -260,6 +260,9 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
     const others = state.conversations.filter((c) => c.id !== conversation.id);
     // Archived conversations are not in the list (`conversations.listArchived` has them).
     const list = conversation.archived ? others : [...others, entry(conversation, previous)];
+    // A list page on its way may predate this answer (see `loadConversations`).
+    changes.set(conversation.id, changesOf(conversation.id) + 1);
+    if (conversation.archived) forgottenAt.set(conversation.id, changesOf(conversation.id));
     set({ conversations: sortByActivity(list) });
     const peer = conversation.peer?.id;
     if (!previous && peer && !state.presence[peer]) {
@@ -500,6 +503,11 @@ export function createChatStore(parley: ParleyClient, options: ChatStoreOptions 
       if (current) return [current];
       return forgottenSince(c.id, before.get(c.id) ?? 0) ? [] : [entry(c)];
     });
+    // And one that came in meanwhile (a new chat, an unarchived one) stays, though no page had it.
+    const listed = new Set(items.map((c) => c.id));
+    for (const c of previous.values()) {
+      if (!listed.has(c.id) && changesOf(c.id) !== (before.get(c.id) ?? 0)) kept.push(c);
+    }
     set({ conversations: sortByActivity(kept), conversationsLoaded: true });
     for (const id of raced) void refreshConversation(id);
     const peers = [...new Set(items.flatMap((c) => (c.peer ? [c.peer.id] : [])))];
