@@ -11,6 +11,7 @@ import {
   registerUsers,
   wsClient,
 } from './helpers/clients.ts';
+import { insertForeignEvents } from './helpers/log-fixture.ts';
 import { connectDevice } from './helpers/streams.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
@@ -175,6 +176,35 @@ describeEachDialect('access token expiry on a live stream', (dialect) => {
     });
     await using fresh = await connectDevice(server, ben, head);
     await vi.waitFor(() => expect(fresh.durable.map((e) => e.type)).toEqual(['message.created']));
+  });
+
+  it('stops a long replay when the token expires during it', async () => {
+    await using server = await startTestServer({ dialect });
+    const [ada, ben] = await registerUsers(server, 'Ada', 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const head = (await ben.client.events.head.query()).lastEventId ?? '';
+    // 5,000 events for Ben to replay: 25 pages, other work running between them.
+    const count = 5_000;
+    await insertForeignEvents(server, {
+      count,
+      addressed: { userId: ben.id, conversationId: chat.id, every: 1 },
+    });
+    await using benWs = wsClient(server, () => ben.auth.accessToken);
+    const received: unknown[] = [];
+    const ended = deferred<unknown>();
+    const started = deferred();
+    benWs.client.events.subscribe.subscribe(
+      { lastEventId: head },
+      {
+        onStarted: () => started.resolve(),
+        onData: (d) => received.push(d),
+        onError: (e) => ended.resolve(e),
+      },
+    );
+    await started.promise;
+    server.clock.advance(15 * 60_000 + 1_000);
+    expect(await ended.promise).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    expect(received.length).toBeLessThan(count);
   });
 });
 

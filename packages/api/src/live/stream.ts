@@ -102,9 +102,15 @@ export async function* streamEvents(
     // Loaded after attaching: a block that lands meanwhile is in the buffer, applied in order.
     const filter = await loadStreamFilter(deps.db, userId);
     const position = { cursor: options.lastEventId ?? '' };
-    yield* replayEvents(deps, hub, userId, filter, options.lastEventId, position, () =>
+    const replay = replayEvents(deps, hub, userId, filter, options.lastEventId, position, () =>
       Boolean(options.signal?.aborted),
     );
+    for await (const item of replay) {
+      // A token that expires during a long replay stops it too (the page may hold events
+      // committed after the expiry).
+      if (expired()) throw tokenExpired();
+      yield item;
+    }
     while (!options.signal?.aborted) {
       if (expired()) throw tokenExpired();
       if (overflowed) throw new SlowConsumerError();
@@ -215,6 +221,9 @@ export function runEventStream(
         () => ended,
       )) {
         if (ended) return;
+        // A token that expires during a long replay stops it too (the page may hold events
+        // committed after the expiry).
+        if (deps.clock.now() >= options.tokenExpiresAt) throw tokenExpired();
         deliver(item);
       }
       if (ended) return;
