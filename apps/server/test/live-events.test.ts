@@ -134,6 +134,23 @@ describeEachDialect('live events', (dialect) => {
   });
 });
 
+/** Subscribes on `ws` from `lastEventId` once it has started: what it delivers, how it ends. */
+async function subscribed(ws: ReturnType<typeof wsClient>, lastEventId: string) {
+  const received: Received[] = [];
+  const ended = deferred<unknown>();
+  const started = deferred();
+  ws.client.events.subscribe.subscribe(
+    { lastEventId },
+    {
+      onStarted: () => started.resolve(),
+      onData: (d) => received.push(d as Received),
+      onError: (e) => ended.resolve(e),
+    },
+  );
+  await started.promise;
+  return { received, ended: ended.promise };
+}
+
 describeEachDialect('access token expiry on a live stream', (dialect) => {
   it('ends the stream with UNAUTHORIZED; after a refresh the device resumes without a gap', async () => {
     await using server = await startTestServer({ dialect });
@@ -141,18 +158,7 @@ describeEachDialect('access token expiry on a live stream', (dialect) => {
     const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
     const head = (await ben.client.events.head.query()).lastEventId ?? '';
     await using benWs = wsClient(server, () => ben.auth.accessToken);
-    const received: Received[] = [];
-    const ended = deferred<unknown>();
-    const started = deferred();
-    benWs.client.events.subscribe.subscribe(
-      { lastEventId: head },
-      {
-        onStarted: () => started.resolve(),
-        onData: (d) => received.push(d as Received),
-        onError: (e) => ended.resolve(e),
-      },
-    );
-    await started.promise;
+    const { received, ended } = await subscribed(benWs, head);
     // Both tokens expire; Ada refreshes hers and writes. Ben's stream must not deliver it.
     server.clock.advance(15 * 60_000 + 1_000);
     ada.auth = await httpClient(server).auth.refresh.mutate({
@@ -163,7 +169,7 @@ describeEachDialect('access token expiry on a live stream', (dialect) => {
       clientMessageId: 'x1',
       text: 'while expired',
     });
-    expect(await ended.promise).toMatchObject({
+    expect(await ended).toMatchObject({
       data: { code: 'UNAUTHORIZED' },
       message: 'Access token expired',
     });
@@ -190,20 +196,9 @@ describeEachDialect('access token expiry on a live stream', (dialect) => {
       addressed: { userId: ben.id, conversationId: chat.id, every: 1 },
     });
     await using benWs = wsClient(server, () => ben.auth.accessToken);
-    const received: unknown[] = [];
-    const ended = deferred<unknown>();
-    const started = deferred();
-    benWs.client.events.subscribe.subscribe(
-      { lastEventId: head },
-      {
-        onStarted: () => started.resolve(),
-        onData: (d) => received.push(d),
-        onError: (e) => ended.resolve(e),
-      },
-    );
-    await started.promise;
+    const { received, ended } = await subscribed(benWs, head);
     server.clock.advance(15 * 60_000 + 1_000);
-    expect(await ended.promise).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    expect(await ended).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     expect(received.length).toBeLessThan(count);
   });
 });

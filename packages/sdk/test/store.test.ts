@@ -4,7 +4,7 @@ import { expect, it, vi } from 'vitest';
 import type { Message, ParleyClient } from '../src/index.ts';
 import { type ChatStore, createChatStore } from '../src/store/index.ts';
 import { connected, signedUpClient, type TestClient, testClient } from './helpers/sdk.ts';
-import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
 /** Reactions in a stable order: the comparison is about content. */
 const normal = (m: Message) => ({
@@ -32,6 +32,22 @@ async function expectStoreMatchesServer(store: ChatStore, parley: ParleyClient, 
   );
 }
 
+/**
+ * Starts `store.loadConversations()` with the list's answer held back by `proxy` (read by the
+ * server, not yet received); `release()` lets it arrive and waits for the load to finish.
+ */
+async function loadWithListHeld(proxy: TcpProxy, store: ChatStore) {
+  const hold = proxy.holdAnswers('"nextCursor"');
+  const loading = store.loadConversations();
+  await hold.held;
+  return {
+    async release() {
+      hold.release();
+      await loading;
+    },
+  };
+}
+
 describeEachDialect('the client-side store', (dialect) => {
   it('keeps a message that arrives while the conversation list is on its way', async () => {
     await using server = await startTestServer({ dialect });
@@ -44,14 +60,11 @@ describeEachDialect('the client-side store', (dialect) => {
     await connected(ada);
 
     // The list is read, then Ben's message is stored and its event overtakes the answer.
-    const hold = proxy.holdAnswers('"nextCursor"');
-    const loading = store.loadConversations();
-    await hold.held;
+    const loading = await loadWithListHeld(proxy, store);
     const sent = await ben.parley.messages.send({ conversationId: chat.id, text: 'meanwhile' })
       .sent;
     await vi.waitFor(() => expect(store.getState().conversations[0]?.lastSeq).toBe(sent.seq));
-    hold.release();
-    await loading;
+    await loading.release();
 
     expect(store.getState().conversations[0]).toMatchObject({
       lastSeq: sent.seq,
@@ -79,16 +92,13 @@ describeEachDialect('the client-side store', (dialect) => {
     expect(ids()).toEqual([]);
 
     // The list is read (empty), then Cem starts a chat; Ada's store learns of it first.
-    const hold = proxy.holdAnswers('"nextCursor"');
-    const loading = store.loadConversations();
-    await hold.held;
+    const loading = await loadWithListHeld(proxy, store);
     const chat = await cem.parley.conversations.openDirect({
       userId: ada.parley.session!.user.id,
     });
     await cem.parley.messages.send({ conversationId: chat.id, text: 'hi Ada' }).sent;
     await vi.waitFor(() => expect(ids()).toEqual([chat.id]));
-    hold.release();
-    await loading;
+    await loading.release();
     expect(ids()).toEqual([chat.id]);
     store.destroy();
   });

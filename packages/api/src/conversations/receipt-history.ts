@@ -4,13 +4,12 @@ import { sql } from 'kysely';
 /**
  * When watermarks moved, kept small: a move within `COALESCE_MS` of the member's previous one
  * replaces it (the later time wins, so a time is never earlier than the read), and only the
- * newest `MAX_POINTS` moves per member and kind are kept. A message older than every kept point
+ * newest `MAX_HISTORY_POINTS` moves per member and kind are kept. A message older than every kept point
  * reports the oldest kept time (never earlier than the truth).
  */
 const COALESCE_MS = 60_000;
-const MAX_POINTS = 100;
-/** Kept points per member and kind (the PostgreSQL receipt batch writes them set-based). */
-export const MAX_HISTORY_POINTS = MAX_POINTS;
+/** Kept points per member and kind (the PostgreSQL receipt batch writes them set-based too). */
+export const MAX_HISTORY_POINTS = 100;
 
 /** A point recorded at `at` replaces the member's latest one when that is newer than this. */
 export function coalesceSince(at: string): string {
@@ -57,7 +56,7 @@ export async function recordWatermarkMove(
   const cutoff = await scope
     .select('seq')
     .orderBy('seq', 'desc')
-    .offset(MAX_POINTS)
+    .offset(MAX_HISTORY_POINTS)
     .limit(1)
     .executeTakeFirst();
   if (cutoff) {

@@ -1,5 +1,6 @@
 import { type DbOrTx, dialectOf, type EventRow } from '@parley/db';
 import { sql } from 'kysely';
+import { membersByConversation } from '../shared/recipients.ts';
 
 /**
  * The events one user may replay after `afterId`, oldest first, at most `limit`: those
@@ -80,20 +81,7 @@ export async function recipientsOf(db: DbOrTx, rows: EventRow[]): Promise<Map<st
   const conversationIds = [
     ...new Set(rows.filter((r) => !r.user_id && r.conversation_id).map((r) => r.conversation_id!)),
   ];
-  const members =
-    conversationIds.length === 0
-      ? []
-      : await db
-          .selectFrom('members')
-          .select(['conversation_id', 'user_id', 'joined_after_event_id'])
-          .where('conversation_id', 'in', conversationIds)
-          .execute();
-  const byConversation = new Map<string, typeof members>();
-  for (const m of members) {
-    const list = byConversation.get(m.conversation_id) ?? [];
-    list.push(m);
-    byConversation.set(m.conversation_id, list);
-  }
+  const byConversation = await membersByConversation(db, conversationIds);
   return new Map(
     rows.map((r) => [
       r.id,

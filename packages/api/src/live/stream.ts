@@ -31,21 +31,25 @@ export interface StreamOptions {
   tokenExpiresAt: number;
 }
 
+const expired = (deps: ApiDeps, options: StreamOptions) =>
+  deps.clock.now() >= options.tokenExpiresAt;
+
 /**
  * The replay part of a stream: the user's events after `position.cursor`, page by page (the
- * cursor follows what was read). Nothing without a `lastEventId`.
+ * cursor follows what was read). Nothing without a `lastEventId`. A token that expires during
+ * a long replay ends it (a page may hold events committed after the expiry).
  */
 async function* replayEvents(
   deps: ApiDeps,
   hub: EventHub,
   userId: string,
   filter: StreamFilter,
-  lastEventId: string | null | undefined,
+  options: StreamOptions,
   position: { cursor: string },
   stopped: () => boolean,
 ): AsyncGenerator<StreamItem> {
   // An empty log has no id to resume from; '' means "from the beginning".
-  if (lastEventId == null) return;
+  if (options.lastEventId == null) return;
   // An id beyond the newest event (a client bug or a forged id) resumes from the newest:
   // live events after it must flow, not be skipped as "already seen".
   const newest = (await latestEventId(deps.db)) ?? '';
@@ -61,6 +65,7 @@ async function* replayEvents(
       if (position.cursor < (await prunedThrough(deps.db))) throw resyncRequired();
       const events = await toStreamEvents(deps.db, rows);
       for (const [i, row] of rows.entries()) {
+        if (expired(deps, options)) throw tokenExpired();
         const event = events[i];
         const item = event && filter.apply({ kind: 'durable', event });
         if (item) yield item;
@@ -72,6 +77,26 @@ async function* replayEvents(
   } finally {
     release();
   }
+}
+
+/**
+ * A live item after the replay: a control note updates the filter; a durable event the replay
+ * already gave (by id) is dropped; what the filter lets through is returned.
+ */
+function liveItem(
+  filter: StreamFilter,
+  position: { cursor: string },
+  item: StreamItem | ControlItem,
+): StreamItem | null {
+  if (item.kind === 'blocked-by') {
+    filter.blockedBy(item.blockerId, item.blocked);
+    return null;
+  }
+  if (item.kind === 'durable') {
+    if (item.event.id <= position.cursor) return null;
+    position.cursor = item.event.id;
+  }
+  return filter.apply(item);
 }
 
 /**
@@ -96,23 +121,16 @@ export async function* streamEvents(
   const onAbort = () => wake?.();
   options.signal?.addEventListener('abort', onAbort);
   // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and resume.
-  const expired = () => deps.clock.now() >= options.tokenExpiresAt;
   const expiry = setTimeout(onAbort, Math.max(0, options.tokenExpiresAt - deps.clock.now()));
   try {
     // Loaded after attaching: a block that lands meanwhile is in the buffer, applied in order.
     const filter = await loadStreamFilter(deps.db, userId);
     const position = { cursor: options.lastEventId ?? '' };
-    const replay = replayEvents(deps, hub, userId, filter, options.lastEventId, position, () =>
+    yield* replayEvents(deps, hub, userId, filter, options, position, () =>
       Boolean(options.signal?.aborted),
     );
-    for await (const item of replay) {
-      // A token that expires during a long replay stops it too (the page may hold events
-      // committed after the expiry).
-      if (expired()) throw tokenExpired();
-      yield item;
-    }
     while (!options.signal?.aborted) {
-      if (expired()) throw tokenExpired();
+      if (expired(deps, options)) throw tokenExpired();
       if (overflowed) throw new SlowConsumerError();
       const item = buffer.shift();
       if (!item) {
@@ -122,15 +140,7 @@ export async function* streamEvents(
         wake = null;
         continue;
       }
-      if (item.kind === 'blocked-by') {
-        filter.blockedBy(item.blockerId, item.blocked);
-        continue;
-      }
-      if (item.kind === 'durable') {
-        if (item.event.id <= position.cursor) continue;
-        position.cursor = item.event.id;
-      }
-      const shown = filter.apply(item);
+      const shown = liveItem(filter, position, item);
       if (shown) yield shown;
     }
   } finally {
@@ -170,15 +180,7 @@ export function runEventStream(
       else reject(error);
     };
     const step = (item: StreamItem | ControlItem) => {
-      if (item.kind === 'blocked-by') {
-        filter!.blockedBy(item.blockerId, item.blocked);
-        return;
-      }
-      if (item.kind === 'durable') {
-        if (item.event.id <= position.cursor) return;
-        position.cursor = item.event.id;
-      }
-      const shown = filter!.apply(item);
+      const shown = liveItem(filter!, position, item);
       if (shown) deliver(shown);
     };
     const detach = hub.attach(userId, (item) => {
@@ -190,7 +192,7 @@ export function runEventStream(
       }
       // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and
       // resume (the timer below covers a quiet stream).
-      if (deps.clock.now() >= options.tokenExpiresAt) {
+      if (expired(deps, options)) {
         end(tokenExpired());
         return;
       }
@@ -216,18 +218,15 @@ export function runEventStream(
         hub,
         userId,
         filter,
-        options.lastEventId,
+        options,
         position,
         () => ended,
       )) {
         if (ended) return;
-        // A token that expires during a long replay stops it too (the page may hold events
-        // committed after the expiry).
-        if (deps.clock.now() >= options.tokenExpiresAt) throw tokenExpired();
         deliver(item);
       }
       if (ended) return;
-      if (deps.clock.now() >= options.tokenExpiresAt) throw tokenExpired();
+      if (expired(deps, options)) throw tokenExpired();
       const waiting = pending ?? [];
       pending = null;
       for (const item of waiting) {

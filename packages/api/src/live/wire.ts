@@ -36,9 +36,12 @@ export function eventJson(event: object): string | undefined {
  */
 export function messageCreatedByRef(conversationId: string, message: MessageDto) {
   const stored = `{"type":"message.created","conversationId":${JSON.stringify(conversationId)}}`;
-  const full = `${stored.slice(0, -1)},"message":${JSON.stringify(message)}}`;
-  return { stored, full };
+  return { stored, full: withMessage(stored, message) };
 }
+
+/** A stored-by-reference payload with its message put back (the same text as before). */
+const withMessage = (stored: string, message: MessageDto) =>
+  `${stored.slice(0, -1)},"message":${JSON.stringify(message)}}`;
 
 type LoggedRow = Pick<EventRow, 'id' | 'payload' | 'message_id'>;
 
@@ -68,7 +71,7 @@ export async function fullPayloads(
     if (!r.message_id) return r.payload;
     const message = messages.get(r.message_id);
     if (!message) return null;
-    return `${r.payload.slice(0, -1)},"message":${JSON.stringify(toMessageDto(message))}}`;
+    return withMessage(r.payload, toMessageDto(message));
   });
 }
 

@@ -155,28 +155,35 @@ export function createSendBatcher(
     const conversations = new Set(batch.map((b) => b.send.input.conversationId));
     for (const id of conversations) busy.add(id);
     schedule();
-    const fast: Queued[] = [];
-    const general: Queued[] = [];
     try {
-      try {
-        await markOnlineRecipients(
-          deps,
-          batch.map((b) => b.send),
-        );
-      } catch (error) {
-        // Members or presence could not be read: the batch fails, nothing was written.
-        for (const b of batch) b.resolve({ kind: 'failed', error });
-        return;
-      }
-      for (const b of batch) (isSimple(b.send) ? fast : general).push(b);
-      await writePart(fast, true);
-      await writePart(general, false);
+      await writeBatch(batch);
     } finally {
       for (const id of conversations) busy.delete(id);
       inFlight--;
       lastCommitAt = performance.now();
       schedule();
     }
+  }
+
+  /** Who is online first (members or presence unreadable: the batch fails, unwritten). */
+  async function writeBatch(batch: Queued[]): Promise<void> {
+    try {
+      await markOnlineRecipients(
+        deps,
+        batch.map((b) => b.send),
+      );
+    } catch (error) {
+      for (const b of batch) b.resolve({ kind: 'failed', error });
+      return;
+    }
+    await writePart(
+      batch.filter((b) => isSimple(b.send)),
+      true,
+    );
+    await writePart(
+      batch.filter((b) => !isSimple(b.send)),
+      false,
+    );
   }
 
   async function writePart(part: Queued[], fast: boolean): Promise<void> {

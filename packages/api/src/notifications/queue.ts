@@ -3,6 +3,7 @@ import { newId } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { nowIso } from '../live/write.ts';
 import { mentionedIds } from '../messages/mentions.ts';
+import { membersByConversation } from '../shared/recipients.ts';
 
 // SQLite caps the variables of one statement; 500 rows x 12 columns stays well below it.
 const INSERT_CHUNK = 500;
@@ -35,25 +36,15 @@ export async function markOnlineRecipients(
 ): Promise<void> {
   for (const send of sends) send.online = null;
   if (sends.length === 0 || configuredSinks(deps).length === 0) return;
-  const conversationIds = [...new Set(sends.map((s) => s.input.conversationId))];
-  const members = new Map<string, string[]>();
-  for (let i = 0; i < conversationIds.length; i += 500) {
-    const rows = await deps.db
-      .selectFrom('members')
-      .select(['conversation_id', 'user_id'])
-      .where('conversation_id', 'in', conversationIds.slice(i, i + 500))
-      .execute();
-    for (const r of rows) {
-      const list = members.get(r.conversation_id) ?? [];
-      list.push(r.user_id);
-      members.set(r.conversation_id, list);
-    }
-  }
-  const online = await deps.presence.onlineUsers([...new Set([...members.values()].flat())]);
+  const members = await membersByConversation(deps.db, [
+    ...new Set(sends.map((s) => s.input.conversationId)),
+  ]);
+  const everyone = [...members.values()].flatMap((list) => list.map((m) => m.user_id));
+  const online = await deps.presence.onlineUsers([...new Set(everyone)]);
   for (const send of sends) {
-    const others = (members.get(send.input.conversationId) ?? []).filter(
-      (id) => id !== send.senderId,
-    );
+    const others = (members.get(send.input.conversationId) ?? [])
+      .map((m) => m.user_id)
+      .filter((id) => id !== send.senderId);
     if (others.every((id) => online.has(id))) continue;
     send.online = new Set(others.filter((id) => online.has(id)));
   }

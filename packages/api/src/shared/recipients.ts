@@ -15,6 +15,33 @@ export async function otherMembers(
   return rows.map((r) => r.user_id);
 }
 
+export interface ConversationMember {
+  user_id: string;
+  /** The member receives this conversation's events after this id (see members table). */
+  joined_after_event_id: string;
+}
+
+/** The members of these conversations, by conversation (one read per 500 conversations). */
+export async function membersByConversation(
+  db: DbOrTx,
+  conversationIds: readonly string[],
+): Promise<Map<string, ConversationMember[]>> {
+  const byConversation = new Map<string, ConversationMember[]>();
+  for (let i = 0; i < conversationIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('members')
+      .select(['conversation_id', 'user_id', 'joined_after_event_id'])
+      .where('conversation_id', 'in', conversationIds.slice(i, i + 500))
+      .execute();
+    for (const { conversation_id, ...member } of rows) {
+      const list = byConversation.get(conversation_id) ?? [];
+      list.push(member);
+      byConversation.set(conversation_id, list);
+    }
+  }
+  return byConversation;
+}
+
 /** Everyone who shares at least one conversation with `userId` (presence goes to them). */
 export async function contactsOf(db: DbOrTx, userId: string): Promise<string[]> {
   const rows = await db
