@@ -8,6 +8,7 @@ import {
   createBanList,
   createEventHub,
   createPresenceTracker,
+  createReceiptBatcher,
   createSendBatcher,
   createSignal,
   createTypingTracker,
@@ -162,6 +163,7 @@ export async function startServer(
     presence: createPresenceTracker(api),
     typing: createTypingTracker(api),
     sends: createSendBatcher(api, hub, db.sqlite),
+    receipts: createReceiptBatcher(api, hub, db.sqlite),
     bans: createBanList(),
   };
   // Bans made on other instances arrive through the log; the list is loaded before serving.

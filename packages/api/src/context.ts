@@ -1,5 +1,6 @@
 import type { BanList } from './admin/ban-list.ts';
 import { verifyAccessToken } from './auth/tokens.ts';
+import type { ReceiptBatcher } from './conversations/receipt-batch.ts';
 import type { ApiDeps } from './deps.ts';
 import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
 import type { EventHub, StreamItem } from './live/hub.ts';
@@ -19,6 +20,8 @@ export interface LiveServices {
   typing: TypingTracker;
   /** Group commit for `messages.send`. */
   sends: SendBatcher;
+  /** Group commit for `markDelivered` / `markRead`. */
+  receipts: ReceiptBatcher;
   /** Banned users, refused on every call (see admin/ban-list.ts). */
   bans: BanList;
 }

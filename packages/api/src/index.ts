@@ -11,6 +11,10 @@ export {
   type LiveServices,
 } from './context.ts';
 export {
+  createReceiptBatcher,
+  type ReceiptBatcher,
+} from './conversations/receipt-batch.ts';
+export {
   type MessagePruneResult,
   type MessageRetentionPruner,
   pruneExpiredMessages,

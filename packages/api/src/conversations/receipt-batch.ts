@@ -1,7 +1,14 @@
-import { appendEvents, type DbOrTx, dialectOf, isDeadlock } from '@parley/db';
+import {
+  appendEvents,
+  type DbOrTx,
+  dialectOf,
+  isDeadlock,
+  type SqliteConnection,
+} from '@parley/db';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import type { CommittedEvent, EventHub } from '../live/hub.ts';
 import type { Emit, PendingEvent } from '../live/write.ts';
 import { DEADLOCK_ATTEMPTS, nowIso } from '../live/write.ts';
 import type { ReceiptDto } from '../shared/schemas.ts';
@@ -9,6 +16,7 @@ import { unreadCountsOf } from './conversations.ts';
 import { emitStateChanged, updateMemberState } from './organize.ts';
 import type { ReceiptKind } from './receipt-history.ts';
 import { coalesceSince, MAX_HISTORY_POINTS, recordWatermarkMove } from './receipt-history.ts';
+import { writeReceiptsSqlite } from './receipt-sqlite.ts';
 
 export interface ReceiptRequest {
   userId: string;
@@ -27,7 +35,7 @@ type Queued = { request: ReceiptRequest } & Settle;
 const MAX_BATCH = 512;
 
 /** A member's state as the batch reads it (locked on PostgreSQL) and moves it in memory. */
-interface MemberState {
+export interface MemberState {
   conversation_id: string;
   user_id: string;
   last_delivered_seq: number;
@@ -44,32 +52,28 @@ export interface ReceiptBatcher {
   submit(request: ReceiptRequest): Promise<ReceiptResult>;
 }
 
-const batchers = new WeakMap<ApiDeps, ReceiptBatcher>();
-
-/** The instance's receipt batcher (one per set of deps, created on first use). */
-export function receiptBatcherOf(deps: ApiDeps): ReceiptBatcher {
-  let batcher = batchers.get(deps);
-  if (!batcher) {
-    batcher = createReceiptBatcher(deps);
-    batchers.set(deps, batcher);
-  }
-  return batcher;
-}
-
 /**
  * Group commit for receipts (`markDelivered` / `markRead`): the receipts that arrive while one
  * batch is written share the next transaction, so a burst of acks costs one transaction, one
- * locking read of the members and one event-log append, not ~12 statements each; on SQLite it
- * holds Kysely's one connection once per batch instead of once per ack, so sends do not queue
- * behind acks. Receipts of one member in one batch coalesce: its watermarks are written once,
- * with one receipt event, at their final (highest) values. Watermarks only move forward.
+ * read of the members and one event-log append, not ~12 statements each. Receipts of one
+ * member in one batch coalesce: its watermarks are written once, with one receipt event, at
+ * their final (highest) values. Watermarks only move forward.
  *
- * On PostgreSQL a batch is a fixed number of statements whatever its size: the locking read,
- * one set-based write of every move (`writeMovesPostgres`), the event ids and one events
- * insert, and after the commit one read of all its members' unread counts. SQLite writes each
- * member's moves with its own small statements (one writer, no round trips).
+ * SQLite (`sqlite` given): one synchronous transaction of prepared statements, nothing awaited
+ * while it holds the connection (`receipt-sqlite.ts`); its events go to this instance's
+ * subscribers straight from the writer (`hub.deliverCommitted`), as sends do. A batch in which
+ * a read clears a "marked unread" goes through Kysely (the member's state event is written by
+ * `updateMemberState`, shared with the other organizing calls).
+ *
+ * PostgreSQL: a fixed number of statements whatever the batch's size: the locking read, one
+ * set-based write of every move (`writeMovesPostgres`), the event ids and one events insert.
+ * Both: after the commit, one read of all the batch's members' unread counts.
  */
-export function createReceiptBatcher(deps: ApiDeps): ReceiptBatcher {
+export function createReceiptBatcher(
+  deps: ApiDeps,
+  hub: Pick<EventHub, 'deliverCommitted'>,
+  sqlite: SqliteConnection | null,
+): ReceiptBatcher {
   let queue: Queued[] = [];
   let scheduled = false;
   let writing = false;
@@ -86,10 +90,70 @@ export function createReceiptBatcher(deps: ApiDeps): ReceiptBatcher {
     queue = queue.slice(MAX_BATCH);
     writing = true;
     try {
-      await writeBatch(deps, batch);
+      await writeBatch(batch);
     } finally {
       writing = false;
       schedule();
+    }
+  }
+
+  async function write(requests: ReceiptRequest[]): Promise<ReceiptWrite> {
+    if (sqlite) {
+      // Holding Kysely's only connection guarantees no other transaction is open on it.
+      const done = await deps.db
+        .connection()
+        .execute(async () => writeReceiptsSqlite(deps, sqlite, requests));
+      if (done) return done;
+    }
+    return writeGeneral(deps, requests);
+  }
+
+  async function writeBatch(batch: Queued[]): Promise<void> {
+    let written: ReceiptWrite | undefined;
+    for (let attempt = 1; written === undefined; attempt++) {
+      try {
+        written = await write(batch.map((b) => b.request));
+      } catch (error) {
+        if (isDeadlock(error) && attempt < DEADLOCK_ATTEMPTS) continue;
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          return;
+        }
+        // Something no check foresaw failed the shared transaction: each receipt alone.
+        await Promise.all(batch.map((b) => writeBatch([b])));
+        return;
+      }
+    }
+    const { results, lastEventId, handOver } = written;
+    if (handOver) hub.deliverCommitted(handOver.previousEventId, handOver.committed);
+    if (lastEventId) {
+      deps.bus.publish({ kind: 'log', lastEventId }).catch((error: unknown) => {
+        // Tailers also poll, so the events still go out, just later.
+        deps.logger.error({ err: error, eventId: lastEventId }, 'event publish failed');
+      });
+    }
+    // The unread counts after the commit: one read for the batch, however many members.
+    const members = new Map<string, { conversationId: string; userId: string }>();
+    for (const result of results) {
+      if ('error' in result) continue;
+      members.set(memberKey(result.conversationId, result.userId), result);
+    }
+    let views: Map<string, { unreadCount: number; unreadMentionCount: number }>;
+    try {
+      views = await unreadCountsOf(deps.db, [...members.values()]);
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+      return;
+    }
+    for (const [i, b] of batch.entries()) {
+      const result = results[i]!;
+      if ('error' in result) {
+        b.reject(result.error);
+        continue;
+      }
+      const view = views.get(memberKey(result.conversationId, result.userId));
+      if (view) b.resolve({ ...result, ...view });
+      else b.reject(notFound('Conversation'));
     }
   }
 
@@ -103,82 +167,61 @@ export function createReceiptBatcher(deps: ApiDeps): ReceiptBatcher {
   };
 }
 
-async function writeBatch(deps: ApiDeps, batch: Queued[]): Promise<void> {
-  let results: (ReceiptDto | { error: unknown })[] | undefined;
-  for (let attempt = 1; results === undefined; attempt++) {
-    try {
-      results = await writeOnce(
-        deps,
-        batch.map((b) => b.request),
-      );
-    } catch (error) {
-      if (isDeadlock(error) && attempt < DEADLOCK_ATTEMPTS) continue;
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      // Something no check foresaw failed the shared transaction: each receipt alone.
-      await Promise.all(batch.map((b) => writeBatch(deps, [b])));
-      return;
-    }
-  }
-  // The unread counts after the commit: one read for the batch, however many members.
-  const members = new Map<string, { conversationId: string; userId: string }>();
-  for (const result of results) {
-    if ('error' in result) continue;
-    members.set(memberKey(result.conversationId, result.userId), result);
-  }
-  let views: Map<string, { unreadCount: number; unreadMentionCount: number }>;
-  try {
-    views = await unreadCountsOf(deps.db, [...members.values()]);
-  } catch (error) {
-    for (const b of batch) b.reject(error);
-    return;
-  }
-  for (const [i, b] of batch.entries()) {
-    const result = results[i]!;
-    if ('error' in result) {
-      b.reject(result.error);
-      continue;
-    }
-    const view = views.get(memberKey(result.conversationId, result.userId));
-    if (view) b.resolve({ ...result, ...view });
-    else b.reject(notFound('Conversation'));
-  }
+export const memberKey = (conversationId: string, userId: string) =>
+  `${conversationId}\u0000${userId}`;
+
+/** What a batch did: each request's result, and its events. */
+export interface ReceiptWrite {
+  results: (ReceiptDto | { error: unknown })[];
+  /** The newest event id the batch appended (none when nothing moved). */
+  lastEventId: string | undefined;
+  /**
+   * The batch's events with their recipients, and the newest event id before them, when the
+   * writer has them at hand (SQLite): this instance's subscribers get them without a re-read.
+   */
+  handOver?: { previousEventId: string; committed: CommittedEvent[] };
 }
 
-const memberKey = (conversationId: string, userId: string) => `${conversationId}\u0000${userId}`;
-
-async function writeOnce(
-  deps: ApiDeps,
+/**
+ * The batch's requests applied to the members' states, in memory: each request's result, and
+ * the members whose "marked unread" a read clears (in the order their reads came). Watermarks
+ * only move forward, never past the conversation's last message; read implies delivered.
+ */
+export function applyReceipts(
   requests: ReceiptRequest[],
-): Promise<(ReceiptDto | { error: unknown })[]> {
+  states: Map<string, MemberState>,
+): { results: (ReceiptDto | { error: unknown })[]; cleared: MemberState[] } {
+  const results: (ReceiptDto | { error: unknown })[] = [];
+  const cleared: MemberState[] = [];
+  for (const { userId, conversationId, upToSeq, kind } of requests) {
+    const state = states.get(memberKey(conversationId, userId));
+    if (!state) {
+      results.push({ error: notFound('Conversation') });
+      continue;
+    }
+    const target = Math.min(upToSeq ?? state.last_seq, state.last_seq);
+    const read = kind === 'read' ? Math.max(state.last_read_seq, target) : state.last_read_seq;
+    const delivered = Math.max(state.last_delivered_seq, kind === 'delivered' ? target : read);
+    // Reading clears "marked unread", even when the watermark is already at the end.
+    if (kind === 'read' && state.marked_unread === 1) {
+      state.marked_unread = 0;
+      cleared.push(state);
+    }
+    state.last_read_seq = read;
+    state.last_delivered_seq = delivered;
+    results.push({ conversationId, userId, lastDeliveredSeq: delivered, lastReadSeq: read });
+  }
+  return { results, cleared };
+}
+
+/** Through Kysely: PostgreSQL, and SQLite batches that clear a "marked unread". */
+async function writeGeneral(deps: ApiDeps, requests: ReceiptRequest[]): Promise<ReceiptWrite> {
   const pending: PendingEvent[] = [];
   const emit = (p: PendingEvent) => pending.push(p);
-  const { results, lastEventId } = await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const states = await lockedMembers(trx, requests);
     const now = nowIso(deps);
-    const results: (ReceiptDto | { error: unknown })[] = [];
-    // Members whose "marked unread" this batch clears, in the order their reads came.
-    const cleared: MemberState[] = [];
-    for (const { userId, conversationId, upToSeq, kind } of requests) {
-      const state = states.get(memberKey(conversationId, userId));
-      if (!state) {
-        results.push({ error: notFound('Conversation') });
-        continue;
-      }
-      const target = Math.min(upToSeq ?? state.last_seq, state.last_seq);
-      const read = kind === 'read' ? Math.max(state.last_read_seq, target) : state.last_read_seq;
-      const delivered = Math.max(state.last_delivered_seq, kind === 'delivered' ? target : read);
-      // Reading clears "marked unread", even when the watermark is already at the end.
-      if (kind === 'read' && state.marked_unread === 1) {
-        state.marked_unread = 0;
-        cleared.push(state);
-      }
-      state.last_read_seq = read;
-      state.last_delivered_seq = delivered;
-      results.push({ conversationId, userId, lastDeliveredSeq: delivered, lastReadSeq: read });
-    }
+    const { results, cleared } = applyReceipts(requests, states);
     if (dialectOf(trx) === 'postgres') {
       await writeMovesPostgres(trx, emit, [...states.values()], cleared, now);
     } else {
@@ -201,13 +244,6 @@ async function writeOnce(
     );
     return { results, lastEventId: rows.at(-1)?.id };
   });
-  if (lastEventId) {
-    deps.bus.publish({ kind: 'log', lastEventId }).catch((error: unknown) => {
-      // Tailers also poll, so the events still go out, just later.
-      deps.logger.error({ err: error, eventId: lastEventId }, 'event publish failed');
-    });
-  }
-  return results;
 }
 
 /**
@@ -260,7 +296,7 @@ async function lockedMembers(
   );
 }
 
-const moved = (state: MemberState) =>
+export const moved = (state: MemberState) =>
   state.last_delivered_seq !== state.delivered0 || state.last_read_seq !== state.read0;
 
 /** A member's watermarks as the batch left them, stored and recorded once (SQLite). */
@@ -366,7 +402,7 @@ async function writeMovesPostgres(
 }
 
 /** The receipt event(s) of a member whose watermarks the batch moved. */
-function emitReceipt(emit: Emit, state: MemberState): void {
+export function emitReceipt(emit: Emit, state: MemberState): void {
   if (!moved(state)) return;
   const { conversation_id: conversationId, user_id: userId } = state;
   const delivered = state.last_delivered_seq;

@@ -16,6 +16,11 @@ export function coalesceSince(at: string): string {
   return new Date(Date.parse(at) - COALESCE_MS).toISOString();
 }
 
+/** Whether a move at `at` replaces the member's latest point, recorded at `latestAt`. */
+export function coalescesWith(latestAt: string, at: string): boolean {
+  return Date.parse(at) - Date.parse(latestAt) < COALESCE_MS;
+}
+
 export type ReceiptKind = 'delivered' | 'read';
 
 export async function recordWatermarkMove(
@@ -32,7 +37,7 @@ export async function recordWatermarkMove(
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (latest && Date.parse(point.at) - Date.parse(latest.at) < COALESCE_MS) {
+  if (latest && coalescesWith(latest.at, point.at)) {
     await trx
       .updateTable('receipt_history')
       .set({ seq: point.seq, at: point.at })

@@ -1,5 +1,4 @@
-import type { ApiDeps } from '../deps.ts';
-import { type ReceiptResult, receiptBatcherOf } from './receipt-batch.ts';
+import type { ReceiptBatcher, ReceiptResult } from './receipt-batch.ts';
 
 /**
  * Moves the caller's delivered and/or read watermark forward (never back, never past the last
@@ -7,12 +6,12 @@ import { type ReceiptResult, receiptBatcherOf } from './receipt-batch.ts';
  * through the instance's receipt batcher (receipts arriving together share one transaction).
  */
 export async function moveWatermarks(
-  deps: ApiDeps,
+  receipts: ReceiptBatcher,
   userId: string,
   input: { conversationId: string; upToSeq?: number | null },
   kind: 'delivered' | 'read',
 ): Promise<ReceiptResult> {
-  return receiptBatcherOf(deps).submit({
+  return receipts.submit({
     userId,
     conversationId: input.conversationId,
     upToSeq: input.upToSeq,

@@ -103,7 +103,7 @@ export const conversationsRouter = {
     .meta(rest('POST', '/conversations/{conversationId}/read', 'Move your read watermark'))
     .input(watermarkInput.strict())
     .output(watermarkOutput)
-    .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'read')),
+    .mutation(({ ctx, input }) => moveWatermarks(ctx.live.receipts, ctx.userId, input, 'read')),
 
   markDelivered: authedProcedure
     .meta(
@@ -111,7 +111,9 @@ export const conversationsRouter = {
     )
     .input(watermarkInput.strict())
     .output(watermarkOutput)
-    .mutation(({ ctx, input }) => moveWatermarks(ctx.deps, ctx.userId, input, 'delivered')),
+    .mutation(({ ctx, input }) =>
+      moveWatermarks(ctx.live.receipts, ctx.userId, input, 'delivered'),
+    ),
 
   /** No offline notifications from this conversation for the caller, until `until` or unmute. */
   mute: authedProcedure

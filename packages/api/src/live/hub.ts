@@ -168,7 +168,10 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
     },
     deliverCommitted(previousId, events) {
       if (closed || cursor !== previousId || events.length === 0) return false;
-      for (const { event, recipients } of events) fanOut(event, recipients);
+      for (const { event, recipients } of events) {
+        for (const listener of observers.get(event.type) ?? []) listener(event);
+        fanOut(event, recipients);
+      }
       counters.eventsRead += events.length;
       cursor = events.at(-1)!.event.id;
       return true;
