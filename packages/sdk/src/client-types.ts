@@ -42,7 +42,8 @@ export interface ParleyClientOptions {
   maxSendAttempts?: number;
   /**
    * Delivery acks are coalesced: at most one per conversation per this interval, with the
-   * highest seq received. Default 100 ms.
+   * highest seq received. A conversation's first message after a quiet interval is acked at
+   * once; in a busier chat the sender's "delivered" lags by at most this. Default 1000 ms.
    */
   deliveryAckDelayMs?: number;
   /** At most one "typing" signal per conversation per this interval. Default 3000 ms. */

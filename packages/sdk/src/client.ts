@@ -66,7 +66,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   const socket = () => live?.socket() ?? null;
   const transport = createTransport({ url, session, socket, fetch: options.fetch });
   const me = () => session.session?.user.id ?? null;
-  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 100, () => !!socket());
+  const acks = new DeliveryAcks(request, options.deliveryAckDelayMs ?? 1000, () => !!socket());
   const typing = new TypingSender(request, options.typingIntervalMs ?? 3000);
   const statuses = new StatusTracker(request, me, (item) => emitter.emit('status', item));
   const fetchFn = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));

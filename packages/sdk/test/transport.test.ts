@@ -192,4 +192,41 @@ describe('delivery acks', () => {
     const watermarks = adaReceipts().map((r) => r.lastDeliveredSeq);
     expect(watermarks).toEqual([...watermarks].sort((a, b) => a - b));
   });
+
+  it('paces each conversation on its own: a busy chat waits for its interval, a calm one is acked at once', async () => {
+    await using server = await startTestServer();
+    await using proxy = await startTcpProxy(server.url);
+    // An interval far longer than the test: whatever waits for it is never sent here.
+    await using ada = await signedUpClient(proxy.url, 'Ada', { deliveryAckDelayMs: 600_000 });
+    await using ben = await signedUpClient(server.url, 'Ben');
+    await using cy = await signedUpClient(server.url, 'Cy');
+    const adaId = ada.parley.session!.user.id;
+    const busy = await ben.parley.conversations.openDirect({ userId: adaId });
+    const calm = await cy.parley.conversations.openDirect({ userId: adaId });
+    const deliveredTo = (client: typeof ben, conversationId: string) =>
+      client.events.receipt
+        .filter((r) => r.userId === adaId && r.conversationId === conversationId)
+        .at(-1)?.lastDeliveredSeq ?? 0;
+
+    // The busy chat's first message is acked at once; the next two wait for its interval.
+    await ben.parley.messages.send({ conversationId: busy.id, text: 'b1' }).sent;
+    await vi.waitFor(() => expect(deliveredTo(ben, busy.id)).toBe(1));
+    for (const text of ['b2', 'b3']) {
+      await ben.parley.messages.send({ conversationId: busy.id, text }).sent;
+    }
+    await vi.waitFor(() => expect(ada.texts()).toEqual(['b1', 'b2', 'b3']));
+    // A message in another chat meanwhile: acked at once, not held behind the busy chat's.
+    await cy.parley.messages.send({ conversationId: calm.id, text: 'c1' }).sent;
+    await vi.waitFor(() => expect(deliveredTo(cy, calm.id)).toBe(1));
+    expect(deliveredTo(ben, busy.id)).toBe(1);
+    expect(socketCalls(proxy, 'conversations.markDelivered')).toEqual([
+      { conversationId: busy.id, upToSeq: 1 },
+      { conversationId: calm.id, upToSeq: 1 },
+    ]);
+
+    // A reconnect sends what waits, whatever the interval.
+    await socketDown(proxy, ada);
+    proxy.refuse(null);
+    await vi.waitFor(() => expect(deliveredTo(ben, busy.id)).toBe(3), { timeout: 5000 });
+  });
 });
