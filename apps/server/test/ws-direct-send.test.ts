@@ -187,6 +187,7 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     expect(limited.error).toMatchObject({
       data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: expect.any(Number) },
     });
+    expect(await directCalls(server, 'messages.send')).toBe(4);
   });
 
   it('serves sends mixed in one batch with a subscription and tRPC calls, in the order sent', async () => {
