@@ -79,6 +79,13 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const wsDirectCalls = new Counter({
+    name: 'parley_websocket_direct_calls_total',
+    help: "WebSocket calls served without tRPC's adapter (events.subscribe, messages.send), by path",
+    labelNames: ['path'],
+    registers: [registry],
+  });
+
   const webhookAttempts = new Counter({
     name: 'parley_webhook_deliveries_total',
     help: 'Integration webhook delivery attempts by outcome (delivered, retrying, gave_up, hook_disabled)',
@@ -116,6 +123,10 @@ export function createMetrics() {
     },
     webSocketClosed(code: number) {
       wsConnections.inc({ code: String(code) });
+    },
+    /** A WebSocket call served by the direct lanes (ws-events.ts), by path. */
+    webSocketDirectCall(path: string) {
+      wsDirectCalls.inc({ path });
     },
     /** The rate limiter, counting what it refuses by the rule's name. */
     countRejections(limiter: RateLimiter): RateLimiter {

@@ -261,6 +261,7 @@ export async function startServer(
     config,
     logger,
     onClosed: metrics.webSocketClosed,
+    onDirectCall: metrics.webSocketDirectCall,
   });
   const wsServer = ws;
   const { port } = server.address() as AddressInfo;

@@ -2,9 +2,11 @@ import {
   appRouter,
   type Context,
   type DirectStream,
+  directSendAvailable,
   eventJson,
   SlowConsumerError,
   type StreamItem,
+  sendDirect,
 } from '@parley/api';
 import { TRPCError } from '@trpc/server';
 import {
@@ -20,9 +22,13 @@ import {
 import type { WebSocket } from 'ws';
 
 const PATH = 'events.subscribe';
+const SEND_PATH = 'messages.send';
 const OPEN = 1;
 
 type RequestId = string | number;
+
+const SUBSCRIBE = { type: 'subscription', path: PATH } as const;
+const SEND = { type: 'mutation', path: SEND_PATH } as const;
 
 // The hub hands one item to all its subscribers in a row: the end of the frame after the
 // subscription id, the same for all of them, is made once per item, not per subscriber.
@@ -47,7 +53,7 @@ function tailOf(item: StreamItem): string {
 }
 
 /**
- * `events.subscribe` over WebSocket without tRPC's per-item subscription loop.
+ * `events.subscribe` (and `messages.send`) over WebSocket without tRPC's adapter.
  *
  * tRPC's ws adapter runs an async iterator per subscription and, per event, a race of
  * `next()` against the abort signal and one encode: a fan-out to 2,000 sockets paid that 2,000
@@ -57,7 +63,12 @@ function tailOf(item: StreamItem): string {
  * context, so it pushes each item here and a live item costs a filter check and one `ws.send`
  * of a frame around the event's JSON made once. The frames are tRPC's, byte for byte (`started`,
  * data, `stopped`, errors through the router's error formatter); everything else on the socket
- * (queries, mutations, other subscriptions, PING/PONG, connectionParams) goes to tRPC unchanged.
+ * (queries, other mutations, other subscriptions, PING/PONG, connectionParams) goes to tRPC
+ * unchanged.
+ *
+ * `messages.send` mutations take the same way round tRPC's adapter (`sendDirect`, the
+ * procedure's own steps without tRPC's per-call machinery: see messages/direct.ts in the API);
+ * the reply is tRPC's data frame, byte for byte, and a refusal tRPC's error frame.
  *
  * `ctx` is the connection's context promise, once tRPC has started creating it (until then
  * every message is tRPC's: the first one may be the connectionParams message).
@@ -65,7 +76,11 @@ function tailOf(item: StreamItem): string {
 export function interceptEventStreams(
   ws: WebSocket,
   ctx: () => Promise<Context> | undefined,
-  options: { maxBufferedBytes: number },
+  options: {
+    maxBufferedBytes: number;
+    /** Each call served here, by path (the metrics count them). */
+    onDirectCall?: ((path: string) => void) | undefined;
+  },
 ): void {
   const subscriptions = new Map<RequestId, AbortController>();
   const config = appRouter._def._config;
@@ -82,6 +97,7 @@ export function interceptEventStreams(
     cause: unknown,
     input: unknown,
     context: Context | undefined,
+    call: { type: 'subscription' | 'mutation'; path: string } = SUBSCRIBE,
   ): void {
     const error = getTRPCErrorFromUnknown(cause);
     respond({
@@ -90,12 +106,29 @@ export function interceptEventStreams(
       error: getErrorShape({
         config,
         error,
-        type: 'subscription',
-        path: PATH,
+        type: call.type,
+        path: call.path,
         input,
         ctx: context,
       }),
     });
+  }
+
+  /** The same steps as the ws adapter's `handleRequest` for a mutation, `messages.send`. */
+  async function mutate(
+    id: RequestId,
+    jsonrpc: '2.0' | undefined,
+    input: unknown,
+    contextPromise: Promise<Context>,
+  ): Promise<void> {
+    let context: Context | undefined;
+    try {
+      context = await contextPromise;
+      const data = await sendDirect(context, input);
+      respond({ id, jsonrpc, result: { type: 'data', data } });
+    } catch (cause) {
+      respondWithError(id, jsonrpc, cause, input, context, SEND);
+    }
   }
 
   /** The same steps as the ws adapter's `handleRequest` for a subscription. */
@@ -193,7 +226,11 @@ export function interceptEventStreams(
   function take(raw: unknown, isBinary: boolean): unknown {
     const contextPromise = ctx();
     if (isBinary || !contextPromise || !Buffer.isBuffer(raw)) return raw;
-    if (!raw.includes(PATH) && !(subscriptions.size > 0 && raw.includes('subscription.stop'))) {
+    if (
+      !raw.includes(PATH) &&
+      !(directSendAvailable && raw.includes(SEND_PATH)) &&
+      !(subscriptions.size > 0 && raw.includes('subscription.stop'))
+    ) {
       return raw;
     }
     let parsed: unknown;
@@ -215,11 +252,19 @@ export function interceptEventStreams(
         taken.push(() => subscriptions.get(id)?.abort());
         continue;
       }
-      if (message.method !== 'subscription' || !isObject(message.params)) {
+      if (!isObject(message.params)) {
         kept.push(message);
         continue;
       }
-      if (message.params.path !== PATH) {
+      const lane =
+        message.method === 'subscription' && message.params.path === PATH
+          ? 'subscribe'
+          : message.method === 'mutation' &&
+              message.params.path === SEND_PATH &&
+              directSendAvailable
+            ? 'send'
+            : null;
+      if (lane === null) {
         kept.push(message);
         continue;
       }
@@ -230,7 +275,7 @@ export function interceptEventStreams(
         kept.push(message); // malformed: tRPC answers it as it always did
         continue;
       }
-      if (request.method !== 'subscription' || request.id === null) {
+      if (request.id === null || request.method === 'subscription.stop') {
         kept.push(message);
         continue;
       }
@@ -242,9 +287,17 @@ export function interceptEventStreams(
         if (isObject(input)) input = { ...input, lastEventId };
         else input ??= { lastEventId };
       }
-      taken.push(() => {
-        void subscribe(id, jsonrpc, input, contextPromise, batchIndex).catch(() => {});
-      });
+      if (lane === 'send') {
+        taken.push(() => {
+          options.onDirectCall?.(SEND_PATH);
+          void mutate(id, jsonrpc, input, contextPromise);
+        });
+      } else {
+        taken.push(() => {
+          options.onDirectCall?.(PATH);
+          void subscribe(id, jsonrpc, input, contextPromise, batchIndex).catch(() => {});
+        });
+      }
     }
     for (const run of taken) run();
     if (taken.length === 0) return raw;

@@ -56,12 +56,15 @@ export function attachWebSocket(
     config,
     logger,
     onClosed,
+    onDirectCall,
   }: {
     api: ApiDeps;
     live: LiveServices;
     config: Config;
     logger: AppLogger;
     onClosed?: (code: number) => void;
+    /** A call served by ws-events.ts instead of tRPC's adapter, by path. */
+    onDirectCall?: (path: string) => void;
   },
 ) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
@@ -76,9 +79,11 @@ export function attachWebSocket(
   const contexts = new WeakMap<object, Promise<Context>>();
   wss.on('connection', (ws, req) => {
     const started = performance.now();
-    // Registered before tRPC's handler: `events.subscribe` is served by ws-events.ts.
+    // Registered before tRPC's handler: `events.subscribe` and `messages.send` are served by
+    // ws-events.ts.
     interceptEventStreams(ws, () => contexts.get(ws), {
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      onDirectCall,
     });
     ws.once('close', (code) => {
       onClosed?.(code);

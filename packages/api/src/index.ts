@@ -66,6 +66,7 @@ export {
 export { SlowConsumerError } from './live/stream.ts';
 export { eventJson } from './live/wire.ts';
 export { PLAIN_MESSAGE } from './messages/append.ts';
+export { directSendAvailable, sendDirect } from './messages/direct.ts';
 export { startSearchIndexer } from './messages/search.ts';
 export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
 export {

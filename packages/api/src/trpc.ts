@@ -63,14 +63,23 @@ const SERVER_FAULTS = new Set([
 const NESTED: SpanOptions = { kind: SpanKind.INTERNAL };
 const ENTRY: SpanOptions = { kind: SpanKind.SERVER };
 
+/** What a call came to, as the observer sees it (a middleware's `next()` result). */
+type Observed = { ok: true } | { ok: false; error: TRPCError };
+
 /**
  * Times every query and mutation (subscriptions run for a connection's lifetime: skipped), and
  * turns the `DomainError`s services throw into the tRPC error of the same code and message.
- * One middleware, not two: each one costs a context copy on every call. With tracing on, each
- * call is a span named by its path (the database queries it makes are its children); with it
- * off the span is the API's no-op and the call runs as before.
+ * With tracing on, each call is a span named by its path (the database queries it makes are its
+ * children); with it off the span is the API's no-op and the call runs as before. The
+ * `observe` middleware below runs every procedure through it; the WebSocket's direct lane for
+ * `messages.send` (messages/direct.ts) runs its calls through it too.
  */
-const base = t.procedure.use(async function observe({ ctx, path, type, next }) {
+export async function observeCall<R extends Observed>(
+  ctx: Context,
+  path: string,
+  type: string,
+  run: () => Promise<R>,
+): Promise<R> {
   const started = performance.now();
   const span = currentTracer().startSpan(path, trace.getActiveSpan() ? NESTED : ENTRY);
   const traced = span.isRecording();
@@ -79,8 +88,8 @@ const base = t.procedure.use(async function observe({ ctx, path, type, next }) {
     if (ctx.auth.status === 'authenticated') span.setAttribute('enduser.id', ctx.auth.userId);
   }
   const result = traced
-    ? await context.with(trace.setSpan(context.active(), span), next)
-    : await next();
+    ? await context.with(trace.setSpan(context.active(), span), run)
+    : await run();
   if (type !== 'subscription') {
     ctx.deps.metrics.procedureCompleted(path, type, performance.now() - started, result.ok);
   }
@@ -97,12 +106,21 @@ const base = t.procedure.use(async function observe({ ctx, path, type, next }) {
   if (!result.ok && result.error.cause instanceof DomainError)
     throw toTRPCError(result.error.cause);
   return result;
+}
+
+/** One middleware, not two: each one costs a context copy on every call. */
+const base = t.procedure.use(function observe({ ctx, path, type, next }) {
+  return observeCall(ctx, path, type, next);
 });
 
 export const publicProcedure = base;
 
-/** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
-export const authedProcedure = base.use(function requireUser({ ctx, next }) {
+/**
+ * The authenticated caller of `ctx` (user id and token expiry), or UNAUTHORIZED with the
+ * reason, or the ban's refusal. Every authed procedure runs it (the `requireUser` middleware);
+ * so does the WebSocket's direct lane for `messages.send`.
+ */
+export function authorize(ctx: Context): { userId: string; tokenExpiresAt: number } {
   // A WebSocket context lives as long as its connection: check expiry on every call.
   const expired = ctx.auth.status === 'authenticated' && ctx.auth.expiresAt <= ctx.deps.clock.now();
   if (expired) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Access token expired' });
@@ -117,5 +135,11 @@ export const authedProcedure = base.use(function requireUser({ ctx, next }) {
   if (ctx.live.bans.isBanned(ctx.auth.userId, ctx.deps.clock.now())) {
     throw toTRPCError(bannedError(null));
   }
-  return next({ ctx: { ...ctx, userId: ctx.auth.userId, tokenExpiresAt: ctx.auth.expiresAt } });
+  return { userId: ctx.auth.userId, tokenExpiresAt: ctx.auth.expiresAt };
+}
+
+/** Narrows `ctx` to an authenticated user or answers UNAUTHORIZED with the reason. */
+export const authedProcedure = base.use(function requireUser({ ctx, next }) {
+  const { userId, tokenExpiresAt } = authorize(ctx);
+  return next({ ctx: { ...ctx, userId, tokenExpiresAt } });
 });

@@ -1,6 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import type { Context } from '../context.ts';
 import { rest } from '../shared/rest.ts';
+import type { MessageDto } from '../shared/schemas.ts';
 import {
   clientString,
   idSchema,
@@ -17,6 +19,7 @@ import { MAX_MENTIONS } from './mentions.ts';
 import { getMessage, listMessages, sendMessage } from './messages.ts';
 import { listPins, pinMessage, unpinMessage } from './pins.ts';
 import { searchMyMessages } from './search.ts';
+import type { SendInput } from './send-batch.ts';
 import { messageStatus } from './status.ts';
 import { getThread, readThread } from './threads.ts';
 
@@ -46,6 +49,20 @@ const threadRead = z.object({
   lastReadSeq: z.number().int(),
   unreadCount: z.number().int(),
 });
+
+/**
+ * `messages.send`'s resolver: the procedure calls it, and so does the WebSocket's direct lane
+ * (direct.ts), after the same authorization and input validation.
+ */
+export async function send(
+  ctx: Pick<Context, 'deps' | 'live'>,
+  userId: string,
+  input: SendInput,
+): Promise<MessageDto> {
+  const message = await sendMessage(ctx.deps, ctx.live.sends, userId, input);
+  await ctx.live.typing.stopAfterSend(userId, input.conversationId);
+  return message;
+}
 
 export const messagesRouter = {
   send: authedProcedure
@@ -80,11 +97,7 @@ export const messagesRouter = {
       }),
     )
     .output(messageSchema)
-    .mutation(async ({ ctx, input }) => {
-      const message = await sendMessage(ctx.deps, ctx.live.sends, ctx.userId, input);
-      await ctx.live.typing.stopAfterSend(ctx.userId, input.conversationId);
-      return message;
-    }),
+    .mutation(({ ctx, input }) => send(ctx, ctx.userId, input)),
 
   list: authedProcedure
     .meta(
