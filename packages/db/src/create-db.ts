@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type KyselyConfig, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
-import { startCheckpointer } from './checkpointer.ts';
+import type pg from 'pg';
 import type { Database } from './database.ts';
 import { attachOffThreadReader, createOffThreadReader } from './reader.ts';
 
@@ -69,15 +69,18 @@ export function createDb(options: DbOptions): DbHandle {
       dialect: new SqliteDialect({ database }),
       log: queryLogger(options),
     });
-    const checkpointer =
+    // Long reads (search) run on a read-only connection in a worker thread, which also
+    // checkpoints the WAL in the background (reader.ts).
+    const reader =
       options.filename === ':memory:'
         ? null
-        : startCheckpointer(database, options.filename, {
-            intervalMs: 1000,
-            onError: (message) => options.onCheckpointError?.(message),
+        : createOffThreadReader(options.filename, {
+            checkpoints: {
+              database,
+              intervalMs: 1000,
+              onError: (message) => options.onCheckpointError?.(message),
+            },
           });
-    // Long reads (search) run on a read-only connection in a worker thread (reader.ts).
-    const reader = options.filename === ':memory:' ? null : createOffThreadReader(options.filename);
     if (reader) attachOffThreadReader(db, reader);
     return {
       db,
@@ -85,11 +88,12 @@ export function createDb(options: DbOptions): DbHandle {
       sqlite: database,
       async destroy() {
         await reader?.stop();
-        await checkpointer?.stop();
         await db.destroy();
       },
     };
   }
+  // Loaded only for PostgreSQL: a SQLite server never pays for the driver's modules.
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,

@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createDb, offThreadReaderOf } from '../src/index.ts';
 
 it('reads a SQLite file off the main thread: committed rows, read-only, errors per query', async () => {
@@ -33,6 +34,34 @@ it('reads a SQLite file off the main thread: committed rows, read-only, errors p
     const memory = createDb({ dialect: 'sqlite', filename: ':memory:' });
     expect(offThreadReaderOf(memory.db)).toBeNull();
     await memory.destroy();
+  } finally {
+    await handle.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('checkpoints the WAL in the background while the main connection does not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-checkpoint-'));
+  const filename = join(dir, 'p.db');
+  const handle = createDb({ dialect: 'sqlite', filename });
+  try {
+    const { db, sqlite } = handle;
+    // The main connection leaves checkpoints to the worker.
+    expect(sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await sql`create table t (n integer primary key, payload text)`.execute(db);
+    const before = statSync(filename).size;
+    // About 1 MB of rows: only in the WAL until a checkpoint copies them into the file.
+    for (let i = 0; i < 4; i++) {
+      await sql`with recursive s(i) as (select 1 union all select i + 1 from s where i < 128)
+        insert into t (payload) select hex(randomblob(1000)) from s`.execute(db);
+    }
+    await vi.waitFor(() => expect(statSync(filename).size).toBeGreaterThan(before + 1_000_000), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    // The same worker still serves reads.
+    const reader = offThreadReaderOf(db)!;
+    expect(await reader.all(sql`select count(*) as n from t`.compile(db))).toEqual([{ n: 512 }]);
   } finally {
     await handle.destroy();
     await rm(dir, { recursive: true, force: true });

@@ -145,7 +145,11 @@ describe('@parley/react hooks in a DOM, against the real server', () => {
         </ParleyProvider>,
       );
       fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
-      await vi.waitFor(() => expect(screen.getByTestId('file').textContent).toBe('a.bin'));
+      // The server loads its upload libraries with its first upload (docs/operations.md,
+      // "Memory"): on a loaded machine that alone can take a second.
+      await vi.waitFor(() => expect(screen.getByTestId('file').textContent).toBe('a.bin'), {
+        timeout: 10_000,
+      });
       expect(screen.getByTestId('progress').textContent).toBe('300000/300000');
     } finally {
       await ada.close();

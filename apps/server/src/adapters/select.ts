@@ -11,7 +11,7 @@ import type {
 } from '@parley/api';
 import { createSignal } from '@parley/api';
 import { createDb, type DbHandle } from '@parley/db';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
 import { createDevMailer, type DevOutbox } from './dev-mailer.ts';
@@ -22,12 +22,13 @@ import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limiter.
 import { createRedisBus } from './redis-bus.ts';
 import { createRedisChannelSink } from './redis-channel-sink.ts';
 import { createRedisPresenceStore } from './redis-presence.ts';
-import { createSmtpMailer } from './smtp-mailer.ts';
-import { createWebPushSender } from './web-push-sender.ts';
 import { createWebhookSink } from './webhook-sink.ts';
 
 // Every adapter choice of the server, in one place: each port gets its embedded default, or
 // its scale-out adapter when the configuration names one (see docs/configuration.md).
+// The libraries of adapters the configuration does not name (ioredis, nodemailer, web-push,
+// the AWS SDK, pg) are imported only when named: each costs megabytes of heap in every
+// process that loads it (docs/benchmarks.md, "Idle memory").
 
 /** Everything the composition root plugs into the ports. */
 export interface Adapters {
@@ -55,14 +56,14 @@ export async function selectAdapters(
 ): Promise<Adapters> {
   const db = databaseFrom(config, options.logger, options.onQuery);
   const shared = await sharedStateFrom(config, options.logger);
-  const mail = mailerFrom(config, options.logger);
+  const mail = await mailerFrom(config, options.logger);
   return {
     db,
     ...shared,
     blobs: await blobStoreFrom(config),
     mailer: mail.mailer,
     devOutbox: mail.devOutbox,
-    notifications: notificationSettingsFrom(config, shared.redis, options.clock),
+    notifications: await notificationSettingsFrom(config, shared.redis, options.clock),
     async close() {
       await mail.mailer?.close();
       await shared.close();
@@ -122,6 +123,7 @@ async function sharedStateFrom(config: Config, logger: AppLogger): Promise<Share
   }
   // Auto-pipelining: commands issued in the same tick (rate limits and presence of concurrent
   // sends) leave in one write and one round trip.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.REDIS_URL, {
     maxRetriesPerRequest: 3,
     lazyConnect: true,
@@ -173,11 +175,12 @@ async function blobStoreFrom(config: Config): Promise<BlobStore> {
  * SMTP when SMTP_URL is set; otherwise the development outbox, except in production, where
  * sign-in by email code is then off (a code nobody receives would only confuse).
  */
-function mailerFrom(
+async function mailerFrom(
   config: Config,
   logger: AppLogger,
-): { mailer: Mailer | null; devOutbox: DevOutbox | null } {
+): Promise<{ mailer: Mailer | null; devOutbox: DevOutbox | null }> {
   if (config.SMTP_URL) {
+    const { createSmtpMailer } = await import('./smtp-mailer.ts');
     return { mailer: createSmtpMailer(config.SMTP_URL, config.MAIL_FROM!), devOutbox: null };
   }
   if (config.NODE_ENV === 'production') {
@@ -189,11 +192,11 @@ function mailerFrom(
 }
 
 /** Each sink is on when its settings are present: WEBHOOK_*, VAPID_*, REDIS_URL. */
-function notificationSettingsFrom(
+async function notificationSettingsFrom(
   config: Config,
   redis: Redis | null,
   clock: Clock,
-): NotificationSettings {
+): Promise<NotificationSettings> {
   const sinks: NotificationSink[] = [];
   if (config.WEBHOOK_URL && config.WEBHOOK_SECRET) {
     sinks.push(
@@ -210,7 +213,7 @@ function notificationSettingsFrom(
   }
   const push =
     config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY && config.VAPID_SUBJECT
-      ? createWebPushSender({
+      ? (await import('./web-push-sender.ts')).createWebPushSender({
           publicKey: config.VAPID_PUBLIC_KEY,
           privateKey: config.VAPID_PRIVATE_KEY,
           subject: config.VAPID_SUBJECT,

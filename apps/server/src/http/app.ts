@@ -14,7 +14,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Registry } from 'prom-client';
-import { createOpenApiFetchHandler } from 'trpc-to-openapi';
 import type { DevOutbox } from '../adapters/dev-mailer.ts';
 import type { Config } from '../config.ts';
 import type { AppLogger } from '../logger.ts';
@@ -23,11 +22,9 @@ import { clientIp } from './client-ip.ts';
 import { devOutboxRoutes } from './dev-outbox.ts';
 import { type FilesRoutesDeps, filesRoutes } from './files/routes.ts';
 import { type HealthDeps, healthRoutes, notFoundJson } from './health.ts';
-import { buildOpenApiDocument } from './openapi/document.ts';
 import { emptyBodyAsJson } from './openapi/empty-body.ts';
+import { lazyOpenApi } from './openapi/lazy.ts';
 import { openApiRoutes, SWAGGER_UI_STYLE_HASH } from './openapi/routes.ts';
-import { jsonObjectBodies } from './rest-body.ts';
-import { restPathGuard, restRouteMatcher } from './rest-routes.ts';
 import { webDemoRoutes } from './web-demo.ts';
 
 // Request and response headers of the tus protocol (resumable uploads).
@@ -72,6 +69,19 @@ export function retryAfterHeader(errors: readonly TRPCError[]): Record<string, s
   return { 'Retry-After': String(Math.max(1, Math.ceil(Math.max(...waits) / 1000))) };
 }
 
+// The REST bridge (trpc-to-openapi) is imported with the first REST request.
+let bridge: Promise<typeof import('trpc-to-openapi').createOpenApiFetchHandler> | undefined;
+function restBridge() {
+  bridge ??= import('trpc-to-openapi').then(
+    (m) => m.createOpenApiFetchHandler,
+    (error: unknown) => {
+      bridge = undefined;
+      throw error;
+    },
+  );
+  return bridge;
+}
+
 export interface HttpAppDeps {
   api: ApiDeps;
   live: LiveServices;
@@ -98,8 +108,14 @@ export function createHttpApp({
   devOutbox,
 }: HttpAppDeps) {
   const app = new Hono<{ Bindings: HttpBindings; Variables: AccessVariables }>();
-  const document = buildOpenApiDocument({ publicUrl: config.PUBLIC_URL });
-  app.use(accessLog(logger, httpObserver, restRouteMatcher(document as never)));
+  // The OpenAPI document and the REST bridge are loaded with the first request that needs them.
+  const openapi = lazyOpenApi({ publicUrl: config.PUBLIC_URL });
+  app.use(accessLog(logger, httpObserver, openapi.route));
+  // Every REST request (preflights included) finds the document built, for its route label.
+  app.use('/api/v1/*', async (_c, next) => {
+    await openapi.ready();
+    return next();
+  });
   // Unknown paths (including /healthz, /readyz, /livez): JSON, never the web demo's page.
   app.notFound((c) => notFoundJson(c));
 
@@ -197,24 +213,23 @@ export function createHttpApp({
   );
 
   // 405 for a method a documented path lacks; a JSON body must be an object.
-  const guard = restPathGuard(document as never);
   // The former tus path (/files/tus, see files/tus.ts) is not in the document but still served.
   app.use('/api/v1/*', (c, next) =>
     c.req.path === '/api/v1/files/tus' || c.req.path.startsWith('/api/v1/files/tus/')
       ? next()
-      : guard(c, next),
+      : openapi.guard(c, next),
   );
-  app.use('/api/v1/*', jsonObjectBodies(document as never));
+  app.use('/api/v1/*', openapi.bodies);
   // Bytes first (multipart, tus, downloads), then every other /api/v1 path from the routers.
   app.route('/api/v1', filesRoutes({ api, live, config, logger, ...files }));
-  app.all('/api/v1/*', (c) =>
-    createOpenApiFetchHandler({
+  app.all('/api/v1/*', async (c) =>
+    (await restBridge())({
       endpoint: '/api/v1',
       ...handlerOptions(c),
       req: emptyBodyAsJson(c.req.raw),
     }),
   );
-  app.route('/', openApiRoutes(config, document));
+  app.route('/', openApiRoutes(config, openapi.document));
   app.route('/', webDemoRoutes(config.webDemoDir));
   return app;
 }

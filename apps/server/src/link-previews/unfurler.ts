@@ -2,8 +2,15 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { BlobStore, LinkUnfurler, Logger } from '@parley/api';
 import type { AddressPolicy } from './address-policy.ts';
-import { extractMeta } from './meta.ts';
+import type { PageMeta } from './meta.ts';
 import { safeFetch } from './safe-fetch.ts';
+
+// The HTML parser (htmlparser2) is loaded with the first page to preview, not at start.
+let metaModule: Promise<typeof import('./meta.ts')> | undefined;
+async function extractMeta(html: string): Promise<PageMeta> {
+  metaModule ??= import('./meta.ts');
+  return (await metaModule).extractMeta(html);
+}
 
 export interface UnfurlerOptions {
   blobs: BlobStore;
@@ -58,7 +65,7 @@ export function createLinkUnfurler(options: UnfurlerOptions): LinkUnfurler {
       const signal = AbortSignal.timeout(options.timeoutMs);
       try {
         const page = await safeFetch(url, limits(signal, ['text/html']));
-        const meta = extractMeta(page.body.toString('utf8'));
+        const meta = await extractMeta(page.body.toString('utf8'));
         if (!meta.title && !meta.description) return null;
         let image: string | null = null;
         if (meta.image) {

@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises';
-import { fileTypeFromFile, supportedMimeTypes } from 'file-type';
 import { HttpError } from './http-error.ts';
 
 // What a client may say when it does not know (or care) what the bytes are.
@@ -54,6 +53,8 @@ export async function detectContentType(
   declaredType: string | null,
 ): Promise<string> {
   const declared = normalize(declaredType);
+  // file-type's signatures load with the first upload, not at start.
+  const { fileTypeFromFile, supportedMimeTypes } = await import('file-type');
   const found = await fileTypeFromFile(path);
   if (found) {
     if (!GENERIC.has(declared) && normalize(found.mime) !== declared) {

@@ -1,4 +1,3 @@
-import { encode } from 'blurhash';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { HttpError } from './http-error.ts';
 
@@ -78,6 +77,7 @@ export async function processImage(path: string, maxPixels: number): Promise<Pro
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
+    const { encode } = await import('blurhash');
     const placeholder = encode(
       new Uint8ClampedArray(pixels.data),
       pixels.info.width,

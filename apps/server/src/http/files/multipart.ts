@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { HttpError, tooLarge } from './http-error.ts';
 
 export interface ReceivedFile {
@@ -29,9 +29,11 @@ export async function receiveMultipart(
   await mkdir(options.stagingDir, { recursive: true });
   const path = join(options.stagingDir, `upload-${randomBytes(12).toString('hex')}`);
   const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+  // Loaded with the first upload, not at start.
+  const { default: createParser } = await import('busboy');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = createParser({
       headers: { 'content-type': contentType },
       // One byte of headroom: busboy signals `limit` on reaching fileSize, and a file of
       // exactly maxBytes is allowed ("413 above it"); the size check below does the rest.

@@ -1,6 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
-import { Server, type Upload } from '@tus/server';
+import type { Upload } from '@tus/server';
 import { ulid } from 'ulid';
 import { HttpError } from './http-error.ts';
 import { type IngestDeps, ingestFile } from './ingest.ts';
@@ -43,6 +43,39 @@ const notFound = () => tusError(404, 'NOT_FOUND', 'Upload not found');
  * answering 200 with the file (or the refusal, after removing the upload).
  */
 export function createTusUploads(deps: IngestDeps, options: TusOptions): TusUploads {
+  // @tus/server and its store are loaded with the first resumable upload (or the first
+  // clean-up that finds uploads on disk), not at start: most processes never see one.
+  let started: Promise<TusServer> | undefined;
+  const server = () => {
+    started ??= startTusServer(deps, options);
+    return started;
+  };
+  return {
+    async handle(request, userId) {
+      const tus = await server();
+      tus.callers.set(request, userId);
+      return tus.server.handleWeb(request);
+    },
+    async cleanUp() {
+      if (!started) {
+        const entries = await readdir(options.directory).catch(() => []);
+        if (entries.length === 0) return 0;
+      }
+      return (await server()).server.cleanUpExpiredUploads();
+    },
+  };
+}
+
+interface TusServer {
+  server: import('@tus/server').Server;
+  callers: WeakMap<Request, string>;
+}
+
+async function startTusServer(deps: IngestDeps, options: TusOptions): Promise<TusServer> {
+  const [{ FileStore }, { Server }] = await Promise.all([
+    import('@tus/file-store'),
+    import('@tus/server'),
+  ]);
   const store = new FileStore({
     directory: options.directory,
     expirationPeriodInMilliseconds: options.expireAfterMs,
@@ -98,11 +131,5 @@ export function createTusUploads(deps: IngestDeps, options: TusOptions): TusUplo
     },
   });
 
-  return {
-    handle(request, userId) {
-      callers.set(request, userId);
-      return server.handleWeb(request);
-    },
-    cleanUp: () => server.cleanUpExpiredUploads(),
-  };
+  return { server, callers };
 }

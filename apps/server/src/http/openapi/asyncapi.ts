@@ -1,7 +1,7 @@
 import { durableEventSchemas, ephemeralEventSchemas } from '@parley/api';
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
-import { API_VERSION } from './document.ts';
+import { API_VERSION } from './version.ts';
 
 /** Every schema with an id (events and the DTOs they contain), refs pointing at each other. */
 function componentSchemas() {

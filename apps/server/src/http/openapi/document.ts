@@ -3,8 +3,9 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { filePaths } from './file-paths.ts';
 import { type PolishOptions, polishDocument } from './polish.ts';
 import { ssePaths } from './sse-path.ts';
+import { API_VERSION } from './version.ts';
 
-export const API_VERSION = '1.0.0';
+export { API_VERSION } from './version.ts';
 
 /**
  * The REST contract: every query and mutation from the routers (via trpc-to-openapi), plus the

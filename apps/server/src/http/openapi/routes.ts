@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { Config } from '../../config.ts';
 import { REVALIDATE, sendStatic, staticFiles } from '../static-files.ts';
 import { buildAsyncApiDocument } from './asyncapi.ts';
-import { buildOpenApiDocument } from './document.ts';
+import type { OpenApiDocument } from './lazy.ts';
 
 // The production build copies Swagger UI's files next to the bundle, precompressed
 // (apps/server/tsup.config.ts); from source they are read from the package.
@@ -52,14 +52,15 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({
 });`;
 
 /** /openapi.json, /asyncapi.json, and an interactive reference at /docs served from disk. */
-export function openApiRoutes(
-  config: Config,
-  openapi: ReturnType<typeof buildOpenApiDocument> = buildOpenApiDocument(),
-): Hono {
+export function openApiRoutes(config: Config, openapi: () => Promise<OpenApiDocument>): Hono {
   const app = new Hono();
-  const asyncapi = buildAsyncApiDocument(config);
-  app.get('/openapi.json', (c) => c.json(openapi));
-  app.get('/asyncapi.json', (c) => c.json(asyncapi));
+  // Both documents are built on their first request (large objects most servers never serve).
+  let asyncapi: ReturnType<typeof buildAsyncApiDocument> | undefined;
+  app.get('/openapi.json', async (c) => c.json(await openapi()));
+  app.get('/asyncapi.json', (c) => {
+    asyncapi ??= buildAsyncApiDocument(config);
+    return c.json(asyncapi);
+  });
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/init.js', (c) => c.body(DOCS_INIT, 200, { 'content-type': 'text/javascript' }));
   // Swagger UI's files are not content-hashed: revalidated by ETag (a 304 once cached), and
