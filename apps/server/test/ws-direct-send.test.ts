@@ -1,7 +1,7 @@
 import { type Dialect, describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
 import { registerUsers, type TestUser } from './helpers/clients.ts';
+import { openRawSocket } from './helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 // `messages.send` over WebSocket is served by apps/server/src/ws-events.ts (the direct lane,
@@ -20,20 +20,7 @@ type Frame = {
 
 /** A raw tRPC WebSocket; with a user, connectionParams first. */
 async function rawSocket(server: TestServer, user?: TestUser) {
-  const ws = new WebSocket(user ? `${server.wsUrl}?connectionParams=1` : server.wsUrl);
-  const texts: string[] = [];
-  ws.on('message', (raw) => {
-    const text = String(raw);
-    if (text === 'PING') ws.send('PONG');
-    else texts.push(text);
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  if (user) {
-    ws.send(JSON.stringify({ method: 'connectionParams', data: { token: user.auth.accessToken } }));
-  }
+  const { ws, texts, send } = await openRawSocket(server, user);
   const of = (id: string | number) => texts.filter((t) => (JSON.parse(t) as Frame).id === id);
   return {
     texts,
@@ -43,7 +30,7 @@ async function rawSocket(server: TestServer, user?: TestUser) {
       await vi.waitFor(() => expect(of(id)).toHaveLength(1));
       return of(id)[0]!;
     },
-    send: (message: unknown) => ws.send(JSON.stringify(message)),
+    send,
     sendMessage(id: string | number, input: unknown, jsonrpc?: '2.0') {
       ws.send(
         JSON.stringify({

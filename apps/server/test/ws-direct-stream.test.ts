@@ -3,6 +3,7 @@ import { EventSource } from 'eventsource';
 import { expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { httpClient, registerUsers, type TestUser } from './helpers/clients.ts';
+import { openRawSocket } from './helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 // `events.subscribe` over WebSocket is served by apps/server/src/ws-events.ts, which writes
@@ -18,18 +19,7 @@ type Frame = {
 
 /** A raw tRPC WebSocket: connectionParams first, then whatever the test sends. */
 async function rawSocket(server: TestServer, user: TestUser) {
-  const ws = new WebSocket(`${server.wsUrl}?connectionParams=1`);
-  const texts: string[] = [];
-  ws.on('message', (raw) => {
-    const text = String(raw);
-    if (text === 'PING') ws.send('PONG');
-    else texts.push(text);
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.send(JSON.stringify({ method: 'connectionParams', data: { token: user.auth.accessToken } }));
+  const { ws, texts, send } = await openRawSocket(server, user);
   return {
     ws,
     texts,
@@ -37,7 +27,7 @@ async function rawSocket(server: TestServer, user: TestUser) {
     /** Frames of one request id. */
     of: (id: string | number) =>
       texts.map((t) => JSON.parse(t) as Frame).filter((f) => f.id === id),
-    send: (message: unknown) => ws.send(JSON.stringify(message)),
+    send,
     subscribe: (id: string | number, lastEventId: string, jsonrpc?: '2.0') =>
       ws.send(
         JSON.stringify({

@@ -38,6 +38,24 @@ export type DbOptions = (
 /** The better-sqlite3 connection behind Kysely, for the synchronous hot paths. */
 export type SqliteConnection = SQLite.Database;
 
+/**
+ * A hot path's statements, prepared once per connection and reused: `prepare` runs on a
+ * connection's first use only (better-sqlite3 statements belong to their connection).
+ */
+export function preparedPerConnection<T>(
+  prepare: (db: SqliteConnection) => T,
+): (db: SqliteConnection) => T {
+  const prepared = new WeakMap<SqliteConnection, T>();
+  return (db) => {
+    let statements = prepared.get(db);
+    if (!statements) {
+      statements = prepare(db);
+      prepared.set(db, statements);
+    }
+    return statements;
+  };
+}
+
 export interface DbHandle {
   db: Kysely<Database>;
   dialect: DbDialect;

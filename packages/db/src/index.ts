@@ -3,6 +3,7 @@ export {
   type DbDialect,
   type DbHandle,
   type DbOptions,
+  preparedPerConnection,
   type SqliteConnection,
 } from './create-db.ts';
 export type { Database, Db, DbOrTx } from './database.ts';

@@ -1,4 +1,4 @@
-import { nextIds, type SqliteConnection } from '@parley/db';
+import { nextIds, preparedPerConnection, type SqliteConnection } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import type { DurableEvent } from '../live/events.ts';
 import type { CommittedEvent } from '../live/hub.ts';
@@ -16,9 +16,6 @@ import {
 import { coalescesWith, MAX_HISTORY_POINTS, type ReceiptKind } from './receipt-history.ts';
 
 type Statements = ReturnType<typeof prepare>;
-
-// Prepared once per connection: better-sqlite3 statements are reused for every batch.
-const prepared = new WeakMap<SqliteConnection, Statements>();
 
 type StateRow = Omit<MemberState, 'delivered0' | 'read0'>;
 type Point = { seq: number; at: string };
@@ -73,14 +70,7 @@ function prepare(db: SqliteConnection) {
   };
 }
 
-function statementsFor(db: SqliteConnection): Statements {
-  let statements = prepared.get(db);
-  if (!statements) {
-    statements = prepare(db);
-    prepared.set(db, statements);
-  }
-  return statements;
-}
+const statementsFor = preparedPerConnection(prepare);
 
 /**
  * A receipt batch on SQLite: one synchronous transaction of prepared statements (no await

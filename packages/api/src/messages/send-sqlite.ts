@@ -1,4 +1,4 @@
-import { type MessageRow, nextIds, type SqliteConnection } from '@parley/db';
+import { type MessageRow, nextIds, preparedPerConnection, type SqliteConnection } from '@parley/db';
 import type { ApiDeps } from '../deps.ts';
 import { messageCreatedByRef } from '../live/wire.ts';
 import { nowIso } from '../live/write.ts';
@@ -12,11 +12,6 @@ import {
   isDuplicateClientId,
   requireSender,
 } from './send-rules.ts';
-
-type Statements = ReturnType<typeof prepare>;
-
-// Prepared once per connection: better-sqlite3 statements are reused for every send.
-const prepared = new WeakMap<SqliteConnection, Statements>();
 
 function prepare(db: SqliteConnection) {
   return {
@@ -71,14 +66,7 @@ function prepare(db: SqliteConnection) {
   };
 }
 
-function statementsFor(db: SqliteConnection): Statements {
-  let statements = prepared.get(db);
-  if (!statements) {
-    statements = prepare(db);
-    prepared.set(db, statements);
-  }
-  return statements;
-}
+const statementsFor = preparedPerConnection(prepare);
 
 /** Whether this (sender, clientMessageId) is stored (read on the same connection, no await). */
 export function storedOnSqlite(db: SqliteConnection, senderId: string, clientMessageId: string) {
