@@ -126,21 +126,21 @@ export function writeReceiptsSqlite(
     const ids = nextIds(previousEventId, pending.length, deps.clock.now());
     const committed: CommittedEvent[] = [];
     const members = new Map<string, string[]>();
+    const membersOf = (conversationId: string): string[] => {
+      let ids = members.get(conversationId);
+      if (!ids) {
+        ids = st.members.all(conversationId) as string[];
+        members.set(conversationId, ids);
+      }
+      return ids;
+    };
     for (const [i, { event, onlyUserId }] of pending.entries()) {
       const id = ids[i]!;
       const conversationId = 'conversationId' in event ? event.conversationId : null;
       const payload = JSON.stringify(event);
       st.insertEvent.run(id, conversationId, onlyUserId ?? null, event.type, payload, at);
-      let recipients: string[];
-      if (onlyUserId) recipients = [onlyUserId];
-      else {
-        // Every member now joined before this event, which is newer than any id so far.
-        recipients = members.get(conversationId ?? '') ?? [];
-        if (conversationId && !members.has(conversationId)) {
-          recipients = st.members.all(conversationId) as string[];
-          members.set(conversationId, recipients);
-        }
-      }
+      // Every member now joined before this event, which is newer than any id so far.
+      const recipients = onlyUserId ? [onlyUserId] : membersOf(conversationId ?? '');
       committed.push({
         event: streamEventOf(id, payload, at, event as DurableEvent),
         recipients,
