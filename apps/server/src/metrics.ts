@@ -137,6 +137,7 @@ export function createMetrics() {
           if (!result.allowed) rateLimited.inc({ limit: rule.name });
           return result;
         },
+        refund: (rule, key) => limiter.refund(rule, key),
         reset: (rule, key) => limiter.reset(rule, key),
       };
     },

@@ -154,9 +154,12 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     using sock = await rawSocket(server, ada);
     const first = { conversationId: chat.id, clientMessageId: 'r-1', text: 'one' };
     sock.sendMessage(1, first);
-    sock.sendMessage(2, { ...first, clientMessageId: 'r-2', text: 'two' });
     await sock.answer(1);
-    await sock.answer(2);
+    // A retry with budget left gives its point back: the next new message still passes.
+    sock.sendMessage(11, first);
+    expect(JSON.parse(await sock.answer(11))).toMatchObject({ result: { data: { text: 'one' } } });
+    sock.sendMessage(2, { ...first, clientMessageId: 'r-2', text: 'two' });
+    expect(JSON.parse(await sock.answer(2))).toMatchObject({ result: { data: { text: 'two' } } });
     // A retry is free, even with the budget spent.
     sock.sendMessage(3, first);
     expect(JSON.parse(await sock.answer(3))).toMatchObject({ result: { data: { text: 'one' } } });
@@ -174,7 +177,7 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     expect(limited.error).toMatchObject({
       data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: expect.any(Number) },
     });
-    expect(await directCalls(server, 'messages.send')).toBe(4);
+    expect(await directCalls(server, 'messages.send')).toBe(5);
   });
 
   it('serves sends mixed in one batch with a subscription and tRPC calls, in the order sent', async () => {

@@ -44,6 +44,9 @@ export function createFlexibleRateLimiter(
         throw error;
       }
     },
+    async refund(rule, key) {
+      await limiterFor(rule).reward(key, 1);
+    },
     async reset(rule, key) {
       await limiterFor(rule).delete(key);
     },

@@ -52,5 +52,15 @@ for (const [name, enabled, make] of adapters) {
       await s.b.reset(rule, 'ada');
       expect(await s.a.consume(rule, 'ada')).toEqual({ allowed: true });
     });
+
+    it('gives back a point taken, once, to every instance', async () => {
+      await using s = await make();
+      expect(await s.a.consume(rule, 'ada')).toEqual({ allowed: true });
+      expect(await s.b.consume(rule, 'ada')).toEqual({ allowed: true });
+      await s.a.refund(rule, 'ada');
+      expect(await s.b.consume(rule, 'ada')).toEqual({ allowed: true });
+      expect(await s.a.consume(rule, 'ada')).toEqual({ allowed: true });
+      expect((await s.b.consume(rule, 'ada')).allowed).toBe(false);
+    });
   });
 }

@@ -73,25 +73,33 @@ export async function sendMessage(
   return submitSend(deps, sends, senderId, { ...input, mentions });
 }
 
-/** A checked send through the batcher: rate limit (retries free), then the group commit. */
+/**
+ * A checked send through the batcher: rate limit, then the group commit. A retry of a stored
+ * message costs no point: the point is taken first (no lookup on the common path), given back
+ * when the batch finds the message stored already, and a send over the limit is let through
+ * only if it is such a retry.
+ */
 export async function submitSend(
   deps: ApiDeps,
   sends: SendBatcher,
   senderId: string,
   input: SendInput,
 ): Promise<MessageDto> {
-  if (!(await sends.isStored(senderId, input.clientMessageId))) {
-    const decision = await deps.rateLimiter.consume(
-      { name: 'send', ...deps.limits.sendRate },
-      senderId,
-    );
-    if (!decision.allowed) {
-      throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
-    }
+  const rule = { name: 'send', ...deps.limits.sendRate };
+  const decision = await deps.rateLimiter.consume(rule, senderId);
+  if (!decision.allowed && !(await sends.isStored(senderId, input.clientMessageId))) {
+    throw tooManyRequests(decision.retryAfterMs, 'Sending too fast, slow down');
   }
   const previewUrl = previewUrlOf(deps, input);
   // Who is online (for offline notifications) is asked per batch, by the batcher.
   const outcome = await sends.submit({ senderId, input, online: null, previewUrl });
+  // The clientMessageId was stored already (here, or in another conversation: CONFLICT).
+  const stored =
+    outcome.kind === 'existing' ||
+    (outcome.kind === 'failed' &&
+      outcome.error instanceof DomainError &&
+      outcome.error.code === 'CONFLICT');
+  if (stored && decision.allowed) await deps.rateLimiter.refund(rule, senderId);
   switch (outcome.kind) {
     case 'failed':
       throw outcome.error;

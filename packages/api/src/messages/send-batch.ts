@@ -81,8 +81,9 @@ export interface BatchResult {
 export interface SendBatcher {
   submit(send: PendingSend): Promise<SendOutcome>;
   /**
-   * Whether this (sender, clientMessageId) is stored already: decides only whether a send
-   * costs a rate-limit point (the batch itself settles retries, under the writer's lock).
+   * Whether this (sender, clientMessageId) is stored already: asked only for a send over the
+   * rate limit, which may pass if it is a retry (the batch itself settles retries, under the
+   * writer's lock).
    */
   isStored(senderId: string, clientMessageId: string): Promise<boolean>;
 }

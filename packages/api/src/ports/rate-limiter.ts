@@ -9,6 +9,11 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
 
 export interface RateLimiter {
   consume(rule: RateRule, key: string): Promise<RateDecision>;
+  /**
+   * Give back one point an allowed `consume` took (in the same window), e.g. for a send that
+   * turned out to be a retry of a stored message.
+   */
+  refund(rule: RateRule, key: string): Promise<void>;
   /** Forget a key, e.g. after a successful login. */
   reset(rule: RateRule, key: string): Promise<void>;
 }
