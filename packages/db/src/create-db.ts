@@ -83,6 +83,11 @@ export function createDb(options: DbOptions): DbHandle {
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
+    // The statement journal (what a savepoint needs to roll back: each send of a batch runs in
+    // one) stays in memory. By default SQLite spills it to a temporary file once it passes
+    // 64 KiB, two or three sends into a batch, and from then on every page a send touches costs
+    // a `pwrite` system call: ~20 per message under load (docs/benchmarks.md).
+    database.pragma('temp_store = MEMORY');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database }),
       log: queryLogger(options),
