@@ -35,6 +35,32 @@ const SEND = { type: 'mutation', path: SEND_PATH } as const;
 let lastItem: StreamItem | undefined;
 let lastTail = '';
 
+/** The `net.Socket` under a `ws` socket (not public in `ws`'s types; stable across ws 8). */
+type Corkable = { cork(): void; uncork(): void };
+const socketOf = (ws: WebSocket) => (ws as unknown as { _socket?: Corkable | null })._socket;
+
+// Sockets corked for the current tick, uncorked together once the tick's work is done.
+let corked = new Set<Corkable>();
+function uncorkAll(): void {
+  const sockets = corked;
+  corked = new Set();
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
+ * Holds this socket's writes until the current tick's work (its microtasks included) is done,
+ * then writes them in one `writev`: a send batch hands its events over and then answers each
+ * sender, so a sender's own event and the answer to its send leave in one system call instead
+ * of two. Nothing waits longer than the tick (`process.nextTick` runs after the microtasks).
+ */
+function corkForTick(ws: WebSocket): void {
+  const socket = socketOf(ws);
+  if (!socket || corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (corked.size === 1) process.nextTick(uncorkAll);
+}
+
 /** The frame after `"result":{"type":"data","data":`: tracked for durable events. */
 function tailOf(item: StreamItem): string {
   if (item === lastItem) return lastTail;
@@ -161,6 +187,7 @@ export function interceptEventStreams(
       const direct: DirectStream = {
         write(item) {
           if (ws.readyState !== OPEN) return;
+          corkForTick(ws);
           ws.send(head + tailOf(item));
           // The socket backs up (a client that stopped reading): cut it as a slow consumer;
           // it resumes from its last event id.
