@@ -37,6 +37,9 @@ Flags:
   --duration <s>          length of the pairs workload (default 8)
   --rates <list>          ramp of the max workloads (default 50,100,250,500,1000,2000,4000,8000)
   --step <s>              length of one ramp step (default 3)
+  --refine <n>            bisections between the last passing and the first failing rate
+                          (default 2: the maximum is known to a quarter of that interval;
+                          0 keeps the listed rates only)
   --group <n>             group members (default 2000)
   --fanout-messages <n>   messages sent to the group (default 5)
   --idle <n>              idle connections (default 5000)
@@ -69,6 +72,7 @@ export function readArgs(argv: string[]) {
       duration: { type: 'string' },
       rates: { type: 'string' },
       step: { type: 'string' },
+      refine: { type: 'string' },
       group: { type: 'string' },
       'fanout-messages': { type: 'string' },
       idle: { type: 'string' },
@@ -127,6 +131,7 @@ export function readArgs(argv: string[]) {
       .split(',')
       .map(Number),
     stepMs: num(values.step, 3, 2) * 1000,
+    refine: values.refine === '0' ? 0 : Math.floor(num(values.refine, 2, 1)),
     group: num(values.group, 2000, 200),
     fanoutMessages: num(values['fanout-messages'], 5, 3),
     idle: num(values.idle, 5000, 500),

@@ -203,8 +203,10 @@ export async function pairsWorkload(ctx: Ctx) {
 }
 
 /**
- * Steps through the rates until p99 > 200 ms, a loss or a failed send. A failing step is run
- * once more before it counts: on a shared machine one stall of another process can fail a step.
+ * Steps through the rates until p99 > 200 ms, a loss or a failed send, then bisects
+ * (`--refine` times) between the last rate that held and the first that did not. A failing step
+ * is run once more before it counts: on a shared machine one stall of another process can fail
+ * a step.
  */
 export async function ramp(ctx: Ctx, pairs: Pair[]) {
   const steps: PhaseResult[] = [];
@@ -220,9 +222,24 @@ export async function ramp(ctx: Ctx, pairs: Pair[]) {
     await untilQuiet(ctx.run.pids, { timeoutMs: 10_000 });
     return passes(step);
   };
+  const holds = async (rate: number) => (await attempt(rate)) || (await attempt(rate));
+  let failing: number | undefined;
   for (const rate of ctx.args.rates) {
-    if (!(await attempt(rate)) && !(await attempt(rate))) break;
+    if (!(await holds(rate))) {
+      failing = rate;
+      break;
+    }
     best = rate;
+  }
+  // The listed rates double: alone they can tell two servers' maxima apart only by factors of
+  // two. Bisect between the last rate that held and the first that did not.
+  let below = best;
+  let above = failing;
+  for (let i = 0; above !== undefined && below > 0 && i < ctx.args.refine; i++) {
+    const mid = Math.round((below + above) / 2 / 50) * 50;
+    if (mid <= below || mid >= above) break;
+    if (await holds(mid)) best = below = mid;
+    else above = mid;
   }
   return { maxSustainedPerSecond: best, steps };
 }
