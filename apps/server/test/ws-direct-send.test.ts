@@ -150,7 +150,7 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
 
   it('answers TOO_MANY_REQUESTS as tRPC does; a retry of a stored message costs no point', async () => {
     await using s = await scene(dialect, { SEND_RATE_LIMIT: '2' });
-    const { server, ada, chat } = s;
+    const { server, ada, chat, other } = s;
     using sock = await rawSocket(server, ada);
     const first = { conversationId: chat.id, clientMessageId: 'r-1', text: 'one' };
     sock.sendMessage(1, first);
@@ -158,6 +158,11 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     // A retry with budget left gives its point back: the next new message still passes.
     sock.sendMessage(11, first);
     expect(JSON.parse(await sock.answer(11))).toMatchObject({ result: { data: { text: 'one' } } });
+    // So does the same id sent to another conversation (CONFLICT).
+    sock.sendMessage(12, { ...first, conversationId: other.id });
+    expect(JSON.parse(await sock.answer(12))).toMatchObject({
+      error: { data: { code: 'CONFLICT' } },
+    });
     sock.sendMessage(2, { ...first, clientMessageId: 'r-2', text: 'two' });
     expect(JSON.parse(await sock.answer(2))).toMatchObject({ result: { data: { text: 'two' } } });
     // A retry is free, even with the budget spent.
@@ -177,7 +182,7 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     expect(limited.error).toMatchObject({
       data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, retryAfterMs: expect.any(Number) },
     });
-    expect(await directCalls(server, 'messages.send')).toBe(5);
+    expect(await directCalls(server, 'messages.send')).toBe(6);
   });
 
   it('serves sends mixed in one batch with a subscription and tRPC calls, in the order sent', async () => {
