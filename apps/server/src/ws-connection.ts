@@ -1,14 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { type ApiDeps, type Context, createContext, type LiveServices } from '@parley/api';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
-import { parseConnectionParamsFromUnknown } from '@trpc/server/http';
-import { isObject } from '@trpc/server/unstable-core-do-not-import';
+import {
+  isObject,
+  parseConnectionParamsFromUnknown,
+} from '@trpc/server/unstable-core-do-not-import';
 import { type RawData, WebSocket } from 'ws';
 import type { AppLogger } from './logger.ts';
 import {
   type DirectLaneOptions,
+  type DirectStreams,
   endDirectStreams,
-  type RequestId,
+  flatString,
   takeDirectCalls,
 } from './ws-events.ts';
 import type { WsLimits } from './ws-limits.ts';
@@ -48,7 +51,7 @@ export class Connection {
   context: Promise<Context> | undefined = undefined;
   /** tRPC's message listener, once a message needed tRPC's adapter (see `onMessage`). */
   trpc: MessageListener | undefined = undefined;
-  streams: Map<RequestId, AbortController> | undefined = undefined;
+  streams: DirectStreams | undefined = undefined;
 
   constructor(
     readonly ws: ParleySocket,
@@ -201,7 +204,8 @@ export function openConnection(
   shared: ConnectionShared,
   request: { ip: string; requestId: string; started: number; connectionParams: boolean },
 ): void {
-  const conn = new Connection(ws, shared, request.ip, request.requestId, request.started);
+  const { ip, requestId, started } = request;
+  const conn = new Connection(ws, shared, flatString(ip), flatString(requestId), started);
   ws.connection = conn;
   ws.on('message', onMessage);
   ws.on('close', onClose);

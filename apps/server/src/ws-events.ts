@@ -58,7 +58,7 @@ export interface DirectLaneConnection {
   /** The connection's context, once its creation started (until then nothing is taken). */
   context: Promise<Context> | undefined;
   /** Running `events.subscribe` streams by request id; created with the first. */
-  streams: Map<RequestId, AbortController> | undefined;
+  streams: DirectStreams | undefined;
   readonly shared: DirectLaneOptions;
 }
 
@@ -117,16 +117,27 @@ async function mutate(
   }
 }
 
+type StopListener = { handleEvent(): void };
+
 /**
- * Where `events.subscribe` pushes its items on this socket: tRPC's data frame, the head (up to
- * the data) made once per subscription, the rest once per item for all subscribers.
+ * One `events.subscribe` on this socket: where the procedure pushes its items (tRPC's data
+ * frame: the head, up to the data, made once per subscription, the rest once per item for all
+ * subscribers) and how it learns that it was stopped (a `StopSignal`: the stream's one
+ * listener, instead of an AbortController, an EventTarget with its maps, per stream).
  */
 class SocketStream implements DirectStream {
+  aborted = false;
+  private listener: StopListener | undefined = undefined;
+
   constructor(
     private readonly ws: WebSocket,
     private readonly head: string,
     private readonly maxBufferedBytes: number,
   ) {}
+
+  get signal(): this {
+    return this;
+  }
 
   write(item: StreamItem): void {
     const { ws } = this;
@@ -136,7 +147,26 @@ class SocketStream implements DirectStream {
     // resumes from its last event id.
     if (ws.bufferedAmount > this.maxBufferedBytes) throw new SlowConsumerError();
   }
+
+  addEventListener(_type: 'abort', listener: StopListener): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: StopListener): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+
+  /** The subscription was stopped, or its socket closed: the stream ends. */
+  stop(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const { listener } = this;
+    this.listener = undefined;
+    listener?.handleEvent();
+  }
 }
+
+export type DirectStreams = Map<RequestId, SocketStream>;
 
 /** The same steps as the ws adapter's `handleRequest` for a subscription. */
 async function subscribe(
@@ -161,22 +191,22 @@ async function subscribe(
     );
     return;
   }
-  const controller = new AbortController();
-  streams.set(id, controller);
+  // The frame's start, the same for every item of this subscription.
+  const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
+  const stream = new SocketStream(ws, flatString(head), conn.shared.maxBufferedBytes);
+  streams.set(id, stream);
   let context: Context | undefined;
   try {
     context = await contextPromise;
-    if (controller.signal.aborted || ws.readyState !== OPEN) return;
-    // The frame's start, the same for every item of this subscription.
-    const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
-    const direct = new SocketStream(ws, head, conn.shared.maxBufferedBytes);
+    if (stream.aborted || ws.readyState !== OPEN) return;
     const result: unknown = await callProcedure({
       router: appRouter,
       path: PATH,
       getRawInput: async () => input,
-      ctx: { ...context, directStream: direct },
+      ctx: { ...context, directStream: stream },
       type: 'subscription',
-      signal: controller.signal,
+      // The stream's own stop signal ends it (`directStream.signal`).
+      signal: undefined,
       batchIndex,
     });
     if (!isAsyncIterable(result)) {
@@ -186,8 +216,8 @@ async function subscribe(
       });
     }
     const iterator = result[Symbol.asyncIterator]();
-    if (controller.signal.aborted || ws.readyState !== OPEN) {
-      controller.abort();
+    if (stream.aborted || ws.readyState !== OPEN) {
+      stream.stop();
       await iterator.return?.();
       return;
     }
@@ -201,22 +231,20 @@ async function subscribe(
     } catch (cause) {
       // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
       // that fails after it was stopped answers nothing more than `stopped`.
-      if (!controller.signal.aborted) respondWithError(ws, id, jsonrpc, cause, input, context);
+      if (!stream.aborted) respondWithError(ws, id, jsonrpc, cause, input, context);
     }
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
     // A failed setup answers the error only (no `stopped`), as the adapter does; one given up
     // because the subscription was stopped is not an error.
     const cancelled =
-      controller.signal.aborted &&
-      error.code === 'INTERNAL_SERVER_ERROR' &&
-      isAbortError(error.cause);
+      stream.aborted && error.code === 'INTERNAL_SERVER_ERROR' && isAbortError(error.cause);
     if (!cancelled) {
       respondWithError(ws, id, jsonrpc, error, input, context);
       return;
     }
   } finally {
-    if (ws.readyState !== OPEN) controller.abort();
+    if (ws.readyState !== OPEN) stream.stop();
     streams.delete(id);
   }
   respond(ws, { id, jsonrpc, result: { type: 'stopped' } });
@@ -275,7 +303,7 @@ export function takeDirectCalls(
     }
     const id = message.id as RequestId;
     if (message.method === 'subscription.stop' && conn.streams?.has(id)) {
-      taken.push(() => conn.streams?.get(id)?.abort());
+      taken.push(() => conn.streams?.get(id)?.stop());
       continue;
     }
     if (!isObject(message.params)) {
@@ -333,7 +361,16 @@ export function takeDirectCalls(
 /** The socket closed: its direct streams end. */
 export function endDirectStreams(conn: DirectLaneConnection): void {
   if (!conn.streams) return;
-  for (const controller of conn.streams.values()) controller.abort();
+  for (const stream of conn.streams.values()) stream.stop();
+}
+
+/**
+ * The same text as one flat string. A string built by concatenation (randomUUID's request
+ * ids, a template) stays a chain of pieces in V8 (~30 bytes each) for as long as it lives;
+ * what a connection keeps is kept flat.
+ */
+export function flatString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function isRequestId(id: unknown): id is RequestId {
