@@ -166,7 +166,10 @@ class SocketStream implements DirectStream {
   }
 }
 
+/** A connection's running streams by request id. */
 export type DirectStreams = Map<RequestId, SocketStream>;
+
+function ignore(): void {}
 
 /** The same steps as the ws adapter's `handleRequest` for a subscription. */
 async function subscribe(
@@ -348,7 +351,7 @@ export function takeDirectCalls(
     } else {
       taken.push(() => {
         onDirectCall?.(PATH);
-        void subscribe(conn, id, jsonrpc, input, contextPromise, batchIndex).catch(() => {});
+        void subscribe(conn, id, jsonrpc, input, contextPromise, batchIndex).catch(ignore);
       });
     }
   }

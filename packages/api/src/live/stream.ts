@@ -198,7 +198,8 @@ class PushedStream {
   /** The newest durable event id given (the replay's position, then the live one's). */
   cursor: string;
   private ended = false;
-  private readonly detach: () => void;
+  /** The hub's sink (this stream's `receive`). */
+  private readonly sinkFn: (item: StreamItem | ControlItem) => void;
   private readonly expiry: ReturnType<typeof setTimeout>;
 
   constructor(
@@ -211,7 +212,8 @@ class PushedStream {
     private readonly reject: (error: unknown) => void,
   ) {
     this.cursor = options.lastEventId ?? '';
-    this.detach = hub.attach(userId, this.receive.bind(this));
+    this.sinkFn = this.receive.bind(this);
+    hub.attach(userId, this.sinkFn);
     options.signal?.addEventListener('abort', this);
     this.expiry = setTimeout(expire, Math.max(0, options.tokenExpiresAt - deps.clock.now()), this);
   }
@@ -230,7 +232,7 @@ class PushedStream {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.expiry);
-    this.detach();
+    this.hub.detach(this.userId, this.sinkFn);
     this.options.signal?.removeEventListener('abort', this);
     if (error === undefined) this.resolve();
     else this.reject(error);
