@@ -2,10 +2,11 @@ import type { Config } from './config.ts';
 
 /** Policy violation: the client should not reconnect at once (the reason says why). */
 export const WS_CLOSE_TOO_MANY = 1008;
+const CLOSED = 3;
 
 /** What the limits need of a connection (ws-connection.ts's `Connection`). */
 export interface LimitedConnection {
-  readonly ws: { close(code: number, reason: string): void };
+  readonly ws: { readonly readyState: number; close(code: number, reason: string): void };
   readonly ip: string;
   userId: string | undefined;
   /** Counted against its user's cap (so released when it closes). */
@@ -50,7 +51,8 @@ export function createWsLimits(
     },
     /** Once the context (and so the user) is known: a socket over its user's cap is closed. */
     admitUser(conn: LimitedConnection): void {
-      if (conn.userCounted || conn.userId === undefined) return;
+      // A socket that closed while its token was checked is not counted (its close is past).
+      if (conn.userCounted || conn.userId === undefined || conn.ws.readyState === CLOSED) return;
       const max = config.WS_MAX_CONNECTIONS_PER_USER;
       if (admit(byUser, conn.userId, max)) conn.userCounted = true;
       else conn.ws.close(WS_CLOSE_TOO_MANY, `Too many connections for this user (at most ${max})`);
