@@ -65,6 +65,10 @@ const envSchema = z.object({
   // A live stream whose socket holds more unsent bytes than this is cut as a slow consumer
   // (the client resumes from its last event id).
   WS_MAX_BUFFERED_BYTES: int(8 * 1024 * 1024),
+  // Keep-alive: a WebSocket silent this long gets a PING; one still silent WS_PONG_WAIT_MS
+  // later is terminated. One sweep checks every socket (ws-keepalive.ts).
+  WS_PING_MS: int(30_000),
+  WS_PONG_WAIT_MS: int(5000),
   EVENT_POLL_MS: int(1000),
   // Durable events older than this are pruned (0 keeps them forever); a resume from before
   // the retained window answers RESYNC_REQUIRED.

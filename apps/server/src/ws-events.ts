@@ -25,7 +25,7 @@ const PATH = 'events.subscribe';
 const SEND_PATH = 'messages.send';
 const OPEN = 1;
 
-type RequestId = string | number;
+export type RequestId = string | number;
 
 const SUBSCRIBE = { type: 'subscription', path: PATH } as const;
 const SEND = { type: 'mutation', path: SEND_PATH } as const;
@@ -78,6 +78,208 @@ function tailOf(item: StreamItem): string {
   return tail;
 }
 
+/** What the direct lanes need of a connection (ws-connection.ts's `Connection`). */
+export interface DirectLaneConnection {
+  readonly ws: WebSocket;
+  /** The connection's context, once its creation started (until then nothing is taken). */
+  context: Promise<Context> | undefined;
+  /** Running `events.subscribe` streams by request id; created with the first. */
+  streams: DirectStreams | undefined;
+  readonly shared: DirectLaneOptions;
+}
+
+export interface DirectLaneOptions {
+  maxBufferedBytes: number;
+  /** Each call served here, by path (the metrics count them). */
+  onDirectCall?: ((path: string) => void) | undefined;
+}
+
+const config = appRouter._def._config;
+
+function respond(ws: WebSocket, response: Parameters<typeof transformTRPCResponse>[1]): void {
+  if (ws.readyState !== OPEN) return;
+  ws.send(JSON.stringify(transformTRPCResponse(config, response)));
+}
+
+function respondWithError(
+  ws: WebSocket,
+  id: RequestId,
+  jsonrpc: '2.0' | undefined,
+  cause: unknown,
+  input: unknown,
+  context: Context | undefined,
+  call: { type: 'subscription' | 'mutation'; path: string } = SUBSCRIBE,
+): void {
+  const error = getTRPCErrorFromUnknown(cause);
+  respond(ws, {
+    id,
+    jsonrpc,
+    error: getErrorShape({
+      config,
+      error,
+      type: call.type,
+      path: call.path,
+      input,
+      ctx: context,
+    }),
+  });
+}
+
+/** The same steps as the ws adapter's `handleRequest` for a mutation, `messages.send`. */
+async function mutate(
+  ws: WebSocket,
+  id: RequestId,
+  jsonrpc: '2.0' | undefined,
+  input: unknown,
+  contextPromise: Promise<Context>,
+): Promise<void> {
+  let context: Context | undefined;
+  try {
+    context = await contextPromise;
+    const data = await sendDirect(context, input);
+    respond(ws, { id, jsonrpc, result: { type: 'data', data } });
+  } catch (cause) {
+    respondWithError(ws, id, jsonrpc, cause, input, context, SEND);
+  }
+}
+
+type StopListener = { handleEvent(): void };
+
+/**
+ * One `events.subscribe` on this socket: where the procedure pushes its items (tRPC's data
+ * frame: the head, up to the data, made once per subscription, the rest once per item for all
+ * subscribers) and how it learns that it was stopped (a `StopSignal`: the stream's one
+ * listener, instead of an AbortController, an EventTarget with its maps, per stream).
+ */
+class SocketStream implements DirectStream {
+  aborted = false;
+  private listener: StopListener | undefined = undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly head: string,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  get signal(): this {
+    return this;
+  }
+
+  write(item: StreamItem): void {
+    const { ws } = this;
+    if (ws.readyState !== OPEN) return;
+    corkForTick(ws);
+    ws.send(this.head + tailOf(item));
+    // The socket backs up (a client that stopped reading): cut it as a slow consumer; it
+    // resumes from its last event id.
+    if (ws.bufferedAmount > this.maxBufferedBytes) throw new SlowConsumerError();
+  }
+
+  addEventListener(_type: 'abort', listener: StopListener): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: StopListener): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+
+  /** The subscription was stopped, or its socket closed: the stream ends. */
+  stop(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const { listener } = this;
+    this.listener = undefined;
+    listener?.handleEvent();
+  }
+}
+
+/** A connection's running streams by request id. */
+export type DirectStreams = Map<RequestId, SocketStream>;
+
+function ignore(): void {}
+
+/** The same steps as the ws adapter's `handleRequest` for a subscription. */
+async function subscribe(
+  conn: DirectLaneConnection,
+  id: RequestId,
+  jsonrpc: '2.0' | undefined,
+  input: unknown,
+  contextPromise: Promise<Context>,
+  batchIndex: number,
+): Promise<void> {
+  const { ws } = conn;
+  conn.streams ??= new Map();
+  const streams = conn.streams;
+  if (streams.has(id)) {
+    respondWithError(
+      ws,
+      id,
+      jsonrpc,
+      new TRPCError({ message: `Duplicate id ${id}`, code: 'BAD_REQUEST' }),
+      input,
+      undefined,
+    );
+    return;
+  }
+  // The frame's start, the same for every item of this subscription.
+  const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
+  const stream = new SocketStream(ws, flatString(head), conn.shared.maxBufferedBytes);
+  streams.set(id, stream);
+  let context: Context | undefined;
+  try {
+    context = await contextPromise;
+    if (stream.aborted || ws.readyState !== OPEN) return;
+    const result: unknown = await callProcedure({
+      router: appRouter,
+      path: PATH,
+      getRawInput: async () => input,
+      ctx: { ...context, directStream: stream },
+      type: 'subscription',
+      // The stream's own stop signal ends it (`directStream.signal`).
+      signal: undefined,
+      batchIndex,
+    });
+    if (!isAsyncIterable(result)) {
+      throw new TRPCError({
+        message: `Subscription ${PATH} did not return an observable or a AsyncGenerator`,
+        code: 'INTERNAL_SERVER_ERROR',
+      });
+    }
+    const iterator = result[Symbol.asyncIterator]();
+    if (stream.aborted || ws.readyState !== OPEN) {
+      stream.stop();
+      await iterator.return?.();
+      return;
+    }
+    respond(ws, { id, jsonrpc, result: { type: 'started' } });
+    try {
+      // Settles once, when the stream ends: items never come through here.
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+      }
+    } catch (cause) {
+      // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
+      // that fails after it was stopped answers nothing more than `stopped`.
+      if (!stream.aborted) respondWithError(ws, id, jsonrpc, cause, input, context);
+    }
+  } catch (cause) {
+    const error = getTRPCErrorFromUnknown(cause);
+    // A failed setup answers the error only (no `stopped`), as the adapter does; one given up
+    // because the subscription was stopped is not an error.
+    const cancelled =
+      stream.aborted && error.code === 'INTERNAL_SERVER_ERROR' && isAbortError(error.cause);
+    if (!cancelled) {
+      respondWithError(ws, id, jsonrpc, error, input, context);
+      return;
+    }
+  } finally {
+    if (ws.readyState !== OPEN) stream.stop();
+    streams.delete(id);
+  }
+  respond(ws, { id, jsonrpc, result: { type: 'stopped' } });
+}
+
 /**
  * `events.subscribe` (and `messages.send`) over WebSocket without tRPC's adapter.
  *
@@ -90,262 +292,115 @@ function tailOf(item: StreamItem): string {
  * of a frame around the event's JSON made once. The frames are tRPC's, byte for byte (`started`,
  * data, `stopped`, errors through the router's error formatter); everything else on the socket
  * (queries, other mutations, other subscriptions, PING/PONG, connectionParams) goes to tRPC
- * unchanged.
+ * unchanged (ws-connection.ts).
  *
  * `messages.send` mutations take the same way round tRPC's adapter (`sendDirect`, the
  * procedure's own steps without tRPC's per-call machinery: see messages/direct.ts in the API);
  * the reply is tRPC's data frame, byte for byte, and a refusal tRPC's error frame.
  *
- * `ctx` is the connection's context promise, once tRPC has started creating it (until then
- * every message is tRPC's: the first one may be the connectionParams message).
+ * Returns what is left of `raw` for tRPC: `raw` itself when nothing was taken, null when
+ * everything was. Nothing is taken before the connection's context creation started (the
+ * first message may be the connectionParams message).
  */
-export function interceptEventStreams(
-  ws: WebSocket,
-  ctx: () => Promise<Context> | undefined,
-  options: {
-    maxBufferedBytes: number;
-    /** Each call served here, by path (the metrics count them). */
-    onDirectCall?: ((path: string) => void) | undefined;
-  },
-): void {
-  const subscriptions = new Map<RequestId, AbortController>();
-  const config = appRouter._def._config;
+export function takeDirectCalls(
+  conn: DirectLaneConnection,
+  raw: unknown,
+  isBinary: boolean,
+): unknown {
+  const contextPromise = conn.context;
+  if (isBinary || !contextPromise || !Buffer.isBuffer(raw)) return raw;
+  if (
+    !raw.includes(PATH) &&
+    !(directSendAvailable && raw.includes(SEND_PATH)) &&
+    !((conn.streams?.size ?? 0) > 0 && raw.includes('subscription.stop'))
+  ) {
+    return raw;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return raw; // tRPC answers PARSE_ERROR
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  const kept: unknown[] = [];
+  const taken: (() => void)[] = [];
   const { transformer } = config;
-
-  function respond(response: Parameters<typeof transformTRPCResponse>[1]): void {
-    if (ws.readyState !== OPEN) return;
-    ws.send(JSON.stringify(transformTRPCResponse(config, response)));
-  }
-
-  function respondWithError(
-    id: RequestId,
-    jsonrpc: '2.0' | undefined,
-    cause: unknown,
-    input: unknown,
-    context: Context | undefined,
-    call: { type: 'subscription' | 'mutation'; path: string } = SUBSCRIBE,
-  ): void {
-    const error = getTRPCErrorFromUnknown(cause);
-    respond({
-      id,
-      jsonrpc,
-      error: getErrorShape({
-        config,
-        error,
-        type: call.type,
-        path: call.path,
-        input,
-        ctx: context,
-      }),
-    });
-  }
-
-  /** The same steps as the ws adapter's `handleRequest` for a mutation, `messages.send`. */
-  async function mutate(
-    id: RequestId,
-    jsonrpc: '2.0' | undefined,
-    input: unknown,
-    contextPromise: Promise<Context>,
-  ): Promise<void> {
-    let context: Context | undefined;
+  for (const [batchIndex, message] of messages.entries()) {
+    if (!isObject(message) || (message.id !== undefined && !isRequestId(message.id))) {
+      kept.push(message);
+      continue;
+    }
+    const id = message.id as RequestId;
+    if (message.method === 'subscription.stop' && conn.streams?.has(id)) {
+      taken.push(() => conn.streams?.get(id)?.stop());
+      continue;
+    }
+    if (!isObject(message.params)) {
+      kept.push(message);
+      continue;
+    }
+    const lane =
+      message.method === 'subscription' && message.params.path === PATH
+        ? 'subscribe'
+        : message.method === 'mutation' && message.params.path === SEND_PATH && directSendAvailable
+          ? 'send'
+          : null;
+    if (lane === null) {
+      kept.push(message);
+      continue;
+    }
+    let request: ReturnType<typeof parseTRPCMessage>;
     try {
-      context = await contextPromise;
-      const data = await sendDirect(context, input);
-      respond({ id, jsonrpc, result: { type: 'data', data } });
-    } catch (cause) {
-      respondWithError(id, jsonrpc, cause, input, context, SEND);
-    }
-  }
-
-  /** The same steps as the ws adapter's `handleRequest` for a subscription. */
-  async function subscribe(
-    id: RequestId,
-    jsonrpc: '2.0' | undefined,
-    input: unknown,
-    contextPromise: Promise<Context>,
-    batchIndex: number,
-  ): Promise<void> {
-    if (subscriptions.has(id)) {
-      respondWithError(
-        id,
-        jsonrpc,
-        new TRPCError({ message: `Duplicate id ${id}`, code: 'BAD_REQUEST' }),
-        input,
-        undefined,
-      );
-      return;
-    }
-    const controller = new AbortController();
-    subscriptions.set(id, controller);
-    let context: Context | undefined;
-    try {
-      context = await contextPromise;
-      if (controller.signal.aborted || ws.readyState !== OPEN) return;
-      // The frame's start, the same for every item of this subscription.
-      const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
-      const { maxBufferedBytes } = options;
-      const direct: DirectStream = {
-        write(item) {
-          if (ws.readyState !== OPEN) return;
-          corkForTick(ws);
-          ws.send(head + tailOf(item));
-          // The socket backs up (a client that stopped reading): cut it as a slow consumer;
-          // it resumes from its last event id.
-          if (ws.bufferedAmount > maxBufferedBytes) throw new SlowConsumerError();
-        },
-      };
-      const result: unknown = await callProcedure({
-        router: appRouter,
-        path: PATH,
-        getRawInput: async () => input,
-        ctx: { ...context, directStream: direct },
-        type: 'subscription',
-        signal: controller.signal,
-        batchIndex,
-      });
-      if (!isAsyncIterable(result)) {
-        throw new TRPCError({
-          message: `Subscription ${PATH} did not return an observable or a AsyncGenerator`,
-          code: 'INTERNAL_SERVER_ERROR',
-        });
-      }
-      const iterator = result[Symbol.asyncIterator]();
-      if (controller.signal.aborted || ws.readyState !== OPEN) {
-        controller.abort();
-        await iterator.return?.();
-        return;
-      }
-      respond({ id, jsonrpc, result: { type: 'started' } });
-      try {
-        // Settles once, when the stream ends: items never come through here.
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) break;
-        }
-      } catch (cause) {
-        // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
-        // that fails after it was stopped answers nothing more than `stopped`.
-        if (!controller.signal.aborted) respondWithError(id, jsonrpc, cause, input, context);
-      }
-    } catch (cause) {
-      const error = getTRPCErrorFromUnknown(cause);
-      // A failed setup answers the error only (no `stopped`), as the adapter does; one given up
-      // because the subscription was stopped is not an error.
-      const cancelled =
-        controller.signal.aborted &&
-        error.code === 'INTERNAL_SERVER_ERROR' &&
-        isAbortError(error.cause);
-      if (!cancelled) {
-        respondWithError(id, jsonrpc, error, input, context);
-        return;
-      }
-    } finally {
-      if (ws.readyState !== OPEN) controller.abort();
-      subscriptions.delete(id);
-    }
-    respond({ id, jsonrpc, result: { type: 'stopped' } });
-  }
-
-  /**
-   * The messages of `raw` this module handles, taken out; returns what is left for tRPC
-   * (`raw` itself when nothing was taken, null when everything was).
-   */
-  function take(raw: unknown, isBinary: boolean): unknown {
-    const contextPromise = ctx();
-    if (isBinary || !contextPromise || !Buffer.isBuffer(raw)) return raw;
-    if (
-      !raw.includes(PATH) &&
-      !(directSendAvailable && raw.includes(SEND_PATH)) &&
-      !(subscriptions.size > 0 && raw.includes('subscription.stop'))
-    ) {
-      return raw;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
+      request = parseTRPCMessage(message, transformer);
     } catch {
-      return raw; // tRPC answers PARSE_ERROR
+      kept.push(message); // malformed: tRPC answers it as it always did
+      continue;
     }
-    const messages = Array.isArray(parsed) ? parsed : [parsed];
-    const kept: unknown[] = [];
-    const taken: (() => void)[] = [];
-    for (const [batchIndex, message] of messages.entries()) {
-      if (!isObject(message) || (message.id !== undefined && !isRequestId(message.id))) {
-        kept.push(message);
-        continue;
-      }
-      const id = message.id as RequestId;
-      if (message.method === 'subscription.stop' && subscriptions.has(id)) {
-        taken.push(() => subscriptions.get(id)?.abort());
-        continue;
-      }
-      if (!isObject(message.params)) {
-        kept.push(message);
-        continue;
-      }
-      const lane =
-        message.method === 'subscription' && message.params.path === PATH
-          ? 'subscribe'
-          : message.method === 'mutation' &&
-              message.params.path === SEND_PATH &&
-              directSendAvailable
-            ? 'send'
-            : null;
-      if (lane === null) {
-        kept.push(message);
-        continue;
-      }
-      let request: ReturnType<typeof parseTRPCMessage>;
-      try {
-        request = parseTRPCMessage(message, transformer);
-      } catch {
-        kept.push(message); // malformed: tRPC answers it as it always did
-        continue;
-      }
-      if (request.id === null || request.method === 'subscription.stop') {
-        kept.push(message);
-        continue;
-      }
-      const { jsonrpc } = request;
-      let { input } = request.params;
-      const { lastEventId } = request.params;
-      // As the adapter does: the client's lastEventId goes into the input.
-      if (lastEventId !== undefined) {
-        if (isObject(input)) input = { ...input, lastEventId };
-        else input ??= { lastEventId };
-      }
-      if (lane === 'send') {
-        taken.push(() => {
-          options.onDirectCall?.(SEND_PATH);
-          void mutate(id, jsonrpc, input, contextPromise);
-        });
-      } else {
-        taken.push(() => {
-          options.onDirectCall?.(PATH);
-          void subscribe(id, jsonrpc, input, contextPromise, batchIndex).catch(() => {});
-        });
-      }
+    if (request.id === null || request.method === 'subscription.stop') {
+      kept.push(message);
+      continue;
     }
-    for (const run of taken) run();
-    if (taken.length === 0) return raw;
-    if (kept.length === 0) return null;
-    return Buffer.from(JSON.stringify(kept));
+    const { jsonrpc } = request;
+    let { input } = request.params;
+    const { lastEventId } = request.params;
+    // As the adapter does: the client's lastEventId goes into the input.
+    if (lastEventId !== undefined) {
+      if (isObject(input)) input = { ...input, lastEventId };
+      else input ??= { lastEventId };
+    }
+    const { onDirectCall } = conn.shared;
+    if (lane === 'send') {
+      taken.push(() => {
+        onDirectCall?.(SEND_PATH);
+        void mutate(conn.ws, id, jsonrpc, input, contextPromise);
+      });
+    } else {
+      taken.push(() => {
+        onDirectCall?.(PATH);
+        void subscribe(conn, id, jsonrpc, input, contextPromise, batchIndex).catch(ignore);
+      });
+    }
   }
+  for (const run of taken) run();
+  if (taken.length === 0) return raw;
+  if (kept.length === 0) return null;
+  return Buffer.from(JSON.stringify(kept));
+}
 
-  // Messages go through here before any listener (tRPC's, the keep-alive's) sees them.
-  const emit = ws.emit;
-  ws.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'message') {
-      const rest = take(args[0], args[1] === true);
-      if (rest === null) return true;
-      args[0] = rest;
-    }
-    return emit.call(this, event, ...args);
-  } as typeof ws.emit;
+/** The socket closed: its direct streams end. */
+export function endDirectStreams(conn: DirectLaneConnection): void {
+  if (!conn.streams) return;
+  for (const stream of conn.streams.values()) stream.stop();
+}
 
-  ws.once('close', () => {
-    for (const controller of subscriptions.values()) controller.abort();
-  });
+/**
+ * The same text as one flat string. A string built by concatenation (randomUUID's request
+ * ids, a template) stays a chain of pieces in V8 (~30 bytes each) for as long as it lives;
+ * what a connection keeps is kept flat.
+ */
+export function flatString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function isRequestId(id: unknown): id is RequestId {

@@ -1,84 +1,68 @@
-import type { IncomingMessage } from 'node:http';
-import type { Context } from '@parley/api';
-import type { WebSocket } from 'ws';
 import type { Config } from './config.ts';
-import { clientIp } from './http/client-ip.ts';
 
 /** Policy violation: the client should not reconnect at once (the reason says why). */
 export const WS_CLOSE_TOO_MANY = 1008;
+const CLOSED = 3;
+
+/** What the limits need of a connection (ws-connection.ts's `Connection`). */
+export interface LimitedConnection {
+  readonly ws: { readonly readyState: number; close(code: number, reason: string): void };
+  readonly ip: string;
+  userId: string | undefined;
+  /** Counted against its user's cap (so released when it closes). */
+  userCounted: boolean;
+}
 
 /**
  * Caps on open WebSockets: per client address (checked when the socket opens) and per user
  * (checked once its token is known, from `connectionParams`). A socket over a cap is closed
- * with code 1008 and a reason that names the cap; sockets already open are left alone.
+ * with code 1008 and a reason that names the cap; sockets already open are left alone. Open
+ * sockets are counted per key (a number, not a set of sockets: most users have one).
  */
 export function createWsLimits(
-  config: Pick<
-    Config,
-    'WS_MAX_CONNECTIONS_PER_USER' | 'WS_MAX_CONNECTIONS_PER_ADDRESS' | 'TRUST_PROXY'
-  >,
+  config: Pick<Config, 'WS_MAX_CONNECTIONS_PER_USER' | 'WS_MAX_CONNECTIONS_PER_ADDRESS'>,
 ) {
-  const byAddress = new Map<string, Set<WebSocket>>();
-  const byUser = new Map<string, Set<WebSocket>>();
+  const byAddress = new Map<string, number>();
+  const byUser = new Map<string, number>();
 
-  function admit(
-    index: Map<string, Set<WebSocket>>,
-    key: string,
-    ws: WebSocket,
-    max: number,
-    reason: string,
-  ): boolean {
-    let sockets = index.get(key);
-    if (sockets?.has(ws)) return true;
-    if ((sockets?.size ?? 0) >= max) {
-      ws.close(WS_CLOSE_TOO_MANY, reason);
-      return false;
-    }
-    if (!sockets) {
-      sockets = new Set();
-      index.set(key, sockets);
-    }
-    sockets.add(ws);
-    ws.once('close', () => {
-      sockets.delete(ws);
-      if (sockets.size === 0 && index.get(key) === sockets) index.delete(key);
-    });
+  function admit(index: Map<string, number>, key: string, max: number): boolean {
+    const count = index.get(key) ?? 0;
+    if (count >= max) return false;
+    index.set(key, count + 1);
     return true;
   }
 
+  function release(index: Map<string, number>, key: string): void {
+    const count = (index.get(key) ?? 1) - 1;
+    if (count <= 0) index.delete(key);
+    else index.set(key, count);
+  }
+
   return {
-    /** On 'connection': false (and the socket closing) when the address is at its cap. */
-    admitAddress(ws: WebSocket, req: IncomingMessage): boolean {
-      const max = config.WS_MAX_CONNECTIONS_PER_ADDRESS;
-      return admit(
-        byAddress,
-        clientIp(req, config.TRUST_PROXY),
-        ws,
-        max,
-        `Too many connections from this address (at most ${max})`,
-      );
-    },
     /**
-     * Wraps the WebSocket adapter's createContext: once the context (and so the user) is
-     * known, a socket over its user's cap is closed.
+     * On upgrade: false (and the socket closing) when the address is at its cap; true and
+     * counted otherwise (`release` gives it back when the socket closes).
      */
-    checked<Options extends { res: unknown }>(
-      create: (options: Options) => Promise<Context>,
-    ): (options: Options) => Promise<Context> {
-      return async (options) => {
-        const ctx = await create(options);
-        if (ctx.auth.status === 'authenticated') {
-          const max = config.WS_MAX_CONNECTIONS_PER_USER;
-          admit(
-            byUser,
-            ctx.auth.userId,
-            options.res as WebSocket,
-            max,
-            `Too many connections for this user (at most ${max})`,
-          );
-        }
-        return ctx;
-      };
+    admitAddress(ws: LimitedConnection['ws'], ip: string): boolean {
+      const max = config.WS_MAX_CONNECTIONS_PER_ADDRESS;
+      if (admit(byAddress, ip, max)) return true;
+      ws.close(WS_CLOSE_TOO_MANY, `Too many connections from this address (at most ${max})`);
+      return false;
+    },
+    /** Once the context (and so the user) is known: a socket over its user's cap is closed. */
+    admitUser(conn: LimitedConnection): void {
+      // A socket that closed while its token was checked is not counted (its close is past).
+      if (conn.userCounted || conn.userId === undefined || conn.ws.readyState === CLOSED) return;
+      const max = config.WS_MAX_CONNECTIONS_PER_USER;
+      if (admit(byUser, conn.userId, max)) conn.userCounted = true;
+      else conn.ws.close(WS_CLOSE_TOO_MANY, `Too many connections for this user (at most ${max})`);
+    },
+    /** The connection closed: its address's count and its user's (if counted) go down. */
+    release(conn: LimitedConnection): void {
+      release(byAddress, conn.ip);
+      if (conn.userCounted && conn.userId !== undefined) release(byUser, conn.userId);
     },
   };
 }
+
+export type WsLimits = ReturnType<typeof createWsLimits>;

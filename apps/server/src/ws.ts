@@ -1,24 +1,22 @@
 import type { IncomingMessage, Server } from 'node:http';
-import {
-  type ApiDeps,
-  appRouter,
-  type Context,
-  createContext,
-  eventJson,
-  type LiveServices,
-} from '@parley/api';
-import {
-  applyWSSHandler,
-  type CreateWSSContextFnOptions,
-  jsonEncoder,
-} from '@trpc/server/adapters/ws';
+import { type ApiDeps, type AppRouter, appRouter, eventJson, type LiveServices } from '@parley/api';
+import { getWSConnectionHandler, jsonEncoder } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/access-log.ts';
 import { clientIp } from './http/client-ip.ts';
 import type { AppLogger } from './logger.ts';
-import { interceptEventStreams } from './ws-events.ts';
+import {
+  type ConnectionShared,
+  ignoreSocketError,
+  openConnection,
+  ParleySocket,
+  trpcContext,
+} from './ws-connection.ts';
+import { startKeepAliveSweep } from './ws-keepalive.ts';
 import { createWsLimits } from './ws-limits.ts';
+
+const OPEN = 1;
 
 interface DataFrame {
   id: string | number | null;
@@ -47,6 +45,10 @@ const frameEncoder: typeof jsonEncoder = {
 /**
  * tRPC over WebSocket on the HTTP server's port, path /trpc. The access token comes in
  * `connectionParams.token` (browsers cannot set headers on a WebSocket).
+ *
+ * Each socket is served by ws-connection.ts; tRPC's own per-connection handler is attached to
+ * a socket only when one of its messages needs it (most sockets only subscribe and send, which
+ * the direct lanes serve), and one keep-alive sweep covers all sockets (ws-keepalive.ts).
  */
 export function attachWebSocket(
   server: Server,
@@ -67,79 +69,65 @@ export function attachWebSocket(
     onDirectCall?: (path: string) => void;
   },
 ) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES });
-  // Per connection, for its access log line: request id, start, user once authenticated.
-  const connections = new WeakMap<IncomingMessage, { requestId: string; userId?: string }>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.WS_MAX_PAYLOAD_BYTES,
+    WebSocket: ParleySocket,
+  });
+  // The request id of an upgrade, for its response headers and its connection's log line.
+  const requestIds = new WeakMap<IncomingMessage, string>();
   wss.on('headers', (headers, req) => {
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER.toLowerCase()] as string);
-    connections.set(req, { requestId });
+    requestIds.set(req, requestId);
     headers.push(`${REQUEST_ID_HEADER}: ${requestId}`);
   });
-  // Per socket, the context tRPC creates for it (once it starts creating it).
-  const contexts = new WeakMap<object, Promise<Context>>();
-  wss.on('connection', (ws, req) => {
-    const started = performance.now();
-    // Registered before tRPC's handler: `events.subscribe` and `messages.send` are served by
-    // ws-events.ts.
-    interceptEventStreams(ws, () => contexts.get(ws), {
-      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
-      onDirectCall,
-    });
-    ws.once('close', (code) => {
-      onClosed?.(code);
-      const info = connections.get(req);
-      // One line per connection when it ends (no query string: it is never logged).
-      logger.info(
-        {
-          kind: 'ws',
-          requestId: info?.requestId,
-          method: 'GET',
-          route: '/trpc',
-          status: 101,
-          closeCode: code,
-          durationMs: Math.round(performance.now() - started),
-          userId: info?.userId,
-        },
-        'websocket closed',
-      );
-    });
-  });
   const limits = createWsLimits(config); // connections per address and per user (ws-limits.ts)
+  const shared: ConnectionShared = {
+    api,
+    live,
+    logger,
+    limits,
+    onClosed,
+    onDirectCall,
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    trpcConnect: getWSConnectionHandler<AppRouter>({
+      wss, // the type asks for it; only applyWSSHandler uses it
+      router: appRouter,
+      createContext: trpcContext,
+      experimental_encoder: frameEncoder,
+    }),
+  };
   server.on('upgrade', (req, socket, head) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname !== '/trpc') {
       socket.destroy();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (limits.admitAddress(ws, req)) wss.emit('connection', ws, req);
+      ws.on('error', ignoreSocketError);
+      const ip = clientIp(req, config.TRUST_PROXY);
+      if (!limits.admitAddress(ws, ip)) return;
+      // Nothing of `req` is kept past this point.
+      openConnection(ws, shared, {
+        ip,
+        requestId: requestIds.get(req) ?? requestIdOf(undefined),
+        started: performance.now(),
+        connectionParams: searchParams.get('connectionParams') === '1',
+      });
     });
   });
-  const contextOf = limits.checked(async ({ req, info }: CreateWSSContextFnOptions) => {
-    const ctx = await createContext(api, live, {
-      token: info.connectionParams?.token,
-      ip: clientIp(req, config.TRUST_PROXY),
-    });
-    const entry = connections.get(req);
-    if (entry && ctx.auth.status === 'authenticated') entry.userId = ctx.auth.userId;
-    return ctx;
-  });
-  const handler = applyWSSHandler({
-    wss,
-    router: appRouter,
-    createContext: (options) => {
-      const ctx = contextOf(options);
-      contexts.set(options.res, ctx);
-      return ctx;
-    },
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
-    experimental_encoder: frameEncoder,
+  const keepAlive = startKeepAliveSweep(wss.clients, {
+    pingMs: config.WS_PING_MS,
+    pongWaitMs: config.WS_PONG_WAIT_MS,
   });
   return {
     wss,
     /** Ask clients to reconnect (to another instance), then close what is left. */
     async close(graceMs: number) {
-      handler.broadcastReconnectNotification();
+      keepAlive.stop();
+      // tRPC's reconnect notification (what its adapter's broadcastReconnectNotification sends).
+      const reconnect = frameEncoder.encode({ id: null, method: 'reconnect' });
+      for (const client of wss.clients) if (client.readyState === OPEN) client.send(reconnect);
       await new Promise<void>((resolve) => {
         if (wss.clients.size === 0) return resolve();
         const timer = setTimeout(() => {

@@ -4,6 +4,7 @@ import type { ReceiptBatcher } from './conversations/receipt-batch.ts';
 import type { ApiDeps } from './deps.ts';
 import { isApiKey, verifyApiKey } from './integrations/api-keys.ts';
 import type { EventHub, StreamItem } from './live/hub.ts';
+import type { StopSignal } from './live/stream.ts';
 import type { SendBatcher } from './messages/send-batch.ts';
 import type { PresenceTracker } from './presence/presence.ts';
 import type { TypingTracker } from './presence/typing.ts';
@@ -45,6 +46,8 @@ export interface Context {
 export interface DirectStream {
   /** Sends one item to the subscriber now; throwing ends the stream with that error. */
   write(item: StreamItem): void;
+  /** Ends the stream when its subscriber stops (instead of the procedure's AbortSignal). */
+  readonly signal?: StopSignal;
 }
 
 export interface ContextInput {

@@ -28,6 +28,8 @@ export interface EventHub {
   start(): Promise<void>;
   /** Registers a local subscriber; items arrive in log order. Returns the detach function. */
   attach(userId: string, sink: Sink): () => void;
+  /** The same as calling what `attach` returned (for a subscriber that keeps no closure). */
+  detach(userId: string, sink: Sink): void;
   /**
    * Events this instance just committed, handed over without reading them back. Taken only
    * when the hub has already fanned out everything up to `previousId` (the newest id before
@@ -64,7 +66,30 @@ const MAX_CONCURRENT_REPLAYS = 2;
  * matter in which order the wake-ups arrive.
  */
 export function createEventHub(deps: ApiDeps, options: { pollMs: number }): EventHub {
-  const sinks = new Map<string, Set<Sink>>();
+  // A user's one sink as itself (most users have one device connected), a Set for several.
+  const sinks = new Map<string, Sink | Set<Sink>>();
+
+  /** Hands `item` to the user's sinks; returns how many. */
+  function deliverTo(userId: string, item: StreamItem | ControlItem): number {
+    const found = sinks.get(userId);
+    if (found === undefined) return 0;
+    if (typeof found === 'function') {
+      found(item);
+      return 1;
+    }
+    const count = found.size;
+    for (const sink of found) sink(item);
+    return count;
+  }
+
+  function detach(userId: string, sink: Sink): void {
+    const found = sinks.get(userId);
+    if (found === sink) sinks.delete(userId);
+    else if (found !== undefined && typeof found !== 'function') {
+      found.delete(sink);
+      if (found.size === 1) sinks.set(userId, found.values().next().value!);
+    }
+  }
   const observers = new Map<string, Set<(event: StreamEvent) => void>>();
   let cursor = '';
   let running: Promise<void> | null = null;
@@ -122,15 +147,10 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
         blockerId: recipients[0],
         blocked: event.blocked,
       };
-      for (const sink of sinks.get(event.userId) ?? []) sink(note);
+      deliverTo(event.userId, note);
     }
     const item: StreamItem = { kind: 'durable', event };
-    for (const userId of recipients) {
-      for (const sink of sinks.get(userId) ?? []) {
-        sink(item);
-        counters.deliveries += 1;
-      }
-    }
+    for (const userId of recipients) counters.deliveries += deliverTo(userId, item);
   }
 
   function wake(): void {
@@ -149,9 +169,7 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
 
   function deliverEphemeral({ event, recipients }: BusEphemeral): void {
     const item: StreamItem = { kind: 'ephemeral', event };
-    for (const userId of recipients) {
-      for (const sink of sinks.get(userId) ?? []) sink(item);
-    }
+    for (const userId of recipients) deliverTo(userId, item);
   }
 
   return {
@@ -186,14 +204,14 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       };
     },
     attach(userId, sink) {
-      const set = sinks.get(userId) ?? new Set();
-      set.add(sink);
-      sinks.set(userId, set);
-      return () => {
-        set.delete(sink);
-        if (set.size === 0) sinks.delete(userId);
-      };
+      const found = sinks.get(userId);
+      if (found === undefined) sinks.set(userId, sink);
+      else if (typeof found === 'function') {
+        if (found !== sink) sinks.set(userId, new Set([found, sink]));
+      } else found.add(sink);
+      return () => detach(userId, sink);
     },
+    detach,
     observe(types, listener) {
       for (const type of types) {
         const set = observers.get(type) ?? new Set();
@@ -209,7 +227,7 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
     },
     size() {
       let n = 0;
-      for (const set of sinks.values()) n += set.size;
+      for (const found of sinks.values()) n += typeof found === 'function' ? 1 : found.size;
       return n;
     },
     async close() {

@@ -2,14 +2,44 @@ import { latestEventId } from '@parley/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { bannedError } from '../admin/ban-list.ts';
+import type { Context, DirectStream } from '../context.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
 import type { StreamItem } from './hub.ts';
-import { runEventStream, streamEvents } from './stream.ts';
+import { type ItemSink, runEventStream, streamEvents } from './stream.ts';
 
 const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
 /** A ULID in Crockford base32 ('' means: from the start of the log). */
 const EVENT_ID = /^([0-7][0-9A-HJKMNP-TV-Z]{25})?$/;
+
+type StreamContext = Pick<Context, 'deps' | 'live'> & { userId: string };
+
+/**
+ * Never delivered: a ban ends the stream (on every instance: each learns of it from the log);
+ * a replayed old ban or an unban is skipped.
+ */
+function shownTo(ctx: StreamContext, item: StreamItem): boolean {
+  if (item.kind !== 'durable') return true;
+  if (item.event.type !== 'account.banned' && item.event.type !== 'account.unbanned') {
+    return true;
+  }
+  if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
+    throw bannedError(item.event.type === 'account.banned' ? item.event.until : null);
+  }
+  return false;
+}
+
+/** A WebSocket stream's items, written to its socket (one object per stream, no closures). */
+class DirectSink implements ItemSink {
+  constructor(
+    private readonly ctx: StreamContext,
+    private readonly direct: DirectStream,
+  ) {}
+
+  deliver(item: StreamItem): void {
+    if (shownTo(this.ctx, item)) this.direct.write(item);
+  }
+}
 
 export const eventsRouter = {
   /**
@@ -50,35 +80,28 @@ export const eventsRouter = {
       ctx.subscriptions.active += 1;
       // A live stream is what makes a device "connected" for presence.
       const disconnect = ctx.live.presence.connect(ctx.userId);
+      const direct = ctx.directStream;
       const options = {
         lastEventId: input.lastEventId,
-        signal,
+        // A WebSocket stream is stopped by its socket (ws-events.ts) without an AbortSignal.
+        signal: direct?.signal ?? signal,
         tokenExpiresAt: ctx.tokenExpiresAt,
       };
-      // Never delivered: a ban ends the stream (on every instance: each learns of it from the
-      // log); a replayed old ban or an unban is skipped.
-      const shown = (item: StreamItem): boolean => {
-        if (item.kind !== 'durable') return true;
-        if (item.event.type !== 'account.banned' && item.event.type !== 'account.unbanned') {
-          return true;
-        }
-        if (ctx.live.bans.isBanned(ctx.userId, ctx.deps.clock.now())) {
-          throw bannedError(item.event.type === 'account.banned' ? item.event.until : null);
-        }
-        return false;
-      };
       try {
-        const direct = ctx.directStream;
         if (direct) {
           // A WebSocket that writes frames itself (apps/server ws-events.ts): items are pushed
           // straight to it; this generator yields nothing and ends with the stream.
-          await runEventStream(ctx.deps, ctx.live.hub, ctx.userId, options, (item) => {
-            if (shown(item)) direct.write(item);
-          });
+          await runEventStream(
+            ctx.deps,
+            ctx.live.hub,
+            ctx.userId,
+            options,
+            new DirectSink(ctx, direct),
+          );
           return;
         }
         for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, options)) {
-          if (!shown(item)) continue;
+          if (!shownTo(ctx, item)) continue;
           if (item.kind === 'durable') yield tracked(item.event.id, item.event);
           else yield item.event;
         }

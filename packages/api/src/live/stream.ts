@@ -25,9 +25,19 @@ export class SlowConsumerError extends Error {
   }
 }
 
+/**
+ * How a stream learns that its subscriber stopped: an AbortSignal, or anything as small that
+ * calls its listener's `handleEvent` once (ws-events.ts's socket streams).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+  removeEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+}
+
 export interface StreamOptions {
   lastEventId?: string | null;
-  signal?: AbortSignal;
+  signal?: StopSignal | undefined;
   tokenExpiresAt: number;
 }
 
@@ -118,10 +128,13 @@ export async function* streamEvents(
     else buffer.push(item);
     wake?.();
   });
-  const onAbort = () => wake?.();
+  const onAbort = { handleEvent: () => wake?.() };
   options.signal?.addEventListener('abort', onAbort);
   // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and resume.
-  const expiry = setTimeout(onAbort, Math.max(0, options.tokenExpiresAt - deps.clock.now()));
+  const expiry = setTimeout(
+    () => onAbort.handleEvent(),
+    Math.max(0, options.tokenExpiresAt - deps.clock.now()),
+  );
   try {
     // Loaded after attaching: a block that lands meanwhile is in the buffer, applied in order.
     const filter = await loadStreamFilter(deps.db, userId);
@@ -150,89 +163,135 @@ export async function* streamEvents(
   }
 }
 
+/** Where a pushed stream's items go (throwing ends the stream with that error). */
+export interface ItemSink {
+  deliver(item: StreamItem): void;
+}
+
 /**
- * The same stream, pushed: `deliver` is called with each item as it comes (the replay's, then
- * each live item synchronously from the hub, with no buffer, promise or generator step per
- * item once live). Settles when the stream ends: resolves when `signal` aborts, rejects with
- * the reason it was cut (token expiry, RESYNC_REQUIRED, too many items buffered during the
- * replay, or whatever `deliver` threw: e.g. `SlowConsumerError` when a socket backs up).
+ * The same stream, pushed: `sink.deliver` is called with each item as it comes (the replay's,
+ * then each live item synchronously from the hub, with no buffer, promise or generator step
+ * per item once live). Settles when the stream ends: resolves when `signal` aborts, rejects
+ * with the reason it was cut (token expiry, RESYNC_REQUIRED, too many items buffered during
+ * the replay, or whatever `deliver` threw: e.g. `SlowConsumerError` when a socket backs up).
  */
 export function runEventStream(
   deps: ApiDeps,
   hub: EventHub,
   userId: string,
   options: StreamOptions,
-  deliver: (item: StreamItem) => void,
+  sink: ItemSink,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    // Live items that arrive before the replay is done wait here; null once live.
-    let pending: (StreamItem | ControlItem)[] | null = [];
-    let filter: StreamFilter | undefined;
-    const position = { cursor: options.lastEventId ?? '' };
-    let ended = false;
-    const end = (error?: unknown) => {
-      if (ended) return;
-      ended = true;
-      clearTimeout(expiry);
-      detach();
-      options.signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const step = (item: StreamItem | ControlItem) => {
-      const shown = liveItem(filter!, position, item);
-      if (shown) deliver(shown);
-    };
-    const detach = hub.attach(userId, (item) => {
-      if (ended) return;
-      if (pending) {
-        if (pending.length >= MAX_BUFFERED) end(new SlowConsumerError());
-        else pending.push(item);
-        return;
-      }
-      // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and
-      // resume (the timer below covers a quiet stream).
-      if (expired(deps, options)) {
-        end(tokenExpired());
-        return;
-      }
-      try {
-        step(item);
-      } catch (error) {
-        end(error);
-      }
-    });
-    const onAbort = () => end();
-    options.signal?.addEventListener('abort', onAbort);
-    const expiry = setTimeout(
-      () => end(tokenExpired()),
-      Math.max(0, options.tokenExpiresAt - deps.clock.now()),
-    );
-    if (options.signal?.aborted) end();
-    (async () => {
-      // Loaded after attaching: a block that lands meanwhile is pending, applied in order.
-      filter = await loadStreamFilter(deps.db, userId);
-      if (ended) return;
-      for await (const item of replayEvents(
-        deps,
-        hub,
-        userId,
-        filter,
-        options,
-        position,
-        () => ended,
-      )) {
-        if (ended) return;
-        deliver(item);
-      }
-      if (ended) return;
-      if (expired(deps, options)) throw tokenExpired();
-      const waiting = pending ?? [];
-      pending = null;
-      for (const item of waiting) {
-        if (ended) return;
-        step(item);
-      }
-    })().catch(end);
+    new PushedStream(deps, hub, userId, options, sink, resolve, reject).start();
   });
+}
+
+/**
+ * One pushed stream's state: one object with its steps on the prototype, since it lives as
+ * long as its device is connected (no closures kept per stream but the hub's bound sink).
+ */
+class PushedStream {
+  /** Live items that arrive before the replay is done wait here; null once live. */
+  private pending: (StreamItem | ControlItem)[] | null = [];
+  private filter: StreamFilter | undefined = undefined;
+  /** The newest durable event id given (the replay's position, then the live one's). */
+  cursor: string;
+  private ended = false;
+  /** The hub's sink (this stream's `receive`). */
+  private readonly sinkFn: (item: StreamItem | ControlItem) => void;
+  private readonly expiry: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly hub: EventHub,
+    private readonly userId: string,
+    private readonly options: StreamOptions,
+    private readonly sink: ItemSink,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.cursor = options.lastEventId ?? '';
+    this.sinkFn = this.receive.bind(this);
+    hub.attach(userId, this.sinkFn);
+    options.signal?.addEventListener('abort', this);
+    this.expiry = setTimeout(expire, Math.max(0, options.tokenExpiresAt - deps.clock.now()), this);
+  }
+
+  start(): void {
+    if (this.options.signal?.aborted) this.end();
+    this.replay().catch((error: unknown) => this.end(error));
+  }
+
+  /** The signal aborted: the subscriber stopped. */
+  handleEvent(): void {
+    this.end();
+  }
+
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.expiry);
+    this.hub.detach(this.userId, this.sinkFn);
+    this.options.signal?.removeEventListener('abort', this);
+    if (error === undefined) this.resolve();
+    else this.reject(error);
+  }
+
+  /** The hub's sink. */
+  private receive(item: StreamItem | ControlItem): void {
+    if (this.ended) return;
+    if (this.pending) {
+      if (this.pending.length >= MAX_BUFFERED) this.end(new SlowConsumerError());
+      else this.pending.push(item);
+      return;
+    }
+    // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and
+    // resume (the timer covers a quiet stream).
+    if (expired(this.deps, this.options)) {
+      this.end(tokenExpired());
+      return;
+    }
+    try {
+      this.step(item);
+    } catch (error) {
+      this.end(error);
+    }
+  }
+
+  private step(item: StreamItem | ControlItem): void {
+    const shown = liveItem(this.filter!, this, item);
+    if (shown) this.sink.deliver(shown);
+  }
+
+  private async replay(): Promise<void> {
+    const { deps, options } = this;
+    // Loaded after attaching: a block that lands meanwhile is pending, applied in order.
+    this.filter = await loadStreamFilter(deps.db, this.userId);
+    if (this.ended) return;
+    for await (const item of replayEvents(
+      deps,
+      this.hub,
+      this.userId,
+      this.filter,
+      options,
+      this,
+      () => this.ended,
+    )) {
+      if (this.ended) return;
+      this.sink.deliver(item);
+    }
+    if (this.ended) return;
+    if (expired(deps, options)) throw tokenExpired();
+    const waiting = this.pending ?? [];
+    this.pending = null;
+    for (const item of waiting) {
+      if (this.ended) return;
+      this.step(item);
+    }
+  }
+}
+
+function expire(stream: PushedStream): void {
+  stream.end(tokenExpired());
 }

@@ -24,36 +24,62 @@ export async function loadStreamFilter(db: DbOrTx, userId: string): Promise<Stre
     blockRelationsOf(db, userId),
     db.selectFrom('users').select('read_receipts').where('id', '=', userId).executeTakeFirst(),
   ]);
-  let readReceipts = Number(me?.read_receipts ?? 1) === 1;
-  const hidden = (id: string) => blocked.has(id) || blockedBy.has(id);
+  return new DeviceFilter(
+    userId,
+    blocked.size > 0 ? blocked : undefined,
+    blockedBy.size > 0 ? blockedBy : undefined,
+    Number(me?.read_receipts ?? 1) === 1,
+  );
+}
 
-  function durable(event: StreamEvent): StreamEvent | null {
+/**
+ * One stream's filter: one object, its steps on the prototype (a stream lives as long as its
+ * device is connected). The sets exist only while they hold someone: most users block nobody.
+ */
+class DeviceFilter implements StreamFilter {
+  constructor(
+    private readonly userId: string,
+    private blocked: Set<string> | undefined,
+    private blockers: Set<string> | undefined,
+    private readReceipts: boolean,
+  ) {}
+
+  private hidden(id: string): boolean {
+    return (this.blocked?.has(id) ?? false) || (this.blockers?.has(id) ?? false);
+  }
+
+  private durable(event: StreamEvent): StreamEvent | null {
     if (event.type === 'block.changed') {
-      if (event.blocked) blocked.add(event.userId);
-      else blocked.delete(event.userId);
+      if (event.blocked) this.blocked = added(this.blocked, event.userId);
+      else this.blocked?.delete(event.userId);
       return event;
     }
     if (event.type === 'privacy.updated') {
-      readReceipts = event.privacy.readReceipts;
+      this.readReceipts = event.privacy.readReceipts;
       return event;
     }
-    if (event.type !== 'receipt' || event.userId === userId) return event;
-    if (hidden(event.userId)) return null;
-    return readReceipts ? event : { ...event, lastReadSeq: 0 };
+    if (event.type !== 'receipt' || event.userId === this.userId) return event;
+    if (this.hidden(event.userId)) return null;
+    return this.readReceipts ? event : { ...event, lastReadSeq: 0 };
   }
 
-  return {
-    apply(item) {
-      if (item.kind === 'ephemeral') {
-        return hidden(item.event.userId) && item.event.userId !== userId ? null : item;
-      }
-      const event = durable(item.event);
-      if (!event) return null;
-      return event === item.event ? item : { kind: 'durable', event };
-    },
-    blockedBy(blockerId, isBlocked) {
-      if (isBlocked) blockedBy.add(blockerId);
-      else blockedBy.delete(blockerId);
-    },
-  };
+  apply(item: StreamItem): StreamItem | null {
+    if (item.kind === 'ephemeral') {
+      return this.hidden(item.event.userId) && item.event.userId !== this.userId ? null : item;
+    }
+    const event = this.durable(item.event);
+    if (!event) return null;
+    return event === item.event ? item : { kind: 'durable', event };
+  }
+
+  blockedBy(blockerId: string, isBlocked: boolean): void {
+    if (isBlocked) this.blockers = added(this.blockers, blockerId);
+    else this.blockers?.delete(blockerId);
+  }
+}
+
+function added(set: Set<string> | undefined, id: string): Set<string> {
+  const result = set ?? new Set<string>();
+  result.add(id);
+  return result;
 }
