@@ -99,7 +99,13 @@ export async function submitSend(
     (outcome.kind === 'failed' &&
       outcome.error instanceof DomainError &&
       outcome.error.code === 'CONFLICT');
-  if (stored && decision.allowed) await deps.rateLimiter.refund(rule, senderId);
+  if (stored && decision.allowed) {
+    // A point that cannot be given back (the store is unreachable) costs the sender one point;
+    // it does not fail a send that is stored.
+    await deps.rateLimiter.refund(rule, senderId).catch((error: unknown) => {
+      deps.logger.warn({ err: error, userId: senderId }, 'rate-limit refund failed');
+    });
+  }
   switch (outcome.kind) {
     case 'failed':
       throw outcome.error;
