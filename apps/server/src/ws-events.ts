@@ -39,13 +39,20 @@ let lastTail = '';
 type Corkable = { cork(): void; uncork(): void };
 const socketOf = (ws: WebSocket) => (ws as unknown as { _socket?: Corkable | null })._socket;
 
-// Sockets corked for the current tick, uncorked together once the tick's work is done.
-let corked = new Set<Corkable>();
+// Sockets corked for the current tick (true), or corked and let go early (false).
+let corked = new Map<Corkable, boolean>();
 function uncorkAll(): void {
   const sockets = corked;
-  corked = new Set();
-  for (const socket of sockets) socket.uncork();
+  corked = new Map();
+  for (const [socket, held] of sockets) if (held) socket.uncork();
 }
+
+/**
+ * At most this much is held back per socket: past it the socket is uncorked at once, so a tick
+ * that writes a lot to one socket (a replay page of long messages) reaches the kernel as it
+ * did without corking, and the slow-consumer check sees only what the kernel refused.
+ */
+const CORK_MAX_BYTES = 64 * 1024;
 
 /**
  * Holds this socket's writes until the current tick's work (its microtasks included) is done,
@@ -57,8 +64,17 @@ function corkForTick(ws: WebSocket): void {
   const socket = socketOf(ws);
   if (!socket || corked.has(socket)) return;
   socket.cork();
-  corked.add(socket);
+  corked.set(socket, true);
   if (corked.size === 1) process.nextTick(uncorkAll);
+}
+
+/** Lets a socket's corked writes go now when they pass `CORK_MAX_BYTES`. */
+function limitCork(ws: WebSocket): void {
+  if (ws.bufferedAmount <= CORK_MAX_BYTES) return;
+  const socket = socketOf(ws);
+  if (!socket || corked.get(socket) !== true) return;
+  corked.set(socket, false);
+  socket.uncork();
 }
 
 /** The frame after `"result":{"type":"data","data":`: tracked for durable events. */
@@ -170,6 +186,7 @@ class SocketStream implements DirectStream {
     if (ws.readyState !== OPEN) return;
     corkForTick(ws);
     ws.send(this.head + tailOf(item));
+    limitCork(ws);
     // The socket backs up (a client that stopped reading): cut it as a slow consumer; it
     // resumes from its last event id.
     if (ws.bufferedAmount > this.maxBufferedBytes) throw new SlowConsumerError();

@@ -289,6 +289,24 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     expect(numbers).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
 
+  it('replays a page of long messages that outgrows the buffer bound in one go without cutting a reading socket', async () => {
+    // Frames written in one tick are held back together (one writev per socket), but never
+    // more than 64 KiB of them: the rest reaches the kernel as written, so a replay page of
+    // long messages to a socket that reads is not mistaken for a slow consumer.
+    await using scene = await directChatScene(dialect, {
+      WS_MAX_BUFFERED_BYTES: String(128 * 1024),
+      SEND_RATE_LIMIT: '1000',
+      MESSAGE_MAX_LENGTH: '65536',
+    });
+    const { ada, chat, head, sock } = scene;
+    const big = 'x'.repeat(60_000);
+    for (let n = 1; n <= 5; n++) await sendText(ada, chat.id, `${n} ${big}`, `m${n}`);
+    sock.subscribe(1, head);
+    await vi.waitFor(() => expect(dataOf(sock.of(1))).toHaveLength(5), { timeout: 10_000 });
+    expect(dataOf(sock.of(1)).map((f) => Number(textOf(f).split(' ')[0]))).toEqual([1, 2, 3, 4, 5]);
+    expect(sock.of(1).some((f) => f.error)).toBe(false);
+  });
+
   it('ends the stream with UNAUTHORIZED when the token expires, delivering nothing after', async () => {
     await using scene = await directChatScene(dialect);
     const { server, ada, chat, head, sock } = scene;
