@@ -127,12 +127,12 @@ export function writeReceiptsSqlite(
     const committed: CommittedEvent[] = [];
     const members = new Map<string, string[]>();
     const membersOf = (conversationId: string): string[] => {
-      let ids = members.get(conversationId);
-      if (!ids) {
-        ids = st.members.all(conversationId) as string[];
-        members.set(conversationId, ids);
+      let userIds = members.get(conversationId);
+      if (!userIds) {
+        userIds = st.members.all(conversationId) as string[];
+        members.set(conversationId, userIds);
       }
-      return ids;
+      return userIds;
     };
     for (const [i, { event, onlyUserId }] of pending.entries()) {
       const id = ids[i]!;

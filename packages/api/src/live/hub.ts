@@ -26,9 +26,9 @@ export interface CommittedEvent {
 export interface EventHub {
   /** Reads the log position and starts tailing. */
   start(): Promise<void>;
-  /** Registers a local subscriber; items arrive in log order. Returns the detach function. */
-  attach(userId: string, sink: Sink): () => void;
-  /** The same as calling what `attach` returned (for a subscriber that keeps no closure). */
+  /** Registers a local subscriber; items arrive in log order until `detach`. */
+  attach(userId: string, sink: Sink): void;
+  /** Unregisters a subscriber `attach` registered. */
   detach(userId: string, sink: Sink): void;
   /**
    * Events this instance just committed, handed over without reading them back. Taken only
@@ -209,7 +209,6 @@ export function createEventHub(deps: ApiDeps, options: { pollMs: number }): Even
       else if (typeof found === 'function') {
         if (found !== sink) sinks.set(userId, new Set([found, sink]));
       } else found.add(sink);
-      return () => detach(userId, sink);
     },
     detach,
     observe(types, listener) {

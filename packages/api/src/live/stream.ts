@@ -123,16 +123,17 @@ export async function* streamEvents(
   const buffer: (StreamItem | ControlItem)[] = [];
   let overflowed = false;
   let wake: (() => void) | null = null;
-  const detach = hub.attach(userId, (item) => {
+  const sink = (item: StreamItem | ControlItem) => {
     if (buffer.length >= MAX_BUFFERED) overflowed = true;
     else buffer.push(item);
     wake?.();
-  });
+  };
+  hub.attach(userId, sink);
   const onAbort = { handleEvent: () => wake?.() };
   options.signal?.addEventListener('abort', onAbort);
   // The stream ends with UNAUTHORIZED when the access token expires; clients refresh and resume.
   const expiry = setTimeout(
-    () => onAbort.handleEvent(),
+    onAbort.handleEvent,
     Math.max(0, options.tokenExpiresAt - deps.clock.now()),
   );
   try {
@@ -158,7 +159,7 @@ export async function* streamEvents(
     }
   } finally {
     clearTimeout(expiry);
-    detach();
+    hub.detach(userId, sink);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
