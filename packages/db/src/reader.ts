@@ -155,6 +155,10 @@ export function createOffThreadReader(
       const w = worker;
       if (!w) return;
       const exited = new Promise((resolve) => w.once('exit', resolve));
+      // Referenced until it exits: an idle worker is unreferenced, and a script whose last
+      // handle it was would end (exit code 13, a top-level await left pending) before
+      // `destroy()` resolved and the code after it ran.
+      w.ref();
       w.postMessage('stop');
       await exited;
     },

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { expect, it, vi } from 'vitest';
 import { createDb, offThreadReaderOf } from '../src/index.ts';
@@ -64,6 +66,40 @@ it('checkpoints the WAL in the background while the main connection does not', a
     expect(await reader.all(sql`select count(*) as n from t`.compile(db))).toEqual([{ n: 512 }]);
   } finally {
     await handle.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('lets a one-shot script that destroys its handle carry on after destroy()', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-reader-'));
+  const script = `
+    import { createDb } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+    const handle = createDb({ dialect: 'sqlite', filename: ${JSON.stringify(join(dir, 'p.db'))} });
+    await handle.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+    await handle.destroy();
+    console.log('after destroy');
+  `;
+  try {
+    // The stop raced the event loop running dry: it lost in about half the runs before the fix.
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script],
+          {
+            cwd: import.meta.dirname,
+          },
+        ).then(
+          (r) => ({ code: 0, stdout: r.stdout }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            stdout: e.stdout + e.stderr,
+          }),
+        ),
+      ),
+    );
+    expect(runs).toEqual(Array(4).fill({ code: 0, stdout: 'after destroy\n' }));
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
