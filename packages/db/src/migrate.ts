@@ -17,6 +17,7 @@ import * as eventRetention from './migrations/20261202T0800-event-retention.ts';
 import * as messageRetention from './migrations/20261202T0810-message-retention.ts';
 import * as webhooks from './migrations/20261202T0900-webhooks.ts';
 import * as eventMessageRef from './migrations/20261202T1000-event-message-ref.ts';
+import * as partialIndexes from './migrations/20261202T1100-partial-indexes.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0510-link-previews': linkPreviews,
   '20261202T0900-webhooks': webhooks,
   '20261202T1000-event-message-ref': eventMessageRef,
+  '20261202T1100-partial-indexes': partialIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
