@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describeEachDialect } from '@parley/db/testing';
+import Database from 'better-sqlite3';
 import { expect, it, vi } from 'vitest';
 import { errorCode, registerUser, type TestUser, wsClient } from './helpers/clients.ts';
 import { connectDevice, type Device } from './helpers/streams.ts';
@@ -209,4 +211,63 @@ describeEachDialect('the group-commit write path', (dialect) => {
     received.push(...created(second));
     expect(received).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
   });
+});
+
+// SQLite checks a whole send before it writes anything, so a refused send needs no savepoint;
+// a statement that fails after a send began to write rolls the batch back and the batch runs
+// again with a savepoint per send. A trigger stands in for such a failure (an I/O error, a
+// constraint the checks did not foresee): it refuses one message's insert, after its
+// conversation's seq was already taken.
+it('SQLite: a send that fails while writing fails alone; the rest of its batch commits once', async () => {
+  await using server = await startTestServer({ env: LOAD });
+  const ada = await registerUser(server, 'Ada');
+  const ben = await registerUser(server, 'Ben');
+  const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+  await using benDevice = await connectDevice(server, ben);
+  await using socket = socketOf(server, ada);
+  const send = (clientMessageId: string, text = clientMessageId) =>
+    socket.client.messages.send.mutate({ conversationId: chat.id, clientMessageId, text });
+  await send('warm-up');
+  const side = new Database(join(server.dataDir, 'parley.db'));
+  side.exec(`create trigger boom before insert on messages when new.text = 'boom'
+             begin select raise(abort, 'boom'); end`);
+  side.close();
+  const before = await multiSendBatches(server);
+  const results = await Promise.allSettled([
+    send('a'),
+    send('dup', 'x'),
+    send('bad', 'boom'),
+    send('dup', 'x'),
+    send('b'),
+  ]);
+  expect(results.map((r) => r.status)).toEqual([
+    'fulfilled',
+    'fulfilled',
+    'rejected',
+    'fulfilled',
+    'fulfilled',
+  ]);
+  expect(await errorCode(Promise.reject((results[2] as PromiseRejectedResult).reason))).toBe(
+    'INTERNAL_SERVER_ERROR',
+  );
+  expect(await multiSendBatches(server)).toBeGreaterThan(before);
+  const values = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  expect(values[1]!.id).toBe(values[2]!.id);
+  // No hole in seq where the failed send had taken one; each delivered once, in order.
+  const history = await ben.client.messages.list.query({ conversationId: chat.id });
+  expect(history.messages.map((m) => [m.seq, m.clientMessageId])).toEqual([
+    [1, 'warm-up'],
+    [2, 'a'],
+    [3, 'dup'],
+    [4, 'b'],
+  ]);
+  await vi.waitFor(() =>
+    expect(
+      benDevice.durable.flatMap((e) => (e.type === 'message.created' ? [e.message.seq] : [])),
+    ).toEqual([1, 2, 3, 4]),
+  );
+  // The same clientMessageId again is still the stored message, the failed one can be retried.
+  expect((await send('dup', 'x')).id).toBe(values[1]!.id);
+  await expect(send('bad', 'boom')).rejects.toThrow();
+  expect((await send('bad', 'fixed')).seq).toBe(5);
 });
