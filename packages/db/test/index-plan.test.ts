@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
-import { createDb, type Database, migrateToLatest } from '../src/index.ts';
+import { createDb, type Database, type DbHandle, migrateToLatest } from '../src/index.ts';
 import { createPgSchema, describeEachDialect } from '../testing.ts';
 
 // `events_user_idx` and `messages_thread_idx` hold only non-null keys (a conversation's events
@@ -25,7 +25,7 @@ async function plan(
 
 describeEachDialect('partial indexes', (dialect) => {
   it('looks events up by user and replies up by thread through indexes without null keys', async () => {
-    let handle;
+    let handle: DbHandle;
     if (dialect === 'postgres') {
       const schema = await createPgSchema();
       cleanups.push(() => schema.drop());
