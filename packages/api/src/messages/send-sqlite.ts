@@ -83,8 +83,9 @@ class WriteFailed extends Error {}
  * only then writes, so a send refused by a check has written nothing and fails alone with no
  * savepoint. A statement that fails after a send began to write (an I/O error, a constraint
  * the checks did not foresee) rolls the whole batch back, and the batch runs again with each
- * send in its own savepoint, where such a send fails alone. Savepoints on every send cost the
- * statement journal: each page a send touches copied first, ~15% of the writer's time.
+ * send in its own savepoint, where such a send fails alone. A savepoint on every send cost
+ * the statement journal (each page a send touches copied first): a fifth of the time of a
+ * send's statements (docs/benchmarks.md).
  */
 export function writeSendsSqlite(
   deps: ApiDeps,
