@@ -31,6 +31,8 @@ Flags:
   --redis-url <url>       Redis for the instances to share events and presence
   --sqlite-synchronous <NORMAL|FULL>  Parley's SQLITE_SYNCHRONOUS (default NORMAL)
   --profile <dir>         write a V8 CPU profile of each Parley process to <dir> (node --cpu-prof)
+  --node-args=<flags>     Node/V8 flags for Parley's processes only, space-separated
+                          (e.g. --node-args="--max-semi-space-size=64"; docs/benchmarks.md)
   --workers <n>           generator threads (default 2)
   --pairs <n>             1:1 pairs (default 500)
   --rate <msg/s>          offered rate of the pairs workload (default 2000)
@@ -64,6 +66,7 @@ export function readArgs(argv: string[]) {
       'database-url': { type: 'string' },
       'sqlite-synchronous': { type: 'string' },
       profile: { type: 'string' },
+      'node-args': { type: 'string' },
       instances: { type: 'string' },
       'redis-url': { type: 'string' },
       workers: { type: 'string' },
@@ -116,6 +119,7 @@ export function readArgs(argv: string[]) {
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
     profileDir: values.profile,
+    nodeArgs: values['node-args']?.split(' ').filter(Boolean) ?? [],
     fromSource: Boolean(values['from-source']),
     sqliteSynchronous:
       values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),

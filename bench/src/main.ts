@@ -52,6 +52,7 @@ const parley = parleySystem({
   instances: args.instances,
   sqliteSynchronous: args.sqliteSynchronous,
   profileDir: args.profileDir,
+  nodeArgs: args.nodeArgs,
   fromSource: args.fromSource,
 });
 const systems: System[] = args.skipFloor

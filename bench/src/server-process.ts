@@ -76,6 +76,8 @@ export interface ParleyOptions {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Where each process writes a V8 CPU profile when it exits (`node --cpu-prof`). */
   profileDir?: string | undefined;
+  /** Node and V8 flags for Parley's processes only (`--node-args`), e.g. a GC setting to try. */
+  nodeArgs?: string[];
   /** METRICS_TOKEN, for a workload that reads /metrics (random otherwise). */
   metricsToken?: string;
   /** Run apps/server/src/main.ts through tsx instead of the production build (dist/main.js). */
@@ -120,6 +122,7 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
     for (let i = 0; i < options.instances; i++) {
       const { url, child } = await startProcess(
         [
+          ...(options.nodeArgs ?? []),
           ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
           ...(options.fromSource ? ['--import', 'tsx', 'src/main.ts'] : [builtEntry()]),
         ],
