@@ -6,30 +6,32 @@ import type { Kysely } from 'kysely';
 // messages have no thread). Each send paid an index insert and one more page written at commit
 // for an entry no query reads (issue 13: ~13 WAL frames per one-send commit, now ~11). Partial now;
 // `user_id = ?` and `thread_root_id = ?` imply "is not null", so both dialects still use them.
+const INDEXES = [
+  { name: 'events_user_idx', table: 'events', columns: ['user_id', 'id'], key: 'user_id' },
+  {
+    name: 'messages_thread_idx',
+    table: 'messages',
+    columns: ['thread_root_id', 'seq'],
+    key: 'thread_root_id',
+  },
+] as const;
+
+/** Drops each index and creates it again, partial (only rows whose key is set) or whole. */
+async function rebuild(db: Kysely<any>, partial: boolean): Promise<void> {
+  for (const { name, table, columns, key } of INDEXES) {
+    await db.schema.dropIndex(name).execute();
+    const create = db.schema
+      .createIndex(name)
+      .on(table)
+      .columns([...columns]);
+    await (partial ? create.where(key, 'is not', null) : create).execute();
+  }
+}
+
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('events_user_idx').execute();
-  await db.schema
-    .createIndex('events_user_idx')
-    .on('events')
-    .columns(['user_id', 'id'])
-    .where('user_id', 'is not', null)
-    .execute();
-  await db.schema.dropIndex('messages_thread_idx').execute();
-  await db.schema
-    .createIndex('messages_thread_idx')
-    .on('messages')
-    .columns(['thread_root_id', 'seq'])
-    .where('thread_root_id', 'is not', null)
-    .execute();
+  await rebuild(db, true);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('events_user_idx').execute();
-  await db.schema.createIndex('events_user_idx').on('events').columns(['user_id', 'id']).execute();
-  await db.schema.dropIndex('messages_thread_idx').execute();
-  await db.schema
-    .createIndex('messages_thread_idx')
-    .on('messages')
-    .columns(['thread_root_id', 'seq'])
-    .execute();
+  await rebuild(db, false);
 }
