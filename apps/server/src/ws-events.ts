@@ -1,12 +1,12 @@
 import {
   appRouter,
   type Context,
+  callDirect,
   type DirectStream,
-  directSendAvailable,
+  directCallPaths,
   eventJson,
   SlowConsumerError,
   type StreamItem,
-  sendDirect,
 } from '@parley/api';
 import { TRPCError } from '@trpc/server';
 import {
@@ -22,13 +22,13 @@ import {
 import type { WebSocket } from 'ws';
 
 const PATH = 'events.subscribe';
-const SEND_PATH = 'messages.send';
 const OPEN = 1;
 
 export type RequestId = string | number;
 
 const SUBSCRIBE = { type: 'subscription', path: PATH } as const;
-const SEND = { type: 'mutation', path: SEND_PATH } as const;
+/** The mutations the direct lane takes (see `callDirect` in the API). */
+const DIRECT_PATHS = new Set(directCallPaths);
 
 // The hub hands one item to all its subscribers in a row: the end of the frame after the
 // subscription id, the same for all of them, is made once per item, not per subscriber.
@@ -141,21 +141,22 @@ function respondWithError(
   });
 }
 
-/** The same steps as the ws adapter's `handleRequest` for a mutation, `messages.send`. */
+/** The same steps as the ws adapter's `handleRequest` for a mutation on the direct lane. */
 async function mutate(
   ws: WebSocket,
   id: RequestId,
   jsonrpc: '2.0' | undefined,
+  path: string,
   input: unknown,
   contextPromise: Promise<Context>,
 ): Promise<void> {
   let context: Context | undefined;
   try {
     context = await contextPromise;
-    const data = await sendDirect(context, input);
+    const data = await callDirect(context, path, input);
     respond(ws, { id, jsonrpc, result: { type: 'data', data } });
   } catch (cause) {
-    respondWithError(ws, id, jsonrpc, cause, input, context, SEND);
+    respondWithError(ws, id, jsonrpc, cause, input, context, { type: 'mutation', path });
   }
 }
 
@@ -298,7 +299,7 @@ async function subscribe(
 }
 
 /**
- * `events.subscribe` (and `messages.send`) over WebSocket without tRPC's adapter.
+ * `events.subscribe` (and a device's hot mutations) over WebSocket without tRPC's adapter.
  *
  * tRPC's ws adapter runs an async iterator per subscription and, per event, a race of
  * `next()` against the abort signal and one encode: a fan-out to 2,000 sockets paid that 2,000
@@ -311,9 +312,11 @@ async function subscribe(
  * (queries, other mutations, other subscriptions, PING/PONG, connectionParams) goes to tRPC
  * unchanged (ws-connection.ts).
  *
- * `messages.send` mutations take the same way round tRPC's adapter (`sendDirect`, the
- * procedure's own steps without tRPC's per-call machinery: see messages/direct.ts in the API);
- * the reply is tRPC's data frame, byte for byte, and a refusal tRPC's error frame.
+ * The mutations a device makes all the time (`messages.send`, `conversations.markDelivered`,
+ * `conversations.markRead`, `typing.set`: `directCallPaths`) take the same way round tRPC's
+ * adapter (`callDirect`, the procedure's own steps without tRPC's per-call machinery: see
+ * live/direct-calls.ts in the API); the reply is tRPC's data frame, byte for byte, and a refusal
+ * tRPC's error frame.
  *
  * Returns what is left of `raw` for tRPC: `raw` itself when nothing was taken, null when
  * everything was. Nothing is taken before the connection's context creation started (the
@@ -328,7 +331,7 @@ export function takeDirectCalls(
   if (isBinary || !contextPromise || !Buffer.isBuffer(raw)) return raw;
   if (
     !raw.includes(PATH) &&
-    !(directSendAvailable && raw.includes(SEND_PATH)) &&
+    !mayHoldDirectCall(raw) &&
     !((conn.streams?.size ?? 0) > 0 && raw.includes('subscription.stop'))
   ) {
     return raw;
@@ -357,11 +360,12 @@ export function takeDirectCalls(
       kept.push(message);
       continue;
     }
+    const { path } = message.params;
     const lane =
-      message.method === 'subscription' && message.params.path === PATH
+      message.method === 'subscription' && path === PATH
         ? 'subscribe'
-        : message.method === 'mutation' && message.params.path === SEND_PATH && directSendAvailable
-          ? 'send'
+        : message.method === 'mutation' && typeof path === 'string' && DIRECT_PATHS.has(path)
+          ? 'mutate'
           : null;
     if (lane === null) {
       kept.push(message);
@@ -387,10 +391,11 @@ export function takeDirectCalls(
       else input ??= { lastEventId };
     }
     const { onDirectCall } = conn.shared;
-    if (lane === 'send') {
+    if (lane === 'mutate') {
+      const mutation = path as string;
       taken.push(() => {
-        onDirectCall?.(SEND_PATH);
-        void mutate(conn.ws, id, jsonrpc, input, contextPromise);
+        onDirectCall?.(mutation);
+        void mutate(conn.ws, id, jsonrpc, mutation, input, contextPromise);
       });
     } else {
       taken.push(() => {
@@ -403,6 +408,12 @@ export function takeDirectCalls(
   if (taken.length === 0) return raw;
   if (kept.length === 0) return null;
   return Buffer.from(JSON.stringify(kept));
+}
+
+/** Whether a message's text names one of the direct lane's mutations (then it is parsed). */
+function mayHoldDirectCall(raw: Buffer): boolean {
+  for (const path of DIRECT_PATHS) if (raw.includes(path)) return true;
+  return false;
 }
 
 /** The socket closed: its direct streams end. */

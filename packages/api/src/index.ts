@@ -54,6 +54,7 @@ export {
   type WebhookDispatchOptions,
 } from './integrations/webhook-dispatcher.ts';
 export { startLinkPreviewWorker } from './link-previews/worker.ts';
+export { callDirect, directCallPaths } from './live/direct-calls.ts';
 export type { DurableEvent, DurableEventType, EphemeralEvent, StreamEvent } from './live/events.ts';
 export { durableEventSchemas, ephemeralEventSchemas } from './live/events.ts';
 export { createEventHub, type EventHub, type StreamItem } from './live/hub.ts';
@@ -66,7 +67,6 @@ export {
 export { SlowConsumerError } from './live/stream.ts';
 export { eventJson } from './live/wire.ts';
 export { PLAIN_MESSAGE } from './messages/append.ts';
-export { directSendAvailable, sendDirect } from './messages/direct.ts';
 export { startSearchIndexer } from './messages/search.ts';
 export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
 export {

@@ -50,11 +50,8 @@ const threadRead = z.object({
   unreadCount: z.number().int(),
 });
 
-/**
- * `messages.send`'s resolver: the procedure calls it, and so does the WebSocket's direct lane
- * (direct.ts), after the same authorization and input validation.
- */
-export async function send(
+/** `messages.send`'s resolver. */
+async function send(
   ctx: Pick<Context, 'deps' | 'live'>,
   userId: string,
   input: SendInput,

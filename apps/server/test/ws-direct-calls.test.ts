@@ -4,12 +4,13 @@ import { registerUsers, type TestUser } from './helpers/clients.ts';
 import { openRawSocket } from './helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
-// `messages.send` over WebSocket is served by apps/server/src/ws-events.ts (the direct lane,
-// messages/direct.ts in the API) instead of tRPC's adapter. These tests speak tRPC's frames
-// over a raw socket and hold the lane to what tRPC answers: the same bytes as tRPC's HTTP
-// answer to the same call (success, retry, conflict, bad input, no token, rate limit), framed as
-// tRPC's ws adapter frames it; batches that mix sends with other calls; the metric that counts
-// the calls the lane served.
+// A device's hot mutations over WebSocket (`messages.send`, `conversations.markDelivered`,
+// `conversations.markRead`, `typing.set`) are served by apps/server/src/ws-events.ts (the direct
+// lane, live/direct-calls.ts in the API) instead of tRPC's adapter. These tests speak tRPC's
+// frames over a raw socket and hold the lane to what tRPC answers: the same bytes as tRPC's
+// HTTP answer to the same call (success, retry, conflict, bad input, no token, not a member,
+// rate limit), framed as tRPC's ws adapter frames it; batches that mix them with other calls;
+// the metric that counts the calls the lane served.
 
 type Frame = {
   id: string | number | null;
@@ -32,14 +33,10 @@ async function rawSocket(server: TestServer, user?: TestUser) {
     },
     send,
     sendMessage(id: string | number, input: unknown, jsonrpc?: '2.0') {
-      ws.send(
-        JSON.stringify({
-          id,
-          jsonrpc,
-          method: 'mutation',
-          params: { path: 'messages.send', input },
-        }),
-      );
+      this.mutate(id, 'messages.send', input, jsonrpc);
+    },
+    mutate(id: string | number, path: string, input: unknown, jsonrpc?: '2.0') {
+      ws.send(JSON.stringify({ id, jsonrpc, method: 'mutation', params: { path, input } }));
     },
     [Symbol.dispose]: () => ws.close(),
   };
@@ -49,8 +46,13 @@ async function rawSocket(server: TestServer, user?: TestUser) {
  * The same call over tRPC's HTTP handler (the generic path): its JSON body, as text made again
  * from the parsed body (JSON.parse keeps key order, so the text is the server's).
  */
-async function overHttp(server: TestServer, input: unknown, user?: TestUser) {
-  const res = await fetch(`${server.url}/trpc/messages.send`, {
+async function overHttp(
+  server: TestServer,
+  input: unknown,
+  user?: TestUser,
+  path = 'messages.send',
+) {
+  const res = await fetch(`${server.url}/trpc/${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -258,5 +260,81 @@ describeEachDialect('messages.send on the WebSocket, served by the direct lane',
     });
     expect(await directCalls(server, 'messages.send')).toBe(3);
     expect(await directCalls(server, 'events.subscribe')).toBe(2);
+  });
+});
+
+describeEachDialect('acks and typing on the WebSocket, served by the direct lane', (dialect) => {
+  it("answers markDelivered, markRead and typing.set with tRPC's bytes; the lane served them", async () => {
+    await using s = await scene(dialect);
+    const { server, ada, ben, chat, other } = s;
+    for (const text of ['one', 'two', 'three']) {
+      await ada.client.messages.send.mutate({
+        conversationId: chat.id,
+        clientMessageId: text,
+        text,
+      });
+    }
+    using sock = await rawSocket(server, ben);
+    const call = async (id: number, path: string, input: unknown, jsonrpc?: '2.0') => {
+      sock.mutate(id, path, input, jsonrpc);
+      return sock.answer(id);
+    };
+    // Delivered up to 2: the watermark moves, the unread counts come with it (the answer of
+    // a retry over HTTP, which moves nothing more, is the same bytes).
+    const delivered = { conversationId: chat.id, upToSeq: 2 };
+    const first = await call(1, 'conversations.markDelivered', delivered, '2.0');
+    const again = await overHttp(server, delivered, ben, 'conversations.markDelivered');
+    expect(first).toBe(`{"id":1,"jsonrpc":"2.0","result":{"type":"data","data":${again.data}}}`);
+    expect(JSON.parse(first)).toMatchObject({
+      result: { data: { lastDeliveredSeq: 2, lastReadSeq: 0, unreadCount: 3 } },
+    });
+    // Read up to 1, then everything (no seq): the counts follow.
+    const read = JSON.parse(
+      await call(2, 'conversations.markRead', { conversationId: chat.id, upToSeq: 1 }),
+    );
+    expect(read).toMatchObject({
+      result: { data: { lastDeliveredSeq: 2, lastReadSeq: 1, unreadCount: 2 } },
+    });
+    const all = await call(3, 'conversations.markRead', { conversationId: chat.id });
+    const allHttp = await overHttp(
+      server,
+      { conversationId: chat.id },
+      ben,
+      'conversations.markRead',
+    );
+    expect(all).toBe(`{"id":3,"result":{"type":"data","data":${allHttp.data}}}`);
+    expect(JSON.parse(all)).toMatchObject({
+      result: { data: { lastDeliveredSeq: 3, lastReadSeq: 3, unreadCount: 0 } },
+    });
+    // Ada sees Ben's receipts as she would have through tRPC.
+    const status = await ada.client.conversations.participants.query({ conversationId: chat.id });
+    expect(status.find((p) => p.user.id === ben.id)).toMatchObject({
+      lastDeliveredSeq: 3,
+      lastReadSeq: 3,
+    });
+    // A conversation Ben is not in: NOT_FOUND, the same error as over HTTP.
+    const stranger = { conversationId: other.id, upToSeq: 1 };
+    const refused = await call(4, 'conversations.markDelivered', stranger);
+    const refusedHttp = await overHttp(server, stranger, ben, 'conversations.markDelivered');
+    expect(refused).toBe(`{"id":4,"error":${refusedHttp.error}}`);
+    expect(JSON.parse(refused)).toMatchObject({ error: { data: { code: 'NOT_FOUND' } } });
+    // Bad input: the router's error formatter lists the issues, as tRPC's answer does.
+    const bad = { conversationId: chat.id, upToSeq: -1, extra: true };
+    const badAnswer = await call(5, 'conversations.markRead', bad);
+    const badHttp = await overHttp(server, bad, ben, 'conversations.markRead');
+    expect(badAnswer).toBe(`{"id":5,"error":${badHttp.error}}`);
+    expect(JSON.parse(badAnswer)).toMatchObject({ error: { data: { code: 'BAD_REQUEST' } } });
+    // Typing: its answer, as tRPC frames it.
+    const typing = { conversationId: chat.id, isTyping: true };
+    const typed = await call(6, 'typing.set', typing);
+    expect(typed).toBe(`{"id":6,"result":{"type":"data","data":{"ok":true}}}`);
+    // No token: UNAUTHORIZED, as tRPC answers it.
+    using anon = await rawSocket(server);
+    anon.mutate(1, 'conversations.markDelivered', delivered);
+    const anonHttp = await overHttp(server, delivered, undefined, 'conversations.markDelivered');
+    expect(await anon.answer(1)).toBe(`{"id":1,"error":${anonHttp.error}}`);
+    expect(await directCalls(server, 'conversations.markDelivered')).toBe(3);
+    expect(await directCalls(server, 'conversations.markRead')).toBe(3);
+    expect(await directCalls(server, 'typing.set')).toBe(1);
   });
 });
