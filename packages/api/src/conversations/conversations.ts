@@ -145,6 +145,17 @@ type MemberViewBuilder = ExpressionBuilder<
   'c' | 'm'
 >;
 
+/** Members' unread counts (`unread_count`, `unread_mention_count`), as `conversationsOf` counts them. */
+function unreadCountsQuery(db: DbOrTx) {
+  const who = sql.ref<string>('m.user_id');
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('members as m', 'm.conversation_id', 'c.id')
+    .select(['m.conversation_id', 'm.user_id'])
+    .select((eb) => unreadCountOf(eb, who).as('unread_count'))
+    .select((eb) => unreadMentionCountOf(eb, who).as('unread_mention_count'));
+}
+
 /**
  * The unread counts of several members at once (one statement), as `conversationsOf` counts
  * them; keyed by `conversationId + "\u0000" + userId`. Members not found are absent.
@@ -155,13 +166,7 @@ export async function unreadCountsOf(
 ): Promise<Map<string, { unreadCount: number; unreadMentionCount: number }>> {
   const counts = new Map<string, { unreadCount: number; unreadMentionCount: number }>();
   if (members.length === 0) return counts;
-  const who = sql.ref<string>('m.user_id');
-  const rows = await db
-    .selectFrom('conversations as c')
-    .innerJoin('members as m', 'm.conversation_id', 'c.id')
-    .select(['m.conversation_id', 'm.user_id'])
-    .select((eb) => unreadCountOf(eb, who).as('unread_count'))
-    .select((eb) => unreadMentionCountOf(eb, who).as('unread_mention_count'))
+  const rows = await unreadCountsQuery(db)
     .where((eb) =>
       eb(
         eb.refTuple('m.conversation_id', 'm.user_id'),
@@ -177,6 +182,30 @@ export async function unreadCountsOf(
     });
   }
   return counts;
+}
+
+const CONVERSATION = '\u0000conversation';
+const USER = '\u0000user';
+
+/**
+ * `unreadCountsOf` for one member as SQL text, for a writer that runs it as a prepared
+ * statement (the SQLite receipt writer, inside its transaction): the same query, built by the
+ * same expressions, and how to bind a member to its parameters.
+ */
+export function unreadCountStatement(db: DbOrTx): {
+  sql: string;
+  parameters(conversationId: string, userId: string): unknown[];
+} {
+  const compiled = unreadCountsQuery(db)
+    .where('m.conversation_id', '=', CONVERSATION)
+    .where('m.user_id', '=', USER)
+    .compile();
+  const template = compiled.parameters;
+  return {
+    sql: compiled.sql,
+    parameters: (conversationId, userId) =>
+      template.map((p) => (p === CONVERSATION ? conversationId : p === USER ? userId : p)),
+  };
 }
 
 /** Adds peers and last messages to member views with two batched queries. */

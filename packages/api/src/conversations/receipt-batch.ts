@@ -67,7 +67,9 @@ export interface ReceiptBatcher {
  *
  * PostgreSQL: a fixed number of statements whatever the batch's size: the locking read, one
  * set-based write of every move (`writeMovesPostgres`), the event ids and one events insert.
- * Both: after the commit, one read of all the batch's members' unread counts.
+ * The answers' unread counts: on SQLite read in the writer's transaction, one prepared
+ * statement per member; on PostgreSQL (and SQLite's general path) one read of all the batch's
+ * members after the commit.
  */
 export function createReceiptBatcher(
   deps: ApiDeps,
@@ -124,7 +126,7 @@ export function createReceiptBatcher(
         return;
       }
     }
-    const { results, lastEventId, handOver } = written;
+    const { results, lastEventId, handOver, views: counted } = written;
     if (handOver) hub.deliverCommitted(handOver.previousEventId, handOver.committed);
     if (lastEventId) {
       deps.bus.publish({ kind: 'log', lastEventId }).catch((error: unknown) => {
@@ -132,18 +134,22 @@ export function createReceiptBatcher(
         deps.logger.error({ err: error, eventId: lastEventId }, 'event publish failed');
       });
     }
-    // The unread counts after the commit: one read for the batch, however many members.
-    const members = new Map<string, { conversationId: string; userId: string }>();
-    for (const result of results) {
-      if ('error' in result) continue;
-      members.set(memberKey(result.conversationId, result.userId), result);
-    }
-    let views: Map<string, { unreadCount: number; unreadMentionCount: number }>;
-    try {
-      views = await unreadCountsOf(deps.db, [...members.values()]);
-    } catch (error) {
-      for (const b of batch) b.reject(error);
-      return;
+    // The unread counts after the commit (unless the writer read them in its transaction):
+    // one read for the batch, however many members.
+    let views: UnreadViews;
+    if (counted) views = counted;
+    else {
+      const members = new Map<string, { conversationId: string; userId: string }>();
+      for (const result of results) {
+        if ('error' in result) continue;
+        members.set(memberKey(result.conversationId, result.userId), result);
+      }
+      try {
+        views = await unreadCountsOf(deps.db, [...members.values()]);
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+        return;
+      }
     }
     for (const [i, b] of batch.entries()) {
       const result = results[i]!;
@@ -170,6 +176,9 @@ export function createReceiptBatcher(
 export const memberKey = (conversationId: string, userId: string) =>
   `${conversationId}\u0000${userId}`;
 
+/** Members' unread counts, keyed by `memberKey`. */
+type UnreadViews = Map<string, { unreadCount: number; unreadMentionCount: number }>;
+
 /** What a batch did: each request's result, and its events. */
 export interface ReceiptWrite {
   results: (ReceiptDto | { error: unknown })[];
@@ -180,6 +189,8 @@ export interface ReceiptWrite {
    * writer has them at hand (SQLite): this instance's subscribers get them without a re-read.
    */
   handOver?: { previousEventId: string; committed: CommittedEvent[] };
+  /** The members' unread counts, when the writer read them inside its transaction (SQLite). */
+  views?: UnreadViews;
 }
 
 /**

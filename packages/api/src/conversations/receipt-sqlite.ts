@@ -4,6 +4,7 @@ import type { DurableEvent } from '../live/events.ts';
 import type { CommittedEvent } from '../live/hub.ts';
 import { streamEventOf } from '../live/wire.ts';
 import { nowIso, type PendingEvent } from '../live/write.ts';
+import { unreadCountStatement } from './conversations.ts';
 import {
   applyReceipts,
   emitReceipt,
@@ -72,6 +73,14 @@ function prepare(db: SqliteConnection) {
 
 const statementsFor = preparedPerConnection(prepare);
 
+type UnreadRow = { unread_count: number; unread_mention_count: number };
+
+/** The unread counts query for one member (the same SQL text on every SQLite connection). */
+let unreadCount: ReturnType<typeof unreadCountStatement> | undefined;
+const unreadStatementFor = preparedPerConnection((db) =>
+  db.prepare<unknown[], UnreadRow>(unreadCount!.sql),
+);
+
 /**
  * A receipt batch on SQLite: one synchronous transaction of prepared statements (no await
  * while the connection is held, so nothing interleaves, and the single writer keeps commit
@@ -87,6 +96,8 @@ export function writeReceiptsSqlite(
   requests: ReceiptRequest[],
 ): ReceiptWrite | null {
   const st = statementsFor(db);
+  unreadCount ??= unreadCountStatement(deps.db);
+  const unread = unreadStatementFor(db);
   const at = nowIso(deps);
   st.begin.run();
   try {
@@ -146,11 +157,25 @@ export function writeReceiptsSqlite(
         recipients,
       });
     }
+    // The members' unread counts as this transaction leaves them (the answer to each call).
+    const views: ReceiptWrite['views'] = new Map();
+    for (const result of results) {
+      if ('error' in result) continue;
+      const key = memberKey(result.conversationId, result.userId);
+      if (views.has(key)) continue;
+      const row = unread.get(unreadCount.parameters(result.conversationId, result.userId));
+      if (!row) continue;
+      views.set(key, {
+        unreadCount: Number(row.unread_count),
+        unreadMentionCount: Number(row.unread_mention_count),
+      });
+    }
     st.commit.run();
     return {
       results,
       lastEventId: ids.at(-1),
       handOver: { previousEventId, committed },
+      views,
     };
   } catch (error) {
     if (db.inTransaction) db.exec('rollback');
