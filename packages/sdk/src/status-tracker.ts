@@ -27,8 +27,10 @@ export class StatusTracker {
     if (!item.message || item.status === 'read') return;
     this.tracked.push(item);
     if (this.tracked.length > MAX_TRACKED) this.tracked.shift();
-    // Receipts may have arrived before the send call returned.
-    if (this.members.has(item.conversationId)) void this.update(item.conversationId);
+    // Receipts may have arrived before the send call returned: this item alone is looked at
+    // (the others were when their receipts came).
+    if (this.members.has(item.conversationId))
+      void this.update(item.conversationId, undefined, item);
   }
 
   receipt(receipt: Receipt): void {
@@ -67,7 +69,8 @@ export class StatusTracker {
     return loaded;
   }
 
-  private async update(conversationId: string, receipt?: Receipt): Promise<void> {
+  /** Moves the conversation's tracked items (or `only` that one) on with the watermarks. */
+  private async update(conversationId: string, receipt?: Receipt, only?: Outgoing): Promise<void> {
     const marks = await this.watermarks(conversationId).catch(() => null);
     if (!marks) return;
     if (receipt) {
@@ -79,7 +82,9 @@ export class StatusTracker {
     }
     const others = [...marks.values()];
     if (others.length === 0) return;
-    for (const item of this.tracked.filter((i) => i.conversationId === conversationId)) {
+    const items = only ? [only] : this.tracked.filter((i) => i.conversationId === conversationId);
+    let reads = 0;
+    for (const item of items) {
       const seq = item.message!.seq;
       const readBy = others.filter((m) => m.read >= seq).length;
       const counted = readBy !== item.readBy || others.length !== item.recipientCount;
@@ -96,8 +101,9 @@ export class StatusTracker {
         (item.status === 'delivered' && status === 'sent');
       if (status !== item.status && !backwards) item.status = status;
       else if (!counted) continue;
+      if (item.status === 'read') reads++;
       this.onChange(item);
     }
-    this.tracked = this.tracked.filter((i) => i.status !== 'read');
+    if (reads > 0) this.tracked = this.tracked.filter((i) => i.status !== 'read');
   }
 }
