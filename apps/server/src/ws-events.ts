@@ -165,17 +165,27 @@ type StopListener = { handleEvent(): void };
 /**
  * One `events.subscribe` on this socket: where the procedure pushes its items (tRPC's data
  * frame: the head, up to the data, made once per subscription, the rest once per item for all
- * subscribers) and how it learns that it was stopped (a `StopSignal`: the stream's one
- * listener, instead of an AbortController, an EventTarget with its maps, per stream).
+ * subscribers), how it learns that it was stopped (a `StopSignal`: the stream's one listener,
+ * instead of an AbortController, an EventTarget with its maps, per stream), and, once the
+ * procedure started it and returned, what answers its end (`stopped`, after the error if it was
+ * cut): the subscription lives on in this object alone.
  */
 class SocketStream implements DirectStream {
   aborted = false;
+  /** The procedure started the stream (`begin`); its end is answered by `end`. */
+  running = false;
+  /** Its end was answered (or given up) and its place on the connection freed. */
+  private done = false;
   private listener: StopListener | undefined = undefined;
+  /** The connection's context, for the error's shape. */
+  context: Context | undefined = undefined;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly conn: DirectLaneConnection,
+    private readonly id: RequestId,
+    private readonly jsonrpc: '2.0' | undefined,
+    private readonly input: unknown,
     private readonly head: string,
-    private readonly maxBufferedBytes: number,
   ) {}
 
   get signal(): this {
@@ -183,14 +193,14 @@ class SocketStream implements DirectStream {
   }
 
   write(item: StreamItem): void {
-    const { ws } = this;
+    const { ws } = this.conn;
     if (ws.readyState !== OPEN) return;
     corkForTick(ws);
     ws.send(this.head + tailOf(item));
     limitCork(ws);
     // The socket backs up (a client that stopped reading): cut it as a slow consumer; it
     // resumes from its last event id.
-    if (ws.bufferedAmount > this.maxBufferedBytes) throw new SlowConsumerError();
+    if (ws.bufferedAmount > this.conn.shared.maxBufferedBytes) throw new SlowConsumerError();
   }
 
   addEventListener(_type: 'abort', listener: StopListener): void {
@@ -208,6 +218,33 @@ class SocketStream implements DirectStream {
     const { listener } = this;
     this.listener = undefined;
     listener?.handleEvent();
+  }
+
+  begin(): void {
+    this.running = true;
+  }
+
+  /**
+   * The stream ended: as tRPC's loop, one that failed answers the error, then `stopped`; one
+   * that fails after it was stopped answers nothing more than `stopped`.
+   */
+  end(error?: unknown): void {
+    this.finish(error);
+  }
+
+  /** Once: frees the subscription's place on the connection and answers its end (`answer`). */
+  finish(error?: unknown, answer = true): void {
+    if (this.done) return;
+    this.done = true;
+    this.running = false;
+    const { conn, id, jsonrpc } = this;
+    if (conn.ws.readyState !== OPEN) this.stop();
+    if (conn.streams?.get(id) === this) conn.streams.delete(id);
+    if (!answer) return;
+    if (error !== undefined && !this.aborted) {
+      respondWithError(conn.ws, id, jsonrpc, error, this.input, this.context);
+    }
+    respond(conn.ws, { id, jsonrpc, result: { type: 'stopped' } });
   }
 }
 
@@ -241,12 +278,17 @@ async function subscribe(
   }
   // The frame's start, the same for every item of this subscription.
   const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
-  const stream = new SocketStream(ws, flatString(head), conn.shared.maxBufferedBytes);
+  const stream = new SocketStream(conn, id, jsonrpc, input, flatString(head));
   streams.set(id, stream);
   let context: Context | undefined;
+  let failed: unknown;
   try {
     context = await contextPromise;
-    if (stream.aborted || ws.readyState !== OPEN) return;
+    stream.context = context;
+    if (stream.aborted || ws.readyState !== OPEN) {
+      stream.finish(undefined, false);
+      return;
+    }
     const result: unknown = await callProcedure({
       router: appRouter,
       path: PATH,
@@ -267,19 +309,18 @@ async function subscribe(
     if (stream.aborted || ws.readyState !== OPEN) {
       stream.stop();
       await iterator.return?.();
+      stream.finish(undefined, false);
       return;
     }
     respond(ws, { id, jsonrpc, result: { type: 'started' } });
     try {
-      // Settles once, when the stream ends: items never come through here.
+      // The procedure starts the stream and returns (or refuses it): items never come here.
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
       }
     } catch (cause) {
-      // As tRPC's loop: a stream that fails answers the error, then `stopped` (below); one
-      // that fails after it was stopped answers nothing more than `stopped`.
-      if (!stream.aborted) respondWithError(ws, id, jsonrpc, cause, input, context);
+      failed = cause;
     }
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
@@ -287,15 +328,12 @@ async function subscribe(
     // because the subscription was stopped is not an error.
     const cancelled =
       stream.aborted && error.code === 'INTERNAL_SERVER_ERROR' && isAbortError(error.cause);
-    if (!cancelled) {
-      respondWithError(ws, id, jsonrpc, error, input, context);
-      return;
-    }
-  } finally {
-    if (ws.readyState !== OPEN) stream.stop();
-    streams.delete(id);
+    stream.finish(undefined, cancelled);
+    if (!cancelled) respondWithError(ws, id, jsonrpc, error, input, context);
+    return;
   }
-  respond(ws, { id, jsonrpc, result: { type: 'stopped' } });
+  // Running: its end answers (SocketStream.end). Refused, or ended already: answered now.
+  if (!stream.running) stream.finish(failed);
 }
 
 /**

@@ -190,6 +190,34 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     }
   });
 
+  it('frees a stopped stream: its id, its place under the limit, its hub subscriber', async () => {
+    await using s = await directChatScene(dialect);
+    const { server, ada, chat, head, sock } = s;
+    const before = await subscribers(server);
+    const ids = [1, 2, 3, 4, 5];
+    for (const id of ids) sock.subscribe(id, head);
+    await vi.waitFor(() => expect(ids.map((id) => sock.of(id).length)).toEqual([1, 1, 1, 1, 1]));
+    expect(await subscribers(server)).toBe(before + 5);
+    // Stopped: each answers `stopped`, and leaves the hub.
+    for (const id of ids) sock.send({ id, method: 'subscription.stop' });
+    await vi.waitFor(() =>
+      expect(ids.map((id) => sock.of(id).map((f) => f.result?.type))).toEqual(
+        ids.map(() => ['started', 'stopped']),
+      ),
+    );
+    await vi.waitFor(async () => expect(await subscribers(server)).toBe(before));
+    // The same ids and five places again (the limit counts running streams only): live.
+    for (const id of ids) sock.subscribe(id, head);
+    await vi.waitFor(() => expect(ids.map((id) => sock.of(id).length)).toEqual([3, 3, 3, 3, 3]));
+    await sendText(ada, chat.id, 'after the restart');
+    await vi.waitFor(() =>
+      expect(ids.map((id) => dataOf(sock.of(id)).map(textOf))).toEqual(
+        ids.map(() => ['after the restart']),
+      ),
+    );
+    expect(sock.frames().filter((f) => f.error)).toEqual([]);
+  });
+
   it('sends the bytes tRPC sent: the SSE payload framed as tRPC frames it (durable, ephemeral, jsonrpc)', async () => {
     await using scene = await directChatScene(dialect);
     const { server, ada, ben, chat, head, sock } = scene;

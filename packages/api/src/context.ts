@@ -42,12 +42,20 @@ export interface Context {
   directStream?: DirectStream;
 }
 
-/** Where `events.subscribe` pushes items when the transport writes them itself. */
+/**
+ * Where `events.subscribe` pushes items when the transport writes them itself. The procedure
+ * starts the stream and returns at once (nothing of the call is kept while it runs); the
+ * stream's end is reported through `end`.
+ */
 export interface DirectStream {
   /** Sends one item to the subscriber now; throwing ends the stream with that error. */
   write(item: StreamItem): void;
   /** Ends the stream when its subscriber stops (instead of the procedure's AbortSignal). */
   readonly signal?: StopSignal;
+  /** The procedure started the stream: it runs until `end` (the transport waits for that). */
+  begin(): void;
+  /** The stream ended (the subscriber stopped, or `error`: why it was cut); called once. */
+  end(error?: unknown): void;
 }
 
 export interface ContextInput {

@@ -6,7 +6,7 @@ import type { Context, DirectStream } from '../context.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
 import type { StreamItem } from './hub.ts';
-import { type ItemSink, runEventStream, streamEvents } from './stream.ts';
+import { type ItemSink, startEventStream, streamEvents } from './stream.ts';
 
 const MAX_SUBSCRIPTIONS_PER_CONNECTION = 5;
 /** A ULID in Crockford base32 ('' means: from the start of the log). */
@@ -87,19 +87,29 @@ export const eventsRouter = {
         signal: direct?.signal ?? signal,
         tokenExpiresAt: ctx.tokenExpiresAt,
       };
+      if (direct) {
+        // A WebSocket that writes frames itself (apps/server ws-events.ts): items are pushed
+        // straight to it, and this generator ends at once, so neither it nor tRPC's call
+        // options live on with the stream (a connection's memory); the stream's end settles
+        // the subscription through `direct.end`.
+        direct.begin();
+        startEventStream(
+          ctx.deps,
+          ctx.live.hub,
+          ctx.userId,
+          options,
+          new DirectSink(ctx, direct),
+          (error) => {
+            ctx.subscriptions.active -= 1;
+            const cause = error === undefined ? undefined : toTRPCError(error);
+            const end = () => direct.end(cause);
+            // The presence update is done before the transport answers `stopped`.
+            void disconnect().then(end, end);
+          },
+        );
+        return;
+      }
       try {
-        if (direct) {
-          // A WebSocket that writes frames itself (apps/server ws-events.ts): items are pushed
-          // straight to it; this generator yields nothing and ends with the stream.
-          await runEventStream(
-            ctx.deps,
-            ctx.live.hub,
-            ctx.userId,
-            options,
-            new DirectSink(ctx, direct),
-          );
-          return;
-        }
         for await (const item of streamEvents(ctx.deps, ctx.live.hub, ctx.userId, options)) {
           if (!shownTo(ctx, item)) continue;
           if (item.kind === 'durable') yield tracked(item.event.id, item.event);

@@ -112,7 +112,7 @@ function liveItem(
 /**
  * One device's stream: attach to the live hub first (buffering), replay the log after
  * `lastEventId`, then hand over to live items, dropping any the replay already yielded.
- * The generator form, for consumers that pull (SSE); `runEventStream` is the push form.
+ * The generator form, for consumers that pull (SSE); `startEventStream` is the push form.
  */
 export async function* streamEvents(
   deps: ApiDeps,
@@ -172,20 +172,20 @@ export interface ItemSink {
 /**
  * The same stream, pushed: `sink.deliver` is called with each item as it comes (the replay's,
  * then each live item synchronously from the hub, with no buffer, promise or generator step
- * per item once live). Settles when the stream ends: resolves when `signal` aborts, rejects
- * with the reason it was cut (token expiry, RESYNC_REQUIRED, too many items buffered during
- * the replay, or whatever `deliver` threw: e.g. `SlowConsumerError` when a socket backs up).
+ * per item once live). `onEnd` is called once, when the stream ends: with no error when
+ * `signal` aborts, else with the reason it was cut (token expiry, RESYNC_REQUIRED, too many
+ * items buffered during the replay, or whatever `deliver` threw: e.g. `SlowConsumerError` when
+ * a socket backs up). Nothing else is kept per stream: no promise, no generator.
  */
-export function runEventStream(
+export function startEventStream(
   deps: ApiDeps,
   hub: EventHub,
   userId: string,
   options: StreamOptions,
   sink: ItemSink,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    new PushedStream(deps, hub, userId, options, sink, resolve, reject).start();
-  });
+  onEnd: (error?: unknown) => void,
+): void {
+  new PushedStream(deps, hub, userId, options, sink, onEnd).start();
 }
 
 /**
@@ -209,8 +209,7 @@ class PushedStream {
     private readonly userId: string,
     private readonly options: StreamOptions,
     private readonly sink: ItemSink,
-    private readonly resolve: () => void,
-    private readonly reject: (error: unknown) => void,
+    private readonly onEnd: (error?: unknown) => void,
   ) {
     this.cursor = options.lastEventId ?? '';
     this.sinkFn = this.receive.bind(this);
@@ -235,8 +234,7 @@ class PushedStream {
     clearTimeout(this.expiry);
     this.hub.detach(this.userId, this.sinkFn);
     this.options.signal?.removeEventListener('abort', this);
-    if (error === undefined) this.resolve();
-    else this.reject(error);
+    this.onEnd(error);
   }
 
   /** The hub's sink. */
