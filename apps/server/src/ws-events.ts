@@ -182,7 +182,7 @@ class SocketStream implements DirectStream {
 
   constructor(
     private readonly conn: DirectLaneConnection,
-    private readonly id: RequestId,
+    readonly id: RequestId,
     private readonly jsonrpc: '2.0' | undefined,
     private readonly input: unknown,
     private readonly head: string,
@@ -239,7 +239,7 @@ class SocketStream implements DirectStream {
     this.running = false;
     const { conn, id, jsonrpc } = this;
     if (conn.ws.readyState !== OPEN) this.stop();
-    if (conn.streams?.get(id) === this) conn.streams.delete(id);
+    conn.streams?.delete(this);
     if (!answer) return;
     if (error !== undefined && !this.aborted) {
       respondWithError(conn.ws, id, jsonrpc, error, this.input, this.context);
@@ -248,8 +248,43 @@ class SocketStream implements DirectStream {
   }
 }
 
-/** A connection's running streams by request id. */
-export type DirectStreams = Map<RequestId, SocketStream>;
+/**
+ * A connection's running streams by request id: the one a device runs in a field, more (a
+ * reconnect's overlap, up to the limit) in a Map made only then, since every connection keeps
+ * this for as long as it is open.
+ */
+export class DirectStreams {
+  private one: SocketStream | undefined = undefined;
+  private more: Map<RequestId, SocketStream> | undefined = undefined;
+
+  get size(): number {
+    return (this.one ? 1 : 0) + (this.more?.size ?? 0);
+  }
+
+  get(id: RequestId): SocketStream | undefined {
+    return this.one?.id === id ? this.one : this.more?.get(id);
+  }
+
+  add(stream: SocketStream): void {
+    if (!this.one) {
+      this.one = stream;
+      return;
+    }
+    this.more ??= new Map();
+    this.more.set(stream.id, stream);
+  }
+
+  delete(stream: SocketStream): void {
+    if (this.one === stream) this.one = undefined;
+    else if (this.more?.get(stream.id) === stream) this.more.delete(stream.id);
+  }
+
+  all(): SocketStream[] {
+    const streams = this.more ? [...this.more.values()] : [];
+    if (this.one) streams.unshift(this.one);
+    return streams;
+  }
+}
 
 function ignore(): void {}
 
@@ -263,9 +298,9 @@ async function subscribe(
   batchIndex: number,
 ): Promise<void> {
   const { ws } = conn;
-  conn.streams ??= new Map();
+  conn.streams ??= new DirectStreams();
   const streams = conn.streams;
-  if (streams.has(id)) {
+  if (streams.get(id)) {
     respondWithError(
       ws,
       id,
@@ -279,7 +314,7 @@ async function subscribe(
   // The frame's start, the same for every item of this subscription.
   const head = `{"id":${JSON.stringify(id)},${jsonrpc === undefined ? '' : '"jsonrpc":"2.0",'}"result":{"type":"data","data":`;
   const stream = new SocketStream(conn, id, jsonrpc, input, flatString(head));
-  streams.set(id, stream);
+  streams.add(stream);
   let context: Context | undefined;
   let failed: unknown;
   try {
@@ -390,7 +425,7 @@ export function takeDirectCalls(
       continue;
     }
     const id = message.id as RequestId;
-    if (message.method === 'subscription.stop' && conn.streams?.has(id)) {
+    if (message.method === 'subscription.stop' && conn.streams?.get(id)) {
       taken.push(() => conn.streams?.get(id)?.stop());
       continue;
     }
@@ -457,7 +492,7 @@ function mayHoldDirectCall(raw: Buffer): boolean {
 /** The socket closed: its direct streams end. */
 export function endDirectStreams(conn: DirectLaneConnection): void {
   if (!conn.streams) return;
-  for (const stream of conn.streams.values()) stream.stop();
+  for (const stream of conn.streams.all()) stream.stop();
 }
 
 /**

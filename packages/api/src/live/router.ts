@@ -29,15 +29,37 @@ function shownTo(ctx: StreamContext, item: StreamItem): boolean {
   return false;
 }
 
-/** A WebSocket stream's items, written to its socket (one object per stream, no closures). */
-class DirectSink implements ItemSink {
+/**
+ * A WebSocket stream's items, written to its socket, and its end (one object per stream, no
+ * closures; it keeps what it needs of the call's context, not the context).
+ */
+class DirectSink implements ItemSink, StreamContext {
+  readonly deps: Context['deps'];
+  readonly live: Context['live'];
+  readonly userId: string;
+  private readonly subscriptions: Context['subscriptions'];
+
   constructor(
-    private readonly ctx: StreamContext,
+    ctx: Pick<Context, 'deps' | 'live' | 'subscriptions'> & { userId: string },
     private readonly direct: DirectStream,
-  ) {}
+    private readonly disconnect: () => Promise<void>,
+  ) {
+    this.deps = ctx.deps;
+    this.live = ctx.live;
+    this.userId = ctx.userId;
+    this.subscriptions = ctx.subscriptions;
+  }
 
   deliver(item: StreamItem): void {
-    if (shownTo(this.ctx, item)) this.direct.write(item);
+    if (shownTo(this, item)) this.direct.write(item);
+  }
+
+  ended(error?: unknown): void {
+    this.subscriptions.active -= 1;
+    const cause = error === undefined ? undefined : toTRPCError(error);
+    const end = () => this.direct.end(cause);
+    // The presence update is done before the transport answers `stopped`.
+    void this.disconnect().then(end, end);
   }
 }
 
@@ -98,14 +120,7 @@ export const eventsRouter = {
           ctx.live.hub,
           ctx.userId,
           options,
-          new DirectSink(ctx, direct),
-          (error) => {
-            ctx.subscriptions.active -= 1;
-            const cause = error === undefined ? undefined : toTRPCError(error);
-            const end = () => direct.end(cause);
-            // The presence update is done before the transport answers `stopped`.
-            void disconnect().then(end, end);
-          },
+          new DirectSink(ctx, direct, disconnect),
         );
         return;
       }

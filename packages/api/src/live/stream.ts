@@ -165,17 +165,20 @@ export async function* streamEvents(
 }
 
 /** Where a pushed stream's items go (throwing ends the stream with that error). */
+/** Where a pushed stream goes: each item, then its end (once). */
 export interface ItemSink {
   deliver(item: StreamItem): void;
+  /** The stream ended: with no error when its signal aborted, else why it was cut. */
+  ended(error?: unknown): void;
 }
 
 /**
  * The same stream, pushed: `sink.deliver` is called with each item as it comes (the replay's,
  * then each live item synchronously from the hub, with no buffer, promise or generator step
- * per item once live). `onEnd` is called once, when the stream ends: with no error when
+ * per item once live). `sink.ended` is called once, when the stream ends: with no error when
  * `signal` aborts, else with the reason it was cut (token expiry, RESYNC_REQUIRED, too many
  * items buffered during the replay, or whatever `deliver` threw: e.g. `SlowConsumerError` when
- * a socket backs up). Nothing else is kept per stream: no promise, no generator.
+ * a socket backs up). Nothing else is kept per stream: no promise, no generator, no closure.
  */
 export function startEventStream(
   deps: ApiDeps,
@@ -183,9 +186,8 @@ export function startEventStream(
   userId: string,
   options: StreamOptions,
   sink: ItemSink,
-  onEnd: (error?: unknown) => void,
 ): void {
-  new PushedStream(deps, hub, userId, options, sink, onEnd).start();
+  new PushedStream(deps, hub, userId, options, sink).start();
 }
 
 /**
@@ -209,7 +211,6 @@ class PushedStream {
     private readonly userId: string,
     private readonly options: StreamOptions,
     private readonly sink: ItemSink,
-    private readonly onEnd: (error?: unknown) => void,
   ) {
     this.cursor = options.lastEventId ?? '';
     this.sinkFn = this.receive.bind(this);
@@ -234,7 +235,7 @@ class PushedStream {
     clearTimeout(this.expiry);
     this.hub.detach(this.userId, this.sinkFn);
     this.options.signal?.removeEventListener('abort', this);
-    this.onEnd(error);
+    this.sink.ended(error);
   }
 
   /** The hub's sink. */
