@@ -145,7 +145,7 @@ type MemberViewBuilder = ExpressionBuilder<
   'c' | 'm'
 >;
 
-/** Members' unread counts (`unread_count`, `unread_mention_count`), as `conversationsOf` counts them. */
+/** Members' unread counts (`unread_count`, `unread_mention_count`), as `conversationsOf` counts. */
 function unreadCountsQuery(db: DbOrTx) {
   const who = sql.ref<string>('m.user_id');
   return db

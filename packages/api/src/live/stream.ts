@@ -164,9 +164,9 @@ export async function* streamEvents(
   }
 }
 
-/** Where a pushed stream's items go (throwing ends the stream with that error). */
 /** Where a pushed stream goes: each item, then its end (once). */
 export interface ItemSink {
+  /** One item; throwing ends the stream with that error. */
   deliver(item: StreamItem): void;
   /** The stream ended: with no error when its signal aborted, else why it was cut. */
   ended(error?: unknown): void;
