@@ -225,15 +225,12 @@ class SocketStream implements DirectStream {
   }
 
   /**
-   * The stream ended: as tRPC's loop, one that failed answers the error, then `stopped`; one
-   * that fails after it was stopped answers nothing more than `stopped`.
+   * The stream ended (once; what comes after is ignored): its place on the connection is
+   * freed and, unless `answer` is false, its end answered as tRPC's loop answers it: one that
+   * failed answers the error, then `stopped`; one that fails after it was stopped answers
+   * nothing more than `stopped`.
    */
-  end(error?: unknown): void {
-    this.finish(error);
-  }
-
-  /** Once: frees the subscription's place on the connection and answers its end (`answer`). */
-  finish(error?: unknown, answer = true): void {
+  end(error?: unknown, answer = true): void {
     if (this.done) return;
     this.done = true;
     this.running = false;
@@ -321,7 +318,7 @@ async function subscribe(
     context = await contextPromise;
     stream.context = context;
     if (stream.aborted || ws.readyState !== OPEN) {
-      stream.finish(undefined, false);
+      stream.end(undefined, false);
       return;
     }
     const result: unknown = await callProcedure({
@@ -344,7 +341,7 @@ async function subscribe(
     if (stream.aborted || ws.readyState !== OPEN) {
       stream.stop();
       await iterator.return?.();
-      stream.finish(undefined, false);
+      stream.end(undefined, false);
       return;
     }
     respond(ws, { id, jsonrpc, result: { type: 'started' } });
@@ -363,12 +360,12 @@ async function subscribe(
     // because the subscription was stopped is not an error.
     const cancelled =
       stream.aborted && error.code === 'INTERNAL_SERVER_ERROR' && isAbortError(error.cause);
-    stream.finish(undefined, cancelled);
+    stream.end(undefined, cancelled);
     if (!cancelled) respondWithError(ws, id, jsonrpc, error, input, context);
     return;
   }
   // Running: its end answers (SocketStream.end). Refused, or ended already: answered now.
-  if (!stream.running) stream.finish(failed);
+  if (!stream.running) stream.end(failed);
 }
 
 /**

@@ -33,11 +33,14 @@ const waitingBySocket = new WeakMap<CallSocket, Map<string, Waiting>>();
  * The socket's unanswered calls, the one listener that answers them, and the one watch on the
  * connection's state that fails them all when the socket is given up (tRPC's client moves on to
  * connecting: a pong that never came, a close): their answers can only come on that socket.
+ * Null when the socket was given up already: it takes no calls.
  */
-function waitingOn(ws: CallSocket, client: TRPCWebSocketClient): Map<string, Waiting> {
-  const waiting = waitingBySocket.get(ws);
-  if (waiting) return waiting;
+function waitingOn(ws: CallSocket, client: TRPCWebSocketClient): Map<string, Waiting> | null {
+  const known = waitingBySocket.get(ws);
+  if (known) return known;
+  if (client.connectionState.get().state !== 'pending') return null;
   const calls = new Map<string, Waiting>();
+  waitingBySocket.set(ws, calls);
   ws.addEventListener('message', ({ data }) => {
     if (typeof data !== 'string' || !data.startsWith(ANSWER_PREFIX)) return;
     let answer: Answer;
@@ -53,13 +56,11 @@ function waitingOn(ws: CallSocket, client: TRPCWebSocketClient): Map<string, Wai
       call.reject(TRPCClientError.from(answer as never));
     } else call.resolve(answer.result.data);
   });
-  let watch: { unsubscribe(): void } | undefined;
-  let given = false;
-  watch = client.connectionState.subscribe({
+  // The current state ('pending') comes at once and is passed over; the first other one ends it.
+  const watch = client.connectionState.subscribe({
     next: ({ state, error }) => {
-      if (state === 'pending' || given) return;
-      given = true;
-      watch?.unsubscribe();
+      if (state === 'pending') return;
+      watch.unsubscribe();
       // New calls must not land here (the next socket has its own map).
       waitingBySocket.delete(ws);
       const failed = lost(error);
@@ -67,12 +68,6 @@ function waitingOn(ws: CallSocket, client: TRPCWebSocketClient): Map<string, Wai
       calls.clear();
     },
   });
-  // The state was already past 'pending' when we looked: the socket takes no calls.
-  if (given) {
-    watch.unsubscribe();
-    return calls;
-  }
-  waitingBySocket.set(ws, calls);
   return calls;
 }
 
@@ -98,7 +93,7 @@ export function callOnSocket(
   const ws = open.client.connection?.ws as CallSocket | undefined;
   if (!ws) return Promise.reject(lost());
   const waiting = waitingOn(ws, open.client);
-  if (waitingBySocket.get(ws) !== waiting) return Promise.reject(lost());
+  if (!waiting) return Promise.reject(lost());
   const id = `${ID_PREFIX}${++lastCallId}`;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });

@@ -41,10 +41,8 @@ type Def = {
 
 type Result = { ok: true; data: unknown } | { ok: false; error: TRPCError };
 
-interface DirectCall {
-  path: string;
-  run(ctx: Context, rawInput: unknown): Promise<Result>;
-}
+/** One procedure's steps on the lane, with its result as tRPC's middleware chain gives it. */
+type DirectCall = (ctx: Context, rawInput: unknown) => Promise<Result>;
 
 function laneFor(path: string, procedure: AnyTRPCProcedure | undefined): DirectCall | null {
   const def = procedure?._def as Def | undefined;
@@ -63,41 +61,38 @@ function laneFor(path: string, procedure: AnyTRPCProcedure | undefined): DirectC
   const parseInput = getParseFn(def.inputs[0] as Parameters<typeof getParseFn>[0]);
   const parseOutput = getParseFn(def.output as Parameters<typeof getParseFn>[0]);
   const getRawInput = async () => undefined;
-  return {
-    path,
-    async run(ctx, rawInput) {
+  return async (ctx, rawInput) => {
+    try {
+      const { userId, tokenExpiresAt } = authorize(ctx);
+      let input: unknown;
       try {
-        const { userId, tokenExpiresAt } = authorize(ctx);
-        let input: unknown;
-        try {
-          input = await parseInput(rawInput);
-        } catch (cause) {
-          throw new TRPCError({ code: 'BAD_REQUEST', cause });
-        }
-        // What the resolver gets from tRPC (the options of the last middleware's call).
-        const data = await resolver({
-          ctx: { ...ctx, userId, tokenExpiresAt },
-          input,
-          path,
-          type: 'mutation',
-          signal: undefined,
-          meta: def.meta,
-          getRawInput,
-        });
-        try {
-          return { ok: true, data: await parseOutput(data) };
-        } catch (cause) {
-          throw new TRPCError({
-            message: 'Output validation failed',
-            code: 'INTERNAL_SERVER_ERROR',
-            cause,
-          });
-        }
+        input = await parseInput(rawInput);
       } catch (cause) {
-        // As tRPC's middleware chain: whatever a step throws becomes the call's error result.
-        return { ok: false, error: getTRPCErrorFromUnknown(cause) };
+        throw new TRPCError({ code: 'BAD_REQUEST', cause });
       }
-    },
+      // What the resolver gets from tRPC (the options of the last middleware's call).
+      const data = await resolver({
+        ctx: { ...ctx, userId, tokenExpiresAt },
+        input,
+        path,
+        type: 'mutation',
+        signal: undefined,
+        meta: def.meta,
+        getRawInput,
+      });
+      try {
+        return { ok: true, data: await parseOutput(data) };
+      } catch (cause) {
+        throw new TRPCError({
+          message: 'Output validation failed',
+          code: 'INTERNAL_SERVER_ERROR',
+          cause,
+        });
+      }
+    } catch (cause) {
+      // As tRPC's middleware chain: whatever a step throws becomes the call's error result.
+      return { ok: false, error: getTRPCErrorFromUnknown(cause) };
+    }
   };
 }
 
@@ -123,7 +118,7 @@ export const directCallPaths: readonly string[] = [...lanes.keys()];
 export async function callDirect(ctx: Context, path: string, rawInput: unknown): Promise<unknown> {
   const lane = lanes.get(path);
   if (!lane) throw new TRPCError({ code: 'NOT_FOUND', message: `No direct lane for ${path}` });
-  const result = await observeCall(ctx, path, 'mutation', () => lane.run(ctx, rawInput));
+  const result = await observeCall(ctx, path, 'mutation', () => lane(ctx, rawInput));
   if (!result.ok) throw result.error;
   return result.data;
 }
