@@ -1,7 +1,13 @@
 import type { StreamEvent } from '@parley/api';
 import { describeEachDialect } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
-import { errorCode, registerUser, type TestUser, wsClient } from './helpers/clients.ts';
+import {
+  errorCode,
+  refreshTokens,
+  registerUser,
+  type TestUser,
+  wsClient,
+} from './helpers/clients.ts';
 import { connectDevice, type Device } from './helpers/streams.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
@@ -121,6 +127,62 @@ describeEachDialect('receipts written in batches', (dialect) => {
     });
     const view = await ben.client.conversations.get.query({ conversationId: chat.id });
     expect(view).toMatchObject({ unreadCount: 0, markedUnread: false });
+  });
+  it('answers each ack with the unread count as it stands while messages arrive, are deleted and expire', async () => {
+    await using server = await startTestServer({ dialect, env: LOAD });
+    const ada = await registerUser(server, 'Ada');
+    const ben = await registerUser(server, 'Ben');
+    const chat = await ada.client.conversations.openDirect.mutate({ userId: ben.id });
+    const conversationId = chat.id;
+    const sent: { id: string }[] = [];
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const text = `a${sent.length + 1}`;
+        sent.push(
+          await ada.client.messages.send.mutate({ conversationId, clientMessageId: text, text }),
+        );
+      }
+    };
+    const ack = async () => {
+      const { lastSeq } = await ben.client.conversations.get.query({ conversationId });
+      const answer = await ben.client.conversations.markDelivered.mutate({
+        conversationId,
+        upToSeq: lastSeq,
+      });
+      // The conversation list counts the same.
+      const view = await ben.client.conversations.get.query({ conversationId });
+      expect(view.unreadCount).toBe(answer.unreadCount);
+      return answer.unreadCount;
+    };
+
+    await send(4);
+    expect(await ack()).toBe(4);
+    await send(2); // counted on top of the 4 counted before
+    expect(await ack()).toBe(6);
+    expect(await ack()).toBe(6);
+    await ada.client.messages.edit.mutate({ messageId: sent[0]!.id, text: 'a1 edited' });
+    expect(await ack()).toBe(6);
+    await ada.client.messages.delete.mutate({ messageId: sent[1]!.id });
+    expect(await ack()).toBe(5);
+    await ben.client.conversations.markRead.mutate({ conversationId, upToSeq: 3 });
+    expect(await ack()).toBe(3); // a4, a5, a6
+    // Ben's own message reads up to it; the system message (retention) does not count.
+    await ben.client.messages.send.mutate({ conversationId, clientMessageId: 'b1', text: 'b1' });
+    await send(1);
+    expect(await ack()).toBe(1);
+    await ada.client.conversations.setRetention.mutate({ conversationId, retention: '24h' });
+    await send(1);
+    expect(await ack()).toBe(2);
+    // Everything so far expires, but the message sent after the clock moved.
+    server.clock.advance(25 * 3600_000);
+    await refreshTokens(server, ada);
+    await refreshTokens(server, ben);
+    await send(1);
+    expect(await ack()).toBe(3);
+    expect((await server.server.pruneExpiredMessages()).messages).toBeGreaterThan(0);
+    expect(await ack()).toBe(1);
+    await ben.client.conversations.markRead.mutate({ conversationId });
+    expect(await ack()).toBe(0);
   });
 });
 

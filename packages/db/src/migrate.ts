@@ -18,6 +18,7 @@ import * as messageRetention from './migrations/20261202T0810-message-retention.
 import * as webhooks from './migrations/20261202T0900-webhooks.ts';
 import * as eventMessageRef from './migrations/20261202T1000-event-message-ref.ts';
 import * as partialIndexes from './migrations/20261202T1100-partial-indexes.ts';
+import * as unreadCountCache from './migrations/20261202T1200-unread-count-cache.ts';
 
 // Static list rather than a folder scan: works the same from source, bundles and tests.
 const migrations: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '20261202T0900-webhooks': webhooks,
   '20261202T1000-event-message-ref': eventMessageRef,
   '20261202T1100-partial-indexes': partialIndexes,
+  '20261202T1200-unread-count-cache': unreadCountCache,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -116,17 +116,44 @@ export function conversationsOf(db: DbOrTx, userId: string) {
     .select((eb) => unreadMentionCountOf(eb, userId).as('unread_mention_count'));
 }
 
-/** Member `m`'s unread messages in conversation `c`; `who` is `m.user_id` (a value or a ref). */
+/**
+ * Member `m`'s unread messages in conversation `c`; `who` is `m.user_id` (a value or a ref).
+ * When the member's stored count is current (same read watermark, same `unread_epoch`: see
+ * `MembersTable.unread_cache`) it is that count plus the messages after where it was taken, so
+ * a count reads only what arrived since; otherwise every message after the read watermark.
+ */
 function unreadCountOf(eb: MemberViewBuilder, who: string | RawBuilder<string>) {
-  return eb
-    .selectFrom('messages as x')
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .whereRef('x.conversation_id', '=', 'c.id')
-    .whereRef('x.seq', '>', 'm.last_read_seq')
-    .where('x.sender_id', '<>', who)
-    .where('x.kind', '=', 'text')
-    .where('x.deleted_at', 'is', null)
-    .where('x.in_channel', '=', 1);
+  const stored = storedCountIsCurrent(eb);
+  return eb(
+    eb.case().when(stored).then(eb.ref('m.unread_cache')).else(sql.lit(0)).end(),
+    '+',
+    eb
+      .selectFrom('messages as x')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .whereRef('x.conversation_id', '=', 'c.id')
+      .where(
+        'x.seq',
+        '>',
+        eb
+          .case()
+          .when(stored)
+          .then(eb.ref('m.unread_cache_seq'))
+          .else(eb.ref('m.last_read_seq'))
+          .end(),
+      )
+      .where('x.sender_id', '<>', who)
+      .where('x.kind', '=', 'text')
+      .where('x.deleted_at', 'is', null)
+      .where('x.in_channel', '=', 1),
+  );
+}
+
+/** Whether member `m`'s stored unread count still holds (see `unreadCountOf`). */
+function storedCountIsCurrent(eb: MemberViewBuilder) {
+  return eb.and([
+    eb('m.unread_cache_read_seq', '=', eb.ref('m.last_read_seq')),
+    eb('m.unread_cache_epoch', '=', eb.ref('c.unread_epoch')),
+  ]);
 }
 
 /** Member `m`'s unread mentions in conversation `c` (see `unreadCountOf`). */
@@ -190,13 +217,26 @@ const USER = '\u0000user';
 /**
  * `unreadCountsOf` for one member as SQL text, for a writer that runs it as a prepared
  * statement (the SQLite receipt writer, inside its transaction): the same query, built by the
- * same expressions, and how to bind a member to its parameters.
+ * same expressions, and how to bind a member to its parameters. Its row also has what the
+ * writer stores the count with (`last_seq`, `unread_epoch`, `last_read_seq`) and `stored_seq`.
  */
 export function unreadCountStatement(db: DbOrTx): {
   sql: string;
   parameters(conversationId: string, userId: string): unknown[];
 } {
   const compiled = unreadCountsQuery(db)
+    // What a writer stores the count with (`MembersTable.unread_cache`), and where the stored
+    // count was taken when it is current (-1: not current).
+    .select(['c.last_seq', 'c.unread_epoch', 'm.last_read_seq'])
+    .select((eb) =>
+      eb
+        .case()
+        .when(storedCountIsCurrent(eb))
+        .then(eb.ref('m.unread_cache_seq'))
+        .else(sql.lit(-1))
+        .end()
+        .as('stored_seq'),
+    )
     .where('m.conversation_id', '=', CONVERSATION)
     .where('m.user_id', '=', USER)
     .compile();

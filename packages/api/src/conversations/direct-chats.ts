@@ -65,6 +65,7 @@ export async function ensureDirectChats(
       last_seq: 0,
       last_message_at: null,
       message_retention_seconds: null,
+      unread_epoch: 0,
     }));
     await trx.insertInto('conversations').values(rows).execute();
     await trx

@@ -64,6 +64,11 @@ function prepare(db: SqliteConnection) {
       `delete from receipt_history
        where conversation_id = ? and user_id = ? and kind = ? and seq <= ?`,
     ),
+    storeUnread: db.prepare<[number, number, number, number, string, string]>(
+      `update members set unread_cache = ?, unread_cache_seq = ?, unread_cache_read_seq = ?,
+         unread_cache_epoch = ?
+       where conversation_id = ? and user_id = ?`,
+    ),
     insertEvent: db.prepare<[string, string | null, string | null, string, string, string]>(
       `insert into events (id, conversation_id, user_id, type, payload, message_id, created_at)
        values (?, ?, ?, ?, ?, null, ?)`,
@@ -73,7 +78,14 @@ function prepare(db: SqliteConnection) {
 
 const statementsFor = preparedPerConnection(prepare);
 
-type UnreadRow = { unread_count: number; unread_mention_count: number };
+type UnreadRow = {
+  unread_count: number;
+  unread_mention_count: number;
+  last_seq: number;
+  unread_epoch: number;
+  last_read_seq: number;
+  stored_seq: number;
+};
 
 /** The unread counts query for one member (the same SQL text on every SQLite connection). */
 let unreadCount: ReturnType<typeof unreadCountStatement> | undefined;
@@ -165,6 +177,17 @@ export function writeReceiptsSqlite(
       if (views.has(key)) continue;
       const row = unread.get(unreadCount.parameters(result.conversationId, result.userId));
       if (!row) continue;
+      // Stored, so the next count reads only the messages after this one.
+      if (row.stored_seq !== row.last_seq) {
+        st.storeUnread.run(
+          row.unread_count,
+          row.last_seq,
+          row.last_read_seq,
+          row.unread_epoch,
+          result.conversationId,
+          result.userId,
+        );
+      }
       views.set(key, {
         unreadCount: Number(row.unread_count),
         unreadMentionCount: Number(row.unread_mention_count),

@@ -52,6 +52,7 @@ export async function createGroup(
       last_seq: 0,
       last_message_at: null,
       message_retention_seconds: null,
+      unread_epoch: 0,
     };
     await trx.insertInto('conversations').values(row).execute();
     await insertMembers(

@@ -21,6 +21,11 @@ export interface ConversationsTable {
   last_message_at: string | null;
   /** Messages older than this many seconds are deleted for everyone; null: kept. */
   message_retention_seconds: number | null;
+  /**
+   * Moves (SQLite triggers) whenever one of its messages stops or starts counting as unread;
+   * members' stored counts from an older epoch are stale (`MembersTable.unread_cache`).
+   */
+  unread_epoch: Generated<number>;
 }
 export type ConversationRow = Selectable<ConversationsTable>;
 export type NewConversationRow = Insertable<ConversationsTable>;
@@ -50,6 +55,16 @@ export interface MembersTable {
   /** The member's unsent draft ('' = none), synced across their devices. */
   draft_text: Generated<string>;
   draft_updated_at: string | null;
+  /**
+   * The member's unread count as last counted (SQLite's receipt writer stores it): the count of
+   * messages up to `unread_cache_seq`, valid while `last_read_seq = unread_cache_read_seq` and
+   * the conversation's `unread_epoch = unread_cache_epoch`; a count then reads only the
+   * messages after `unread_cache_seq` (`unreadCountOf` in the api).
+   */
+  unread_cache: Generated<number>;
+  unread_cache_seq: Generated<number>;
+  unread_cache_read_seq: Generated<number>;
+  unread_cache_epoch: Generated<number>;
 }
 export type MemberRow = Selectable<MembersTable>;
 export type NewMemberRow = Insertable<MembersTable>;
