@@ -364,6 +364,31 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
   });
 
+  it('ends a quiet stream with UNAUTHORIZED once its token expires, with nothing sent to it', async () => {
+    await using scene = await directChatScene(dialect);
+    const { server, sock } = scene;
+    sock.subscribe(1, scene.head);
+    await vi.waitFor(() => expect(sock.of(1)).toEqual([{ id: 1, result: { type: 'started' } }]));
+    server.clock.advance(15 * 60_000 + 1_000);
+    // The server's expiry sweep runs once a second.
+    await vi.waitFor(
+      () =>
+        expect(sock.of(1).slice(1)).toEqual([
+          {
+            id: 1,
+            error: {
+              message: 'Access token expired',
+              code: -32001,
+              data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
+            },
+          },
+          { id: 1, result: { type: 'stopped' } },
+        ]),
+      { timeout: 5_000 },
+    );
+    await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
+  });
+
   it("withholds a blocker's typing from the blocked user's live stream (block applied while live)", async () => {
     await using server = await startTestServer({ dialect });
     const [ada, ben, cal] = await registerUsers(server, 'Ada', 'Ben', 'Cal');

@@ -60,6 +60,22 @@ for (const [name, enabled, make] of adapters) {
       expect(await s.a.removeConnection('ada', 'laptop')).toBe(0);
     });
 
+    it('keeps each of a user\'s connections apart, one or several, and expires each alone', async () => {
+      await using s = await make();
+      expect(await s.a.addConnection('ada', 'phone', 1_000)).toBe(1);
+      expect(await s.a.addConnection('ada', 'phone', 1_000)).toBe(1); // the same one again
+      expect(await s.b.removeConnection('ada', 'laptop')).toBe(1); // not hers: nothing changes
+      expect(await s.b.addConnection('ada', 'laptop', 5_000)).toBe(2);
+      expect(await s.a.addConnection('ada', 'tablet', 1_000)).toBe(3);
+      s.advance(600);
+      await s.a.refreshConnections([{ userId: 'ada', connectionId: 'tablet' }], 1_000);
+      s.advance(600); // the phone expired; the laptop and the refreshed tablet live
+      expect(await s.b.removeConnection('ada', 'tablet')).toBe(1);
+      expect(await s.a.onlineUsers(['ada'])).toEqual(new Set(['ada']));
+      expect(await s.a.removeConnection('ada', 'laptop')).toBe(0);
+      expect(await s.b.onlineUsers(['ada'])).toEqual(new Set());
+    });
+
     it('lets connections that are not refreshed expire (a dead instance)', async () => {
       await using s = await make();
       await s.a.addConnection('ada', 'phone', 1_000);

@@ -3,6 +3,7 @@ import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { bannedError } from '../admin/ban-list.ts';
 import type { Context, DirectStream } from '../context.ts';
+import type { PresenceConnection } from '../presence/presence.ts';
 import { rest } from '../shared/rest.ts';
 import { authedProcedure, toTRPCError } from '../trpc.ts';
 import type { StreamItem } from './hub.ts';
@@ -42,7 +43,7 @@ class DirectSink implements ItemSink, StreamContext {
   constructor(
     ctx: Pick<Context, 'deps' | 'live' | 'subscriptions'> & { userId: string },
     private readonly direct: DirectStream,
-    private readonly disconnect: () => Promise<void>,
+    private readonly presence: PresenceConnection,
   ) {
     this.deps = ctx.deps;
     this.live = ctx.live;
@@ -59,7 +60,7 @@ class DirectSink implements ItemSink, StreamContext {
     const cause = error === undefined ? undefined : toTRPCError(error);
     const end = () => this.direct.end(cause);
     // The presence update is done before the transport answers `stopped`.
-    void this.disconnect().then(end, end);
+    void this.presence.disconnect().then(end, end);
   }
 }
 
@@ -101,7 +102,7 @@ export const eventsRouter = {
       }
       ctx.subscriptions.active += 1;
       // A live stream is what makes a device "connected" for presence.
-      const disconnect = ctx.live.presence.connect(ctx.userId);
+      const presence = ctx.live.presence.connect(ctx.userId);
       const direct = ctx.directStream;
       const options = {
         lastEventId: input.lastEventId,
@@ -120,7 +121,7 @@ export const eventsRouter = {
           ctx.live.hub,
           ctx.userId,
           options,
-          new DirectSink(ctx, direct, disconnect),
+          new DirectSink(ctx, direct, presence),
         );
         return;
       }
@@ -134,7 +135,7 @@ export const eventsRouter = {
         throw toTRPCError(error);
       } finally {
         ctx.subscriptions.active -= 1;
-        await disconnect();
+        await presence.disconnect();
       }
     }),
 } satisfies TRPCRouterRecord;

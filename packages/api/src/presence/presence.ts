@@ -14,9 +14,15 @@ export interface PresenceDto {
 }
 
 export interface PresenceTracker {
-  /** A device's live stream started. Returns the function to call when it ends. */
-  connect(userId: string): () => Promise<void>;
+  /** A device's live stream started. Returns what to tell when it ends. */
+  connect(userId: string): PresenceConnection;
   close(): Promise<void>;
+}
+
+/** One device's place in presence, while its stream runs. */
+export interface PresenceConnection {
+  /** The stream ended: the device is gone (if it was the last, offline after the grace). */
+  disconnect(): Promise<void>;
 }
 
 /**
@@ -48,6 +54,18 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
     });
   }
 
+  async function removed(userId: string, connectionId: string): Promise<void> {
+    local.delete(connectionId);
+    const since = nowIso(deps);
+    try {
+      if ((await store.removeConnection(userId, connectionId)) === 0) {
+        goOfflineLater(userId, since);
+      }
+    } catch (err) {
+      logger.error({ err }, 'presence disconnect failed');
+    }
+  }
+
   function goOfflineLater(userId: string, since: string) {
     clearTimeout(pendingOffline.get(userId));
     const timer = setTimeout(() => {
@@ -73,24 +91,17 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
       const wasPending = pendingOffline.has(userId);
       clearTimeout(pendingOffline.get(userId));
       pendingOffline.delete(userId);
-      const added = store
+      const connection = new LocalConnection(userId, connectionId, removed);
+      connection.added = store
         .addConnection(userId, connectionId, CONNECTION_TTL_MS)
         .then(async (count) => {
           if (count === 1 && !wasPending) await announce(userId, true, null);
         })
-        .catch((err) => logger.error({ err }, 'presence connect failed'));
-      return async () => {
-        await added;
-        local.delete(connectionId);
-        const since = nowIso(deps);
-        try {
-          if ((await store.removeConnection(userId, connectionId)) === 0) {
-            goOfflineLater(userId, since);
-          }
-        } catch (err) {
-          logger.error({ err }, 'presence disconnect failed');
-        }
-      };
+        .catch((err) => logger.error({ err }, 'presence connect failed'))
+        .finally(() => {
+          connection.added = null;
+        });
+      return connection;
     },
     async close() {
       clearInterval(heartbeat);
@@ -98,6 +109,25 @@ export function createPresenceTracker(deps: ApiDeps): PresenceTracker {
       pendingOffline.clear();
     },
   };
+}
+
+/**
+ * A connection as the tracker keeps it while its device is online: its ids and, until the
+ * store has it, the registration (no closure or settled promise kept per device).
+ */
+class LocalConnection implements PresenceConnection {
+  added: Promise<void> | null = null;
+
+  constructor(
+    private readonly userId: string,
+    private readonly connectionId: string,
+    private readonly removed: (userId: string, connectionId: string) => Promise<void>,
+  ) {}
+
+  async disconnect(): Promise<void> {
+    if (this.added) await this.added;
+    await this.removed(this.userId, this.connectionId);
+  }
 }
 
 async function hidesLastSeen(deps: ApiDeps, userId: string): Promise<boolean> {
