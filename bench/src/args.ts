@@ -31,6 +31,9 @@ Flags:
   --redis-url <url>       Redis for the instances to share events and presence
   --sqlite-synchronous <NORMAL|FULL>  Parley's SQLITE_SYNCHRONOUS (default NORMAL)
   --profile <dir>         write a V8 CPU profile of each Parley process to <dir> (node --cpu-prof)
+  --heap-snapshots <dir>  idle: a V8 heap snapshot of Parley's (first) process before and after
+                          the connections, in <dir>; diff them with src/heap-diff.ts (that
+                          run's RSS per connection is not comparable: a snapshot grows the heap)
   --node-args=<flags>     Node/V8 flags for Parley's processes only, space-separated
                           (e.g. --node-args="--max-semi-space-size=64"; docs/benchmarks.md)
   --workers <n>           generator threads (default 2)
@@ -67,6 +70,7 @@ export function readArgs(argv: string[]) {
       'sqlite-synchronous': { type: 'string' },
       profile: { type: 'string' },
       'node-args': { type: 'string' },
+      'heap-snapshots': { type: 'string' },
       instances: { type: 'string' },
       'redis-url': { type: 'string' },
       workers: { type: 'string' },
@@ -120,6 +124,7 @@ export function readArgs(argv: string[]) {
     redisUrl: values['redis-url'],
     profileDir: values.profile,
     nodeArgs: values['node-args']?.split(' ').filter(Boolean) ?? [],
+    heapSnapshotsDir: values['heap-snapshots'],
     fromSource: Boolean(values['from-source']),
     sqliteSynchronous:
       values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),

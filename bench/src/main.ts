@@ -52,7 +52,12 @@ const parley = parleySystem({
   instances: args.instances,
   sqliteSynchronous: args.sqliteSynchronous,
   profileDir: args.profileDir,
-  nodeArgs: args.nodeArgs,
+  nodeArgs: [
+    ...args.nodeArgs,
+    ...(args.heapSnapshotsDir
+      ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args.heapSnapshotsDir}`]
+      : []),
+  ],
   fromSource: args.fromSource,
 });
 const systems: System[] = args.skipFloor

@@ -1,5 +1,7 @@
 // The workloads, written once against the System interface and the generator pool, so the
 // floor and Parley get exactly the same load.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Args } from './args.ts';
 import type { Pool } from './pool.ts';
 import { cpuMeter, rssBytes, selfCpuMs, untilQuiet } from './proc.ts';
@@ -338,11 +340,13 @@ export async function idleWorkload(ctx: Ctx) {
   const sum = () => ctx.run.pids.reduce((n, pid) => n + rssBytes(pid), 0);
   await untilQuiet(ctx.run.pids, { timeoutMs: 10_000 });
   const atStart = sum();
+  await heapSnapshot(ctx);
   const devices = ctx.lay.idle.map((index, i) => ({ index, worker: i % ctx.pool.size }));
   const connected = await connectAll(ctx, devices);
   await untilQuiet(ctx.run.pids, { timeoutMs: 30_000 });
   await sleep(1000);
   const after = sum();
+  await heapSnapshot(ctx);
   const count = devices.length - connected.failed;
   return {
     connections: count,
@@ -352,6 +356,26 @@ export async function idleWorkload(ctx: Ctx) {
     rssAfterMb: round(after / 1048576),
     kbPerConnection: round((after - atStart) / Math.max(1, count) / 1024, 2),
   };
+}
+
+/**
+ * With `--heap-snapshots`: Parley's first process writes a heap snapshot (its
+ * `--heapsnapshot-signal`), and this waits until the file is complete. After the RSS reading,
+ * since taking one collects garbage and grows the heap.
+ */
+async function heapSnapshot(ctx: Ctx): Promise<void> {
+  const dir = ctx.args.heapSnapshotsDir;
+  if (!dir || ctx.sys.kind !== 'parley') return;
+  const known = new Set(await readdir(dir));
+  process.kill(ctx.run.pids[0]!, 'SIGUSR2');
+  for (let size = -1; ; ) {
+    await sleep(1000);
+    const file = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !known.has(f));
+    if (!file) continue;
+    const now = (await stat(join(dir, file))).size;
+    if (now > 0 && now === size) return;
+    size = now;
+  }
 }
 
 export async function catchupWorkload(ctx: Ctx) {
