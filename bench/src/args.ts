@@ -16,7 +16,8 @@ Workloads (--only, comma-separated; default all):
   fanout   connect a --group member group (time to subscribed and to a quiet server), vs
            connecting --group users in pairs; then --fanout-messages messages to everyone:
            completion time and server CPU per 1,000 deliveries
-  idle     --idle subscribed idle WebSockets: server RSS at start and per connection
+  idle     --idle subscribed idle WebSockets: server RSS at start and per connection, 1 s
+           after they connected and after 45 s idle
   catchup  --catchup-devices devices each --catchup-events behind resume while
            --catchup-pairs pairs chat at --catchup-rate msg/s: the others' p99
   sdk      the pairs ramp through @parley/sdk, delivery acks on vs off (Parley only)
