@@ -60,7 +60,7 @@ for (const [name, enabled, make] of adapters) {
       expect(await s.a.removeConnection('ada', 'laptop')).toBe(0);
     });
 
-    it('keeps each of a user\'s connections apart, one or several, and expires each alone', async () => {
+    it("keeps each of a user's connections apart, one or several, and expires each alone", async () => {
       await using s = await make();
       expect(await s.a.addConnection('ada', 'phone', 1_000)).toBe(1);
       expect(await s.a.addConnection('ada', 'phone', 1_000)).toBe(1); // the same one again
