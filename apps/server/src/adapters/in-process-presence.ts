@@ -27,11 +27,15 @@ export function createInProcessPresenceStore(now: () => number = Date.now): Pres
   /** Sets one connection's expiry; returns the user's count. */
   function put(userId: string, id: string, expiresAt: number): number {
     const entry = connections.get(userId);
-    if (!entry || (!(entry instanceof Map) && entry.id === id)) {
+    if (!entry) {
       connections.set(userId, { id, expiresAt });
       return 1;
     }
     if (entry instanceof Map) return entry.set(id, expiresAt).size;
+    if (entry.id === id) {
+      entry.expiresAt = expiresAt;
+      return 1;
+    }
     connections.set(
       userId,
       new Map([
