@@ -6,6 +6,19 @@ import { httpClient, registerUsers, type TestUser } from './helpers/clients.ts';
 import { openRawSocket } from './helpers/raw-socket.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
+/** How stream 1 ends when its access token expired: the error, then `stopped`. */
+const TOKEN_EXPIRED_FRAMES = [
+  {
+    id: 1,
+    error: {
+      message: 'Access token expired',
+      code: -32001,
+      data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
+    },
+  },
+  { id: 1, result: { type: 'stopped' } },
+];
+
 // `events.subscribe` over WebSocket is served by apps/server/src/ws-events.ts, which writes
 // live frames straight to the socket. These tests speak tRPC's frames over a raw socket and
 // hold that path to what tRPC's adapter did: the same bytes, stop, errors, cut-offs, filters.
@@ -347,19 +360,7 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
       refreshToken: ada.auth.refreshToken,
     });
     await sendText(ada, chat.id, 'after');
-    await vi.waitFor(() =>
-      expect(sock.of(1).slice(-2)).toEqual([
-        {
-          id: 1,
-          error: {
-            message: 'Access token expired',
-            code: -32001,
-            data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
-          },
-        },
-        { id: 1, result: { type: 'stopped' } },
-      ]),
-    );
+    await vi.waitFor(() => expect(sock.of(1).slice(-2)).toEqual(TOKEN_EXPIRED_FRAMES));
     expect(dataOf(sock.of(1)).map(textOf)).toEqual(['before']);
     await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
   });
@@ -371,21 +372,9 @@ describeEachDialect('events.subscribe written straight to the socket', (dialect)
     await vi.waitFor(() => expect(sock.of(1)).toEqual([{ id: 1, result: { type: 'started' } }]));
     server.clock.advance(15 * 60_000 + 1_000);
     // The server's expiry sweep runs once a second.
-    await vi.waitFor(
-      () =>
-        expect(sock.of(1).slice(1)).toEqual([
-          {
-            id: 1,
-            error: {
-              message: 'Access token expired',
-              code: -32001,
-              data: { code: 'UNAUTHORIZED', httpStatus: 401, path: 'events.subscribe' },
-            },
-          },
-          { id: 1, result: { type: 'stopped' } },
-        ]),
-      { timeout: 5_000 },
-    );
+    await vi.waitFor(() => expect(sock.of(1).slice(1)).toEqual(TOKEN_EXPIRED_FRAMES), {
+      timeout: 5_000,
+    });
     await vi.waitFor(async () => expect(await subscribers(server)).toBe(0));
   });
 
