@@ -57,10 +57,12 @@ describeEachDialect('resume ids and presence fan-out', (dialect) => {
       dialect,
       env: { PRESENCE_GROUP_MAX_MEMBERS: '2' },
     });
-    const [ada, ben, cy, dee] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Dee');
-    // Ben shares only a 3-member group with Cy, and a direct chat with Dee.
+    const [ada, ben, cy, dee, eve] = await registerUsers(server, 'Ada', 'Ben', 'Cy', 'Dee', 'Eve');
+    // Ben shares only a 3-member group with Cy, a direct chat with Dee, and a group of two
+    // (the limit) with Eve.
     await ada.client.groups.create.mutate({ name: 'Big', userIds: [ben.id, cy.id] });
     await ben.client.conversations.openDirect.mutate({ userId: dee.id });
+    await ben.client.groups.create.mutate({ name: 'Two', userIds: [eve.id] });
     await using benDevice = await connectDevice(server, ben);
     await using cyDevice = await connectDevice(server, cy);
     await vi.waitFor(async () =>
@@ -77,10 +79,20 @@ describeEachDialect('resume ids and presence fan-out', (dialect) => {
         lastSeenAt: null,
       }),
     );
+    await using eveDevice = await connectDevice(server, eve);
+    await vi.waitFor(() =>
+      expect(benDevice.ephemeral).toContainEqual({
+        type: 'presence',
+        userId: eve.id,
+        online: true,
+        lastSeenAt: null,
+      }),
+    );
     expect(benDevice.ephemeral.filter((e) => e.type === 'presence' && e.userId === cy.id)).toEqual(
       [],
     );
     void cyDevice;
     void deeDevice;
+    void eveDevice;
   });
 });
