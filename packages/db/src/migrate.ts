@@ -55,14 +55,20 @@ async function migrate(
   target?: string,
 ): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableSchema });
-  const { error, results } = target
-    ? await migrator.migrateTo(target)
-    : await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = target
+      ? await migrator.migrateTo(target)
+      : await migrator.migrateToLatest();
+    if (!error) return (results ?? []).map((r) => r.migrationName);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // Before any migration runs, Kysely's introspection lists the tables of every schema; a
+    // table dropped meanwhile in another schema (another suite's cleanup, another app's DDL
+    // outside our lock) fails that listing with undefined_table. Nothing was applied: again.
+    if (!failed && (error as { code?: unknown }).code === '42P01' && attempt < 3) continue;
+    throw new Error(`migration ${failed ?? 'unknown'} failed: ${String(error)}`, {
+      cause: error,
+    });
   }
-  return (results ?? []).map((r) => r.migrationName);
 }
 
 /** The migrations this build knows, oldest first (names are their timestamps). */
