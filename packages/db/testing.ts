@@ -1,7 +1,10 @@
 // Test support shared by every package's suites (imported as @parley/db/testing).
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { describe } from 'vitest';
+import type { DbOrTx } from './src/database.ts';
+import { dialectOf } from './src/dialect.ts';
 import { MIGRATION_LOCK_KEY } from './src/migrate.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -50,6 +53,20 @@ export async function createPgSchema(
       await c.end();
     },
   };
+}
+
+/**
+ * The tables of this database (SQLite: the full-text index's too) or, on PostgreSQL, of the
+ * connection's own schema: Kysely's introspection lists every schema's tables, and fails when
+ * another suite drops its schema meanwhile.
+ */
+export async function tablesOf(db: DbOrTx): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres') {
+    return (await db.introspection.getTables()).filter((t) => !t.isView).map((t) => t.name);
+  }
+  const { rows } = await sql<{ name: string }>`select tablename as name from pg_tables
+    where schemaname = current_schema()`.execute(db);
+  return rows.map((r) => r.name);
 }
 
 /** Promise.withResolvers, which Node 20 lacks: for tests that wait on an event, not a timer. */

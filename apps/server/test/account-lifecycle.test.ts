@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeEachDialect } from '@parley/db/testing';
+import { describeEachDialect, tablesOf } from '@parley/db/testing';
 import { expect, it, vi } from 'vitest';
 import {
   errorCode,
@@ -17,18 +17,8 @@ import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /** Every value of every row of every table of the server's database, as text. */
 async function dumpDatabase(server: TestServer): Promise<string[]> {
-  const { db, dialect } = server.server.db;
-  let schema: string | undefined;
-  if (dialect === 'postgres') {
-    const row = await db
-      .selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('schema'))
-      .executeTakeFirstOrThrow();
-    schema = row.schema;
-  }
-  // Kysely's introspection lists every table (SQLite: the full-text index's tables too).
-  const tables = (await db.introspection.getTables())
-    .filter((t) => !t.isView && (schema === undefined || t.schema === schema))
-    .map((t) => t.name);
+  const { db } = server.server.db;
+  const tables = await tablesOf(db);
   expect(tables).toEqual(expect.arrayContaining(['users', 'messages', 'events', 'files']));
   const values: string[] = [];
   for (const table of tables) {

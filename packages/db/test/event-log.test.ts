@@ -13,6 +13,7 @@ import {
   deferred,
   describeEachDialect,
   type PgSchema,
+  tablesOf,
 } from '../testing.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -62,8 +63,7 @@ describeEachDialect('event log', (dialect) => {
   it('migrates once and is a no-op the second time', async () => {
     const { db } = await openDb(dialect);
     expect(await migrateToLatest(db)).toEqual([]);
-    const tables = await db.introspection.getTables();
-    expect(tables.map((t) => t.name)).toEqual(
+    expect(await tablesOf(db)).toEqual(
       expect.arrayContaining([
         'users',
         'conversations',
