@@ -65,29 +65,24 @@ describeEachDialect('resume ids and presence fan-out', (dialect) => {
     await ben.client.groups.create.mutate({ name: 'Two', userIds: [eve.id] });
     await using benDevice = await connectDevice(server, ben);
     await using cyDevice = await connectDevice(server, cy);
+    const heardOnline = (userId: string) =>
+      vi.waitFor(() =>
+        expect(benDevice.ephemeral).toContainEqual({
+          type: 'presence',
+          userId,
+          online: true,
+          lastSeenAt: null,
+        }),
+      );
     await vi.waitFor(async () =>
       expect(await ben.client.presence.get.query({ userIds: [cy.id] })).toEqual([
         { userId: cy.id, online: true, lastSeenAt: null },
       ]),
     );
     await using deeDevice = await connectDevice(server, dee);
-    await vi.waitFor(() =>
-      expect(benDevice.ephemeral).toContainEqual({
-        type: 'presence',
-        userId: dee.id,
-        online: true,
-        lastSeenAt: null,
-      }),
-    );
+    await heardOnline(dee.id);
     await using eveDevice = await connectDevice(server, eve);
-    await vi.waitFor(() =>
-      expect(benDevice.ephemeral).toContainEqual({
-        type: 'presence',
-        userId: eve.id,
-        online: true,
-        lastSeenAt: null,
-      }),
-    );
+    await heardOnline(eve.id);
     expect(benDevice.ephemeral.filter((e) => e.type === 'presence' && e.userId === cy.id)).toEqual(
       [],
     );
