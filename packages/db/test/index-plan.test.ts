@@ -40,8 +40,11 @@ describeEachDialect('partial indexes', (dialect) => {
     if (dialect === 'postgres') await sql`set enable_seqscan = off`.execute(db);
 
     const indexes = await (dialect === 'postgres'
-      ? sql<{ def: string }>`select indexdef as def from pg_indexes
-          where indexname in ('events_user_idx', 'messages_thread_idx') order by indexname`
+      ? // Only this schema's: other suites create and drop their own schemas meanwhile, and
+        // reading the definition of an index being dropped fails.
+        sql<{ def: string }>`select indexdef as def from pg_indexes
+          where schemaname = current_schema()
+            and indexname in ('events_user_idx', 'messages_thread_idx') order by indexname`
       : sql<{ def: string }>`select sql as def from sqlite_master
           where name in ('events_user_idx', 'messages_thread_idx') order by name`
     ).execute(db);
