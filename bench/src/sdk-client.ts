@@ -1,5 +1,6 @@
 // A device through @parley/sdk (packages/sdk, from source) on Node with `ws`: the SDK sends
-// through its outbox (HTTP) and acknowledges delivery by itself (batched `markDelivered`).
+// through its outbox (on its WebSocket while it is open, else HTTP) and acknowledges delivery
+// by itself (batched `markDelivered`).
 import { createParleyClient, memoryStorage, type ParleyClient } from '@parley/sdk';
 import WebSocket from 'ws';
 import type { Conn, OnMessage } from './clients.ts';

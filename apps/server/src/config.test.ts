@@ -73,6 +73,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GROUP_MAX_MEMBERS: '0' })).toThrow(/GROUP_MAX_MEMBERS/);
   });
 
+  it('bounds the group-commit window: 0 (commit at once) to 100 ms', () => {
+    expect(loadConfig({}).SEND_BATCH_WINDOW_MS).toBe(4);
+    expect(loadConfig({ SEND_BATCH_WINDOW_MS: '0' }).SEND_BATCH_WINDOW_MS).toBe(0);
+    expect(() => loadConfig({ SEND_BATCH_WINDOW_MS: '101' })).toThrow(/SEND_BATCH_WINDOW_MS/);
+    expect(() => loadConfig({ SEND_BATCH_WINDOW_MS: '-1' })).toThrow(/SEND_BATCH_WINDOW_MS/);
+    expect(() => loadConfig({ SEND_BATCH_WINDOW_MS: '2.5' })).toThrow(/SEND_BATCH_WINDOW_MS/);
+  });
+
   it('opens loopback to the link-preview fetcher only for test suites', () => {
     expect(loadConfig({}).LINK_PREVIEWS).toBe(true);
     expect(loadConfig({}).LINK_PREVIEW_TEST_ALLOW).toEqual([]);

@@ -162,7 +162,7 @@ export async function startServer(
     hub,
     presence: createPresenceTracker(api),
     typing: createTypingTracker(api),
-    sends: createSendBatcher(api, hub, db.sqlite),
+    sends: createSendBatcher(api, hub, db.sqlite, { windowMs: config.SEND_BATCH_WINDOW_MS }),
     receipts: createReceiptBatcher(api, hub, db.sqlite),
     bans: createBanList(),
   };

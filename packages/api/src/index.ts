@@ -68,7 +68,11 @@ export { SlowConsumerError } from './live/stream.ts';
 export { eventJson } from './live/wire.ts';
 export { PLAIN_MESSAGE } from './messages/append.ts';
 export { startSearchIndexer } from './messages/search.ts';
-export { createSendBatcher, type SendBatcher } from './messages/send-batch.ts';
+export {
+  createSendBatcher,
+  DEFAULT_SEND_BATCH_WINDOW_MS,
+  type SendBatcher,
+} from './messages/send-batch.ts';
 export {
   type NotificationDispatcher,
   startNotificationDispatcher,

@@ -91,11 +91,13 @@ export interface SendBatcher {
 /** Sends per transaction at most; the rest wait for the next one. */
 const MAX_BATCH = 256;
 /**
- * Under load (the last commit ended less than this ago) the next batch waits out the rest of
- * this interval to collect more sends: a commit costs about as much as several sends, so
- * bigger batches are cheaper. An idle server commits at once (light-load latency).
+ * Under load (the last commit ended less than `windowMs` ago) the next batch waits out the rest
+ * of that interval to collect more sends: a commit costs about as much as several sends, so
+ * bigger batches are cheaper. An idle server commits at once (light-load latency). The default
+ * (SEND_BATCH_WINDOW_MS) trades ~2 ms of latency under load for CPU (docs/benchmarks.md,
+ * "The group-commit window").
  */
-const COMMIT_SPACING_MS = 2;
+export const DEFAULT_SEND_BATCH_WINDOW_MS = 4;
 
 /**
  * Batches in flight at once on PostgreSQL (each on its own pooled connection; the event-log lock
@@ -117,7 +119,9 @@ export function createSendBatcher(
   deps: ApiDeps,
   hub: EventHub,
   sqlite: SqliteConnection | null,
+  options: { windowMs?: number } = {},
 ): SendBatcher {
+  const windowMs = options.windowMs ?? DEFAULT_SEND_BATCH_WINDOW_MS;
   type Queued = { send: PendingSend; resolve: (outcome: SendOutcome) => void };
   const maxInFlight = sqlite ? 1 : POSTGRES_BATCHES_IN_FLIGHT;
   let queue: Queued[] = [];
@@ -130,7 +134,7 @@ export function createSendBatcher(
   function schedule(): void {
     if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
     scheduled = true;
-    const wait = COMMIT_SPACING_MS - (performance.now() - lastCommitAt);
+    const wait = windowMs - (performance.now() - lastCommitAt);
     if (wait > 0 && queue.length < MAX_BATCH) setTimeout(flush, wait);
     else setImmediate(flush);
   }
