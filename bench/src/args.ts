@@ -31,6 +31,8 @@ Flags:
   --instances <n>         Parley server processes (clients split across them); needs --redis-url
   --redis-url <url>       Redis for the instances to share events and presence
   --sqlite-synchronous <NORMAL|FULL>  Parley's SQLITE_SYNCHRONOUS (default NORMAL)
+  --send-batch-window <ms>  Parley's SEND_BATCH_WINDOW_MS, the group-commit window under load
+                          (default: the server's, 4)
   --profile <dir>         write a V8 CPU profile of each Parley process to <dir> (node --cpu-prof)
   --heap-snapshots <dir>  idle: a V8 heap snapshot of Parley's (first) process before and after
                           the connections, in <dir>; diff them with src/heap-diff.ts (that
@@ -69,6 +71,7 @@ export function readArgs(argv: string[]) {
       only: { type: 'string' },
       'database-url': { type: 'string' },
       'sqlite-synchronous': { type: 'string' },
+      'send-batch-window': { type: 'string' },
       profile: { type: 'string' },
       'node-args': { type: 'string' },
       'heap-snapshots': { type: 'string' },
@@ -129,6 +132,7 @@ export function readArgs(argv: string[]) {
     fromSource: Boolean(values['from-source']),
     sqliteSynchronous:
       values['sqlite-synchronous'] === 'FULL' ? ('FULL' as const) : ('NORMAL' as const),
+    sendBatchWindowMs: values['send-batch-window'],
     instances,
     workers: num(values.workers, 2, 2),
     pairs,

@@ -51,6 +51,7 @@ const parley = parleySystem({
   redisUrl: args.redisUrl,
   instances: args.instances,
   sqliteSynchronous: args.sqliteSynchronous,
+  sendBatchWindowMs: args.sendBatchWindowMs,
   profileDir: args.profileDir,
   nodeArgs: [
     ...args.nodeArgs,

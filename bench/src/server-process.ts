@@ -74,6 +74,8 @@ export interface ParleyOptions {
   instances: number;
   /** SQLITE_SYNCHRONOUS of the server (durability vs. cost, see docs/benchmarks.md). */
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** SEND_BATCH_WINDOW_MS (the server validates it); unset: the server's default. */
+  sendBatchWindowMs?: string | undefined;
   /** Where each process writes a V8 CPU profile when it exits (`node --cpu-prof`). */
   profileDir?: string | undefined;
   /** Node and V8 flags for Parley's processes only (`--node-args`), e.g. a GC setting to try. */
@@ -115,6 +117,7 @@ export async function startParley(options: ParleyOptions): Promise<Running> {
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   env.SQLITE_SYNCHRONOUS = options.sqliteSynchronous;
+  if (options.sendBatchWindowMs !== undefined) env.SEND_BATCH_WINDOW_MS = options.sendBatchWindowMs;
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   try {
