@@ -75,11 +75,30 @@ function queryLogger(options: DbOptions): KyselyConfig['log'] {
   return (event) => onQuery(event.queryDurationMillis, event.level === 'error', event.query.sql);
 }
 
+/**
+ * Switches the file to WAL. Processes that open a new file at the same moment (a CLI next to
+ * the server, or scripts in parallel) each hold a shared lock and want the exclusive one:
+ * SQLite answers SQLITE_BUSY at once to all but one rather than wait (its deadlock rule, so
+ * `busy_timeout` does not help). Try again shortly; by then the file is WAL already.
+ */
+function enableWal(database: SQLite.Database): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt === 50) throw error;
+      // A synchronous pause (the open is synchronous): 20 ms, at most ~1 s in all.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 export function createDb(options: DbOptions): DbHandle {
   if (options.dialect === 'sqlite') {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     const database = new SQLite(options.filename);
-    database.pragma('journal_mode = WAL');
+    enableWal(database);
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
